@@ -1,0 +1,50 @@
+# The platform's commands. `make run` and `make test` are the two that matter.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+ILP_DATA_DIR ?= $(CURDIR)/.data
+export ILP_DATA_DIR PORT
+
+.PHONY: run test test-fast lint format bench venv clean migrate seed
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p "$(ILP_DATA_DIR)"
+	$(BIN)/python manage.py migrate --noinput -v 0
+	@if [ ! -f "$(ILP_DATA_DIR)/.seeded" ]; then \
+		$(BIN)/python manage.py seed_demo && touch "$(ILP_DATA_DIR)/.seeded"; \
+	fi
+	$(BIN)/python manage.py run_platform --port $(PORT)
+
+# Whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL and Redis.
+test: $(STAMP)
+	ILP_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	ILP_ENV=test $(BIN)/python manage.py check
+	ILP_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate
+
+seed: $(STAMP)
+	$(BIN)/python manage.py seed_demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache staticfiles

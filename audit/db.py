@@ -1,0 +1,101 @@
+"""Database-level protection of the audit tables: triggers and the maintenance switch.
+
+The triggers refuse UPDATE and DELETE on events and anchors. Deleting events is allowed only
+for events already covered by an anchor (log retention). The maintenance switch exists so a
+test database can be emptied between tests; on PostgreSQL it is the session setting
+``ilp.audit_maintenance``, on SQLite a function registered on each connection.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+_maintenance = threading.local()
+
+
+def maintenance_enabled() -> bool:
+    return getattr(_maintenance, "on", False)
+
+
+def set_maintenance(connection, on: bool) -> None:
+    _maintenance.on = on
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('ilp.audit_maintenance', %s, false)", ["on" if on else "off"])
+
+
+@receiver(connection_created)
+def _register_sqlite_function(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "ilp_audit_maintenance", 0, lambda: 1 if maintenance_enabled() else 0, deterministic=False
+        )
+
+
+SQLITE_INSTALL = [
+    """CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent
+       BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent
+       WHEN ilp_audit_maintenance() = 0 AND OLD.id > COALESCE(
+            (SELECT MAX(last_event_id) FROM audit_auditanchor), 0)
+       BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_anchor_no_update BEFORE UPDATE ON audit_auditanchor
+       BEGIN SELECT RAISE(ABORT, 'audit anchors are append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_anchor_no_delete BEFORE DELETE ON audit_auditanchor
+       WHEN ilp_audit_maintenance() = 0
+       BEGIN SELECT RAISE(ABORT, 'audit anchors are append-only: DELETE refused'); END""",
+]
+SQLITE_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    "DROP TRIGGER IF EXISTS audit_event_no_delete",
+    "DROP TRIGGER IF EXISTS audit_anchor_no_update",
+    "DROP TRIGGER IF EXISTS audit_anchor_no_delete",
+]
+
+POSTGRES_INSTALL = [
+    """CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$
+    BEGIN
+      IF current_setting('ilp.audit_maintenance', true) = 'on' THEN
+        RETURN COALESCE(OLD, NEW);
+      END IF;
+      IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_auditevent' AND OLD.id <= COALESCE(
+           (SELECT MAX(last_event_id) FROM audit_auditanchor), 0) THEN
+        RETURN OLD;
+      END IF;
+      RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+    END;
+    $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_auditevent
+       FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()""",
+    """CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_auditevent
+       FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()""",
+    """CREATE TRIGGER audit_anchor_append_only BEFORE UPDATE OR DELETE ON audit_auditanchor
+       FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()""",
+    """CREATE TRIGGER audit_anchor_no_truncate BEFORE TRUNCATE ON audit_auditanchor
+       FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()""",
+]
+POSTGRES_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent",
+    "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent",
+    "DROP TRIGGER IF EXISTS audit_anchor_append_only ON audit_auditanchor",
+    "DROP TRIGGER IF EXISTS audit_anchor_no_truncate ON audit_auditanchor",
+    "DROP FUNCTION IF EXISTS audit_refuse_change()",
+]
+
+
+def install(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"sqlite": SQLITE_INSTALL, "postgresql": POSTGRES_INSTALL}.get(vendor, [])
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def remove(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"sqlite": SQLITE_REMOVE, "postgresql": POSTGRES_REMOVE}.get(vendor, [])
+    for sql in statements:
+        schema_editor.execute(sql)

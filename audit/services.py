@@ -1,0 +1,200 @@
+"""Writing the audit trail. Every other app records through these functions.
+
+Domain services call :func:`record` in the same transaction as their change and run inside
+:func:`service_scope`, which tells the model-level safety net that the change is accounted for.
+Consultations are recorded by the shared base views and viewsets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import hashlib
+import logging
+import uuid
+from contextvars import ContextVar
+
+from django.db import DatabaseError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from audit.chain import chain_head, compute_hash, lock_chain
+from audit.choices import Action, Outcome
+from audit.models import AuditEvent
+from ilp_platform.core import context
+
+logger = logging.getLogger(__name__)
+
+_in_service: ContextVar[bool] = ContextVar("audit_in_service", default=False)
+_suspended: ContextVar[bool] = ContextVar("audit_suspended", default=False)
+
+
+class AuditUnavailable(Exception):
+    """The audit event could not be stored, so the action must not go ahead."""
+
+
+@contextlib.contextmanager
+def service_scope():
+    """Mark a block as a service that writes its own events; the safety net stands aside."""
+    token = _in_service.set(True)
+    try:
+        yield
+    finally:
+        _in_service.reset(token)
+
+
+def in_service() -> bool:
+    return _in_service.get()
+
+
+@contextlib.contextmanager
+def suspended():
+    """Switch recording off (benchmarks' reference runs only; never in request handling)."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
+
+
+def object_label(obj: Model) -> str:
+    return obj._meta.label_lower
+
+
+def compartment_of(obj) -> str:
+    compartment = getattr(obj, "compartment", None)
+    return getattr(compartment, "slug", "") or ""
+
+
+def jsonable(value):
+    """Make a value storable in the details JSON (dates, decimals, UUIDs, model instances)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, float):
+        # Floats are stored as text so the canonical form survives every JSON backend.
+        return repr(value)
+    if isinstance(value, Model):
+        return value.pk
+    return value
+
+
+def record(
+    action: str,
+    *,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    compartment: str | None = None,
+    details: dict | None = None,
+    outcome: str = Outcome.SUCCESS,
+    recipient: str = "",
+    actor=None,
+    justification: str | None = None,
+) -> AuditEvent | None:
+    """Append one event to the chain, in the caller's transaction if there is one.
+
+    Raises :class:`AuditUnavailable` when the event cannot be stored; inside a transaction the
+    caller's change then rolls back with it.
+    """
+    if _suspended.get():
+        return None
+    ctx = context.current()
+    actor = actor if actor is not None else ctx.user
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if obj is not None:
+        object_type = object_type or object_label(obj)
+        object_id = object_id or obj.pk
+        object_repr = object_repr or str(obj)
+        if compartment is None:
+            compartment = compartment_of(obj)
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_username=getattr(actor, "username", "") if actor else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        object_repr=(object_repr or "")[:300],
+        compartment=compartment or "",
+        justification=ctx.justification if justification is None else justification,
+        recipient=recipient,
+        details=jsonable(details or {}),
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+        user_agent=ctx.user_agent,
+        via=ctx.via,
+        outcome=outcome,
+    )
+    try:
+        with transaction.atomic():
+            lock_chain()
+            event.prev_hash = chain_head()
+            event.hash = compute_hash(
+                {**event.__dict__, "actor_id": event.actor_id}, event.prev_hash
+            )
+            event.save(force_insert=True)
+    except DatabaseError as exc:
+        logger.error("audit event could not be stored: %s", exc)
+        raise AuditUnavailable(str(exc)) from exc
+    return event
+
+
+def record_denied(*, object_type: str = "", object_id: str | int = "", reason: str = "") -> None:
+    """Record a refused access; never lets a logging failure hide the refusal itself."""
+    try:
+        record(
+            Action.DENIED,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=Outcome.DENIED,
+            details={"reason": reason} if reason else None,
+        )
+    except AuditUnavailable:
+        logger.error("denied access to %s %s could not be logged", object_type, object_id)
+
+
+def consultation(action: str, *, obj=None, ids=None, query=None, count=None, **extra) -> None:
+    """Record a read: a detail view, a list page (the ids shown) or a search (query, count)."""
+    details = dict(extra.pop("details", {}) or {})
+    if ids is not None:
+        details["ids"] = [str(i) for i in ids]
+    if query is not None:
+        details["query"] = query
+    if count is not None:
+        details["count"] = count
+    record(action, obj=obj, details=details, **extra)
+
+
+def snapshot(obj: Model, restricted: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> dict:
+    """Field values of a row, with restricted text replaced by a marker."""
+    values = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in ignore:
+            continue
+        value = getattr(obj, field.attname)
+        if field.name in restricted:
+            # A digest, so a change is detectable without the text entering the log.
+            raw = "" if value is None else str(value)
+            values[field.name] = "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        else:
+            values[field.name] = jsonable(value)
+    return values
+
+
+def diff(before: dict, after: dict, restricted: tuple[str, ...] = ()) -> dict:
+    """Changed fields as {name: [old, new]}; restricted text appears by name only."""
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        if before.get(name) == after.get(name):
+            continue
+        changes[name] = "changed" if name in restricted else [before.get(name), after.get(name)]
+    return changes

@@ -1,0 +1,184 @@
+"""The safety net: changes made outside services, authentication, and permission changes.
+
+Services run inside ``service_scope()`` and record their own, richer events; everything else
+that touches an audited model (admin, shell, a script, a bulk ORM update) is caught here.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from audit import services
+from audit.choices import Action, Outcome
+from audit.mixins import AuditedModel
+from ilp_platform.accounts.models import (
+    Compartment,
+    CompartmentGroupObjectPermission,
+    CompartmentUserObjectPermission,
+    Unit,
+)
+from ilp_platform.core import context
+
+User = get_user_model()
+_BEFORE = "_audit_before"
+# Fields whose change is routine bookkeeping, not an alteration worth an event.
+_USER_ROUTINE_FIELDS = {"last_login", "password"}
+
+
+def _audited(sender) -> bool:
+    return isinstance(sender, type) and issubclass(sender, AuditedModel)
+
+
+@receiver(pre_save)
+def _remember_before(sender, instance, raw=False, **kwargs):
+    if raw or services.in_service() or instance.pk is None:
+        return
+    if not (_audited(sender) or sender in (User, Unit, Compartment)):
+        return
+    previous = sender._default_manager.filter(pk=instance.pk).first()
+    if previous is not None:
+        setattr(
+            instance,
+            _BEFORE,
+            services.snapshot(
+                previous,
+                getattr(sender, "audit_restricted_fields", ()),
+                getattr(sender, "audit_ignored_fields", ()),
+            ),
+        )
+
+
+@receiver(post_save)
+def _record_save(sender, instance, created, raw=False, **kwargs):
+    if raw or services.in_service():
+        return
+    config_model = sender in (User, Unit, Compartment)
+    if not (_audited(sender) or config_model):
+        return
+    restricted = getattr(sender, "audit_restricted_fields", ())
+    after = services.snapshot(instance, restricted, getattr(sender, "audit_ignored_fields", ()))
+    before = getattr(instance, _BEFORE, None)
+    if created or before is None:
+        changes = None
+        action = Action.CONFIGURATION_CHANGE if config_model else Action.CREATE
+    else:
+        changes = services.diff(before, after, restricted)
+        if sender is User:
+            changes = {k: v for k, v in changes.items() if k not in _USER_ROUTINE_FIELDS}
+        if not changes:
+            return
+        action = Action.CONFIGURATION_CHANGE if config_model else Action.UPDATE
+    if sender is User:
+        for secret in ("password",):
+            after.pop(secret, None)
+    services.record(
+        action,
+        obj=instance,
+        details={
+            "outside_service": True,
+            "created": created,
+            "changes": changes if changes is not None else {},
+        },
+    )
+    if hasattr(instance, _BEFORE):
+        delattr(instance, _BEFORE)
+
+
+@receiver(post_delete)
+def _record_delete(sender, instance, **kwargs):
+    if services.in_service():
+        return
+    if not (_audited(sender) or sender in (User, Unit, Compartment)):
+        return
+    services.record(Action.ERASE, obj=instance, details={"outside_service": True, "deleted": True})
+
+
+# --- Authentication ---------------------------------------------------------------------------
+
+
+@receiver(user_logged_in)
+def _login(sender, request, user, **kwargs):
+    with context.acting(user=user):
+        services.record(Action.LOGIN, obj=user, object_repr=user.username)
+
+
+@receiver(user_logged_out)
+def _logout(sender, request, user, **kwargs):
+    if user is not None:
+        services.record(Action.LOGOUT, obj=user, object_repr=user.username, actor=user)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    # The attempted username is recorded; the password never is.
+    services.record(
+        Action.LOGIN_FAILED,
+        object_type="accounts.user",
+        object_repr=str(credentials.get("username", ""))[:150],
+        outcome=Outcome.FAILURE,
+    )
+
+
+# --- Permission changes -----------------------------------------------------------------------
+
+
+def _grant_event(instance, granted: bool) -> None:
+    holder = getattr(instance, "user", None) or getattr(instance, "group", None)
+    services.record(
+        Action.PERMISSION_CHANGE,
+        obj=instance.content_object,
+        compartment=instance.content_object.slug,
+        details={
+            "grant": "added" if granted else "removed",
+            "permission": instance.permission.codename,
+            "holder_type": "user" if hasattr(instance, "user") else "group",
+            "holder": str(holder),
+        },
+    )
+
+
+@receiver(post_save, sender=CompartmentUserObjectPermission)
+@receiver(post_save, sender=CompartmentGroupObjectPermission)
+def _grant_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _grant_event(instance, True)
+
+
+@receiver(post_delete, sender=CompartmentUserObjectPermission)
+@receiver(post_delete, sender=CompartmentGroupObjectPermission)
+def _grant_deleted(sender, instance, **kwargs):
+    _grant_event(instance, False)
+
+
+def _m2m_event(kind: str, instance, action: str, model, pk_set) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if action != "post_clear" and not pk_set:
+        return  # adding what was already there changes nothing
+    names = []
+    if pk_set:
+        names = [str(o) for o in model._default_manager.filter(pk__in=pk_set)]
+    services.record(
+        Action.PERMISSION_CHANGE,
+        obj=instance,
+        details={"change": kind, "operation": action.removeprefix("post_"), "items": names},
+    )
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def _user_groups(sender, instance, action, reverse, model, pk_set, **kwargs):
+    _m2m_event("group membership", instance, action, model, pk_set)
+
+
+@receiver(m2m_changed, sender=User.user_permissions.through)
+def _user_permissions(sender, instance, action, reverse, model, pk_set, **kwargs):
+    _m2m_event("user permissions", instance, action, model, pk_set)
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def _group_permissions(sender, instance, action, reverse, model, pk_set, **kwargs):
+    _m2m_event("role permissions", instance, action, model, pk_set)

@@ -1,0 +1,37 @@
+from rest_framework import serializers
+
+from ilp_platform.accounts.models import Compartment, Unit, User
+
+
+class CompartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Compartment
+        fields = ["id", "slug", "name", "description", "is_active"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "code"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+    unit = UnitSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email", "unit", "roles", "is_active"]
+
+    def get_roles(self, user) -> list[str]:
+        return sorted(group.name for group in user.groups.all())
+
+
+class MeSerializer(UserSerializer):
+    compartments = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "compartments"]
+
+    def get_compartments(self, user) -> list[str]:
+        return list(Compartment.objects.visible_to(user).values_list("slug", flat=True))

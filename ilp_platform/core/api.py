@@ -1,0 +1,125 @@
+"""Base viewsets and API plumbing: restriction, role permissions, justification, audit."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
+from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from audit import services as audit
+from audit.choices import Action
+from ilp_platform.core.justification import JustificationRequired, justification_in_force
+
+logger = logging.getLogger(__name__)
+
+
+class AuditUnavailableError(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The audit trail cannot be written just now; nothing was read or changed."
+    default_code = "audit_unavailable"
+
+
+def exception_handler(exc, context):
+    """DRF's handler plus: Django validation errors as 400, audit failure as 503, denials logged."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    if isinstance(exc, audit.AuditUnavailable):
+        exc = AuditUnavailableError()
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None and request.user.is_authenticated:
+        if response.status_code in (403, 404):
+            view = context.get("view")
+            model = getattr(getattr(view, "queryset", None), "model", None)
+            audit.record_denied(
+                object_type=model._meta.label_lower if model else "",
+                object_id=(getattr(view, "kwargs", None) or {}).get("pk", ""),
+                reason=f"{request.method} {request.path}: {response.status_code}",
+            )
+    return response
+
+
+class RolePermissions(permissions.DjangoModelPermissions):
+    """Model permissions for every method, reads included (roles are groups of permissions)."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+    }
+
+
+class RestrictedViewSetMixin:
+    """Applies ``visible_to``, the justification rule and consultation logging to a viewset.
+
+    Subclasses set ``queryset`` (for the model), ``serializer_class`` and optionally
+    ``requires_justification = False`` for records that hold no intelligence content.
+    """
+
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    requires_justification = True
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if (
+            self.requires_justification
+            and request.method in permissions.SAFE_METHODS
+            and request.method != "OPTIONS"
+            and not justification_in_force()
+        ):
+            raise JustificationRequired()
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+    def audit_object_type(self) -> str:
+        return self.get_queryset().model._meta.label_lower
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        items = page if page is not None else list(queryset)
+        query = request.query_params.get("q") or None
+        audit.consultation(
+            Action.SEARCH if query else Action.LIST,
+            object_type=self.audit_object_type(),
+            ids=[obj.pk for obj in items],
+            query=query,
+            count=len(items) if query else None,
+            details={"filters": {k: v for k, v in request.query_params.items() if k != "cursor"}},
+        )
+        serializer = self.get_serializer(items, many=True)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        audit.consultation(Action.VIEW, obj=instance)
+        return Response(self.get_serializer(instance).data)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise exceptions.NotFound("Not found.") from None
+
+    def ensure_still_visible(self, instance) -> None:
+        """After a write: the saved record must still be visible to its author, or roll back."""
+        model = type(instance)
+        if not model.objects.visible_to(self.request.user).filter(pk=instance.pk).exists():
+            transaction.set_rollback(True)
+            raise exceptions.PermissionDenied(
+                "The record would fall outside your compartments; nothing was saved."
+            )
+
+
+class RestrictedReadOnlyViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass

@@ -1,0 +1,21 @@
+"""Consulting intelligence content needs a stated purpose (LED Art. 25)."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from ilp_platform.core import context
+
+
+class JustificationRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "Consulting intelligence content requires a justification: send the header "
+        "'X-Justification: <case reference or purpose>'."
+    )
+    default_code = "justification_required"
+
+
+def justification_in_force() -> str:
+    return context.current().justification

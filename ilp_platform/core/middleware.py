@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.utils import timezone
+
+from ilp_platform.core import context
+
+JUSTIFICATION_HEADER = "HTTP_X_JUSTIFICATION"
+SESSION_KEY = "ilp_justification"
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request) -> str | None:
+    # Behind the production proxy the address arrives in X-Forwarded-For; trust only then.
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def session_justification(request) -> str:
+    """The justification stated in the browser, while it is still in force."""
+    stored = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    if not stored:
+        return ""
+    expires = stored.get("expires", 0)
+    if timezone.now().timestamp() > expires:
+        return ""
+    return stored.get("text", "")
+
+
+def remember_justification(request, text: str) -> None:
+    ttl = settings.ILP["JUSTIFICATION_TTL"]
+    request.session[SESSION_KEY] = {
+        "text": text,
+        "expires": (timezone.now() + ttl).timestamp(),
+    }
+
+
+class RequestContextMiddleware:
+    """Sets request id, user, IP, user agent and the justification in force for this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        header = request.META.get(JUSTIFICATION_HEADER, "").strip()
+        justification = header[:500] if header else session_justification(request)
+        with context.acting(
+            request_id=request_id,
+            user=request.user if getattr(request, "user", None) else None,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+            justification=justification,
+            via="api" if request.path.startswith("/api/") else "web",
+        ):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

@@ -1,0 +1,121 @@
+"""Pages that belong to no domain app: home, justification, health, error pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ilp_platform.accounts.models import Compartment
+from ilp_platform.core import home
+from ilp_platform.core.middleware import remember_justification, session_justification
+
+
+@login_required
+def home_page(request):
+    user = request.user
+    return render(
+        request,
+        "core/home.html",
+        {
+            "panels": home.panels_for(user),
+            "compartments": Compartment.objects.visible_to(user).only("name", "slug"),
+            "role": user.primary_role,
+            "roles": sorted(user.role_names),
+        },
+    )
+
+
+class JustificationForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Case or operation reference"),
+        max_length=100,
+        required=False,
+        help_text=_("For example a crime number, an operation name or a tasking reference."),
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=400,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why you need to consult this information."),
+    )
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("reference", "").strip() and not data.get("purpose", "").strip():
+            raise forms.ValidationError(
+                _("State a case or operation reference, a purpose, or both.")
+            )
+        return data
+
+    def justification(self) -> str:
+        reference = self.cleaned_data.get("reference", "").strip()
+        purpose = self.cleaned_data.get("purpose", "").strip()
+        return " - ".join(part for part in (reference, purpose) if part)
+
+
+@login_required
+def justification(request):
+    """Ask once per working context why the person is consulting intelligence."""
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = "/"
+    if request.method == "POST":
+        form = JustificationForm(request.POST)
+        if form.is_valid():
+            remember_justification(request, form.justification())
+            return redirect(next_url)
+    else:
+        form = JustificationForm(initial={"next": next_url})
+    ttl_minutes = int(settings.ILP["JUSTIFICATION_TTL"].total_seconds() // 60)
+    return render(
+        request,
+        "core/justification.html",
+        {"form": form, "current": session_justification(request), "ttl_minutes": ttl_minutes},
+    )
+
+
+def _broker_state() -> str:
+    from ilp_platform.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as exc:  # any failure to reach the broker is "down", with the reason
+        return f"error: {exc.__class__.__name__}"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    state = {"database": "ok", "broker": _broker_state()}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        state["database"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in state.values())
+    state["status"] = "ok" if healthy else "degraded"
+    return JsonResponse(state, status=200 if healthy else 503)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

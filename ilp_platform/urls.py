@@ -1,0 +1,67 @@
+from importlib import import_module
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from ilp_platform.accounts.api.views import MeView
+from ilp_platform.core import pages
+
+# Each app's api/urls.py lists (prefix, viewset, basename); one router serves them all so the
+# API root at /api/v1/ lists every endpoint.
+API_MODULES = [
+    "ilp_platform.accounts.api.urls",
+    "audit.api.urls",
+    "intelligence.api.urls",
+    "analysis.api.urls",
+    "tasking.api.urls",
+]
+APP_URLS = [
+    ("audit/", "audit.urls"),
+    ("intelligence/", "intelligence.urls"),
+    ("analysis/", "analysis.urls"),
+    ("tasking/", "tasking.urls"),
+]
+
+router = DefaultRouter()
+extra_api_paths = []
+for module_name in API_MODULES:
+    try:
+        module = import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        continue
+    for prefix, viewset, basename in getattr(module, "router_entries", []):
+        router.register(prefix, viewset, basename=basename)
+    extra_api_paths.extend(getattr(module, "urlpatterns", []))
+
+admin.site.site_header = "ILP platform administration"
+admin.site.site_title = "ILP platform"
+
+urlpatterns = [
+    path("healthz", pages.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("ilp_platform.accounts.urls")),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/me/", MeView.as_view(), name="api-me"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include(extra_api_paths)),
+    path("api/v1/", include(router.urls)),
+    path("", include("ilp_platform.core.urls")),
+]
+for prefix, module_name in APP_URLS:
+    try:
+        import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        continue
+    urlpatterns.append(path(prefix, include(module_name)))
+
+handler404 = "ilp_platform.core.pages.page_not_found"
+handler403 = "ilp_platform.core.pages.permission_denied"
+handler500 = "ilp_platform.core.pages.server_error"
