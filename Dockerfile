@@ -26,10 +26,10 @@ RUN apt-get update \
         procps \
  && rm -rf /var/lib/apt/lists/*
 
-# Unprivileged user: the code in /app stays owned by root and read-only to it;
-# it writes only to /data (uploads and working files, a volume) and /tmp.
+# Unprivileged user: the code in /app stays owned by root and read-only to it; it writes
+# to /data (uploads and working files, a volume), its home (caches, e.g. fontconfig) and /tmp.
 RUN groupadd --system --gid 10001 ilp \
- && useradd --system --uid 10001 --gid ilp --home-dir /app --no-create-home \
+ && useradd --system --uid 10001 --gid ilp --create-home --home-dir /home/ilp \
         --shell /usr/sbin/nologin ilp \
  && mkdir -p /data \
  && chown ilp:ilp /data
