@@ -91,11 +91,11 @@ def install(schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     statements = {"sqlite": SQLITE_INSTALL, "postgresql": POSTGRES_INSTALL}.get(vendor, [])
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, None)
 
 
 def remove(schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     statements = {"sqlite": SQLITE_REMOVE, "postgresql": POSTGRES_REMOVE}.get(vendor, [])
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, None)

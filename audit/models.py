@@ -45,7 +45,10 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name = _("audit event")
-        permissions = [("export_auditevent", "Can export the audit log")]
+        permissions = [
+            ("export_auditevent", "Can export the audit log"),
+            ("add_disclosure", "Can record a disclosure outside the unit"),
+        ]
         indexes = [
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),

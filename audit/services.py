@@ -116,6 +116,9 @@ def record(
         object_repr = object_repr or str(obj)
         if compartment is None:
             compartment = compartment_of(obj)
+        if getattr(obj, "has_special_category", False):
+            # Oversight watches access to special-category data (LED Art. 10).
+            details = {**(details or {}), "special_category": True}
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor=actor,
@@ -198,3 +201,72 @@ def diff(before: dict, after: dict, restricted: tuple[str, ...] = ()) -> dict:
             continue
         changes[name] = "changed" if name in restricted else [before.get(name), after.get(name)]
     return changes
+
+
+# --- Disclosure ---------------------------------------------------------------------------------
+
+
+class DisclosureRefused(Exception):
+    """The handling code or a missing acknowledgement forbids this dissemination."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def record_disclosure(
+    obj,
+    *,
+    recipient: str,
+    legal_basis: str,
+    conditions_acknowledged: bool = False,
+    provider_permission: str = "",
+    note: str = "",
+    actor=None,
+) -> AuditEvent:
+    """Record that ``obj`` was disseminated outside the unit, after the handling-code checks.
+
+    ``obj`` provides ``disclosure_rules()`` (see ``audit.disclosure``). Refuses with the reason
+    per field; nothing is recorded as disclosed when refused (the refusal is logged as denied).
+    """
+    rules = obj.disclosure_rules()
+    errors: dict[str, str] = {}
+    if not recipient.strip():
+        errors["recipient"] = "Name the recipient (person and organisation)."
+    if not legal_basis.strip():
+        errors["legal_basis"] = "State the legal basis for the disclosure."
+    if rules.blocked_reason:
+        errors["handling_code"] = rules.blocked_reason
+    if rules.conditions and not conditions_acknowledged:
+        errors["conditions_acknowledged"] = (
+            f"Acknowledge the handling conditions before disclosing: {rules.conditions}"
+        )
+    if rules.needs_provider_permission and not provider_permission.strip():
+        errors["provider_permission"] = (
+            f"Handling code {rules.handling_code} requires the provider's permission: "
+            "record its reference."
+        )
+    if errors:
+        record(
+            Action.DISCLOSE,
+            obj=obj,
+            recipient=recipient[:300],
+            outcome=Outcome.DENIED,
+            details={"refused": errors, "legal_basis": legal_basis},
+            actor=actor,
+        )
+        raise DisclosureRefused(errors)
+    return record(
+        Action.DISCLOSE,
+        obj=obj,
+        recipient=recipient[:300],
+        actor=actor,
+        details={
+            "legal_basis": legal_basis,
+            "handling_code": rules.handling_code,
+            "conditions": rules.conditions,
+            "conditions_acknowledged": conditions_acknowledged,
+            "provider_permission": provider_permission,
+            "note": note,
+        },
+    )

@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "ilp_platform.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from ilp_platform.core import schema  # noqa: F401  (registers OpenAPI extensions)

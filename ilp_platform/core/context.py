@@ -44,3 +44,8 @@ def acting(**values):
 
 def set_justification(text: str) -> None:
     _current.set(replace(current(), justification=text))
+
+
+def set_user(user) -> None:
+    """Name the actor once authentication is known (API authentication happens in the view)."""
+    _current.set(replace(current(), user=user))

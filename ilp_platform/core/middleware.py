@@ -64,3 +64,27 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+    def process_exception(self, request, exception):
+        # Fail closed: a read or write whose audit event cannot be stored is not served.
+        from audit.services import AuditUnavailable
+
+        if isinstance(exception, AuditUnavailable):
+            from ilp_platform.core.views import audit_unavailable_response
+
+            return audit_unavailable_response()
+        return None
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before host validation, so container probes on localhost work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz" and request.method == "GET":
+            from ilp_platform.core.pages import health_response
+
+            return health_response()
+        return self.get_response(request)

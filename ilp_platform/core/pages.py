@@ -95,9 +95,7 @@ def _broker_state() -> str:
         return f"error: {exc.__class__.__name__}"
 
 
-@never_cache
-@require_GET
-def healthz(request):
+def health_response() -> JsonResponse:
     state = {"database": "ok", "broker": _broker_state()}
     try:
         with connection.cursor() as cursor:
@@ -106,7 +104,15 @@ def healthz(request):
         state["database"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in state.values())
     state["status"] = "ok" if healthy else "degraded"
-    return JsonResponse(state, status=200 if healthy else 503)
+    response = JsonResponse(state, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    return health_response()
 
 
 def page_not_found(request, exception=None):

@@ -150,3 +150,10 @@ def test_a_bad_environment_variable_stops_start_up_naming_it(overrides, named):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert named in lines[0]
+
+
+def test_healthz_answers_any_host_for_container_probes(client, db, settings):
+    settings.ALLOWED_HOSTS = ["ilp.example.org"]
+    response = client.get("/healthz", HTTP_HOST="localhost:8000")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"

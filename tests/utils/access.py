@@ -29,11 +29,17 @@ JUSTIFICATION = "OP-TEST-1 access test"
 
 
 def api_client(user=None, justification: str | None = JUSTIFICATION) -> APIClient:
+    """A client that authenticates with a real API token, as an integration would."""
+    from rest_framework.authtoken.models import Token
+
     client = APIClient()
+    headers = {}
     if user is not None:
-        client.force_authenticate(user)
+        token, _ = Token.objects.get_or_create(user=user)
+        headers["HTTP_AUTHORIZATION"] = f"Token {token.key}"
     if justification:
-        client.credentials(HTTP_X_JUSTIFICATION=justification)
+        headers["HTTP_X_JUSTIFICATION"] = justification
+    client.credentials(**headers)
     return client
 
 

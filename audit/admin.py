@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from audit.models import Anomaly, AuditEvent, IntegrityCheck
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log cannot be edited, here or anywhere."""
+
+    list_display = ("id", "occurred_at", "actor_username", "action", "object_type", "object_id")
+    list_filter = ("action", "outcome")
+    search_fields = ("actor_username", "object_id", "request_id")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IntegrityCheck)
+class IntegrityCheckAdmin(AuditEventAdmin):
+    list_display = ("started_at", "finished_at", "events_checked", "ok", "first_bad_event_id")
+    list_filter = ("ok",)
+    search_fields = ()
+
+
+admin.site.register(Anomaly)

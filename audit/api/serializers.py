@@ -1,0 +1,51 @@
+from rest_framework import serializers
+
+from audit.models import AuditEvent, IntegrityCheck
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "occurred_at",
+            "actor_username",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "compartment",
+            "justification",
+            "recipient",
+            "details",
+            "request_id",
+            "ip",
+            "user_agent",
+            "via",
+            "outcome",
+            "prev_hash",
+            "hash",
+        ]
+
+
+class IntegrityCheckSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IntegrityCheck
+        fields = [
+            "started_at",
+            "finished_at",
+            "events_checked",
+            "ok",
+            "first_bad_event_id",
+            "message",
+        ]
+
+
+class DisclosureSerializer(serializers.Serializer):
+    object_type = serializers.CharField(help_text="e.g. intelligence.report or analysis.product")
+    object_id = serializers.CharField()
+    recipient = serializers.CharField(max_length=300)
+    legal_basis = serializers.CharField(max_length=500)
+    conditions_acknowledged = serializers.BooleanField(default=False)
+    provider_permission = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
