@@ -119,6 +119,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not memory, so a real worker process can share the test database.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
