@@ -23,7 +23,7 @@ VOLUME_FACTOR = 3.0  # flag a day above mean + 3 standard deviations of the pers
 VOLUME_MINIMUM = 50  # ... and above this many consultations, so quiet users are not flagged
 DENIED_THRESHOLD = 5
 # A reference contains a digit or an operation-style word (e.g. "OP-", "CR/123").
-_REFERENCE = re.compile(r"\d|\bop(eration)?\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"\d|\bop(?:eration)?\b", re.IGNORECASE)
 
 
 def _daily(events, **extra) -> pd.DataFrame:

@@ -24,14 +24,19 @@ def set_maintenance(connection, on: bool) -> None:
     _maintenance.on = on
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('ilp.audit_maintenance', %s, false)", ["on" if on else "off"])
+            cursor.execute(
+                "SELECT set_config('ilp.audit_maintenance', %s, false)", ["on" if on else "off"]
+            )
 
 
 @receiver(connection_created)
 def _register_sqlite_function(sender, connection, **kwargs):
     if connection.vendor == "sqlite":
         connection.connection.create_function(
-            "ilp_audit_maintenance", 0, lambda: 1 if maintenance_enabled() else 0, deterministic=False
+            "ilp_audit_maintenance",
+            0,
+            lambda: 1 if maintenance_enabled() else 0,
+            deterministic=False,
         )
 
 

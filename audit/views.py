@@ -68,7 +68,9 @@ def event_list(request):
     )
     params = request.GET.copy()
     params.pop("cursor", None)
-    template = "audit/_event_rows.html" if request.headers.get("HX-Request") else "audit/event_list.html"
+    template = (
+        "audit/_event_rows.html" if request.headers.get("HX-Request") else "audit/event_list.html"
+    )
     return render(
         request,
         template,

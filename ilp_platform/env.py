@@ -79,7 +79,7 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
 
 def env_url(name: str, schemes: tuple[str, ...], *, required: bool = False) -> str:
     value = env_str(name, required=required)
-    if value and not value.split("://", 1)[0] in schemes or (value and "://" not in value):
+    if value and value.split("://", 1)[0] not in schemes or (value and "://" not in value):
         raise ImproperlyConfigured(
             f"{name}={value!r} is not a URL with scheme {' or '.join(schemes)}"
         )

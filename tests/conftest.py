@@ -24,9 +24,11 @@ def _audit_protection(request):
     from audit.db import maintenance_enabled, set_maintenance
 
     names = set(request.fixturenames)
-    transactional = bool(names & _TRANSACTIONAL) or request.node.get_closest_marker(
-        "django_db"
-    ) is not None and request.node.get_closest_marker("django_db").kwargs.get("transaction")
+    transactional = (
+        bool(names & _TRANSACTIONAL)
+        or request.node.get_closest_marker("django_db") is not None
+        and request.node.get_closest_marker("django_db").kwargs.get("transaction")
+    )
     if transactional:
         request.getfixturevalue("transactional_db")
     elif "db" in names:

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,83 +14,214 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditAnchor',
+            name="AuditAnchor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_event_id', models.BigIntegerField()),
-                ('last_hash', models.CharField(max_length=64)),
-                ('removed_count', models.BigIntegerField()),
-                ('removed_before', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_event_id", models.BigIntegerField()),
+                ("last_hash", models.CharField(max_length=64)),
+                ("removed_count", models.BigIntegerField()),
+                ("removed_before", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-last_event_id'],
-                'get_latest_by': 'last_event_id',
+                "ordering": ["-last_event_id"],
+                "get_latest_by": "last_event_id",
             },
         ),
         migrations.CreateModel(
-            name='IntegrityCheck',
+            name="IntegrityCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField()),
-                ('events_checked', models.BigIntegerField()),
-                ('ok', models.BooleanField()),
-                ('first_bad_event_id', models.BigIntegerField(blank=True, null=True)),
-                ('message', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField()),
+                ("events_checked", models.BigIntegerField()),
+                ("ok", models.BooleanField()),
+                ("first_bad_event_id", models.BigIntegerField(blank=True, null=True)),
+                ("message", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-started_at'],
-                'get_latest_by': 'started_at',
+                "ordering": ["-started_at"],
+                "get_latest_by": "started_at",
             },
         ),
         migrations.CreateModel(
-            name='Anomaly',
+            name="Anomaly",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('volume', 'Consultations far above own baseline'), ('out_of_hours', 'Access outside working hours'), ('denied', 'Repeated denied access'), ('no_reference', 'Person searches without a case reference'), ('special_category', 'Access to special-category records')], max_length=32)),
-                ('actor_username', models.CharField(max_length=150)),
-                ('day', models.DateField()),
-                ('score', models.FloatField(default=0)),
-                ('summary', models.CharField(max_length=300)),
-                ('event_count', models.IntegerField(default=0)),
-                ('detected_at', models.DateTimeField(auto_now_add=True)),
-                ('reviewed', models.BooleanField(default=False)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("volume", "Consultations far above own baseline"),
+                            ("out_of_hours", "Access outside working hours"),
+                            ("denied", "Repeated denied access"),
+                            ("no_reference", "Person searches without a case reference"),
+                            ("special_category", "Access to special-category records"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("actor_username", models.CharField(max_length=150)),
+                ("day", models.DateField()),
+                ("score", models.FloatField(default=0)),
+                ("summary", models.CharField(max_length=300)),
+                ("event_count", models.IntegerField(default=0)),
+                ("detected_at", models.DateTimeField(auto_now_add=True)),
+                ("reviewed", models.BooleanField(default=False)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-day', 'kind'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'actor_username', 'day'), name='anomaly_once')],
+                "ordering": ["-day", "kind"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "actor_username", "day"), name="anomaly_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True, verbose_name='time (UTC)')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='username at the time')),
-                ('action', models.CharField(choices=[('create', 'Create (collection)'), ('update', 'Update (alteration)'), ('view', 'View (consultation)'), ('list', 'List (consultation)'), ('search', 'Search (consultation)'), ('export', 'Export (consultation)'), ('disclose', 'Disclosure'), ('link', 'Link (combination)'), ('merge', 'Merge (combination)'), ('erase', 'Erasure'), ('login', 'Login'), ('login_failed', 'Failed login'), ('logout', 'Logout'), ('denied', 'Access denied'), ('permission_change', 'Permission change'), ('configuration_change', 'Configuration change'), ('job_run', 'Job run'), ('retention', 'Log retention')], max_length=32, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=100, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='object id')),
-                ('object_repr', models.CharField(blank=True, max_length=300, verbose_name='object')),
-                ('compartment', models.CharField(blank=True, max_length=60, verbose_name='compartment')),
-                ('justification', models.TextField(blank=True, verbose_name='justification')),
-                ('recipient', models.CharField(blank=True, max_length=300, verbose_name='recipient')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='request id')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('user_agent', models.CharField(blank=True, max_length=300, verbose_name='user agent')),
-                ('via', models.CharField(blank=True, max_length=16, verbose_name='channel')),
-                ('outcome', models.CharField(choices=[('success', 'Success'), ('denied', 'Denied'), ('failure', 'Failure')], default='success', max_length=16, verbose_name='outcome')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(db_index=True, verbose_name="time (UTC)")),
+                (
+                    "actor_username",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="username at the time"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Create (collection)"),
+                            ("update", "Update (alteration)"),
+                            ("view", "View (consultation)"),
+                            ("list", "List (consultation)"),
+                            ("search", "Search (consultation)"),
+                            ("export", "Export (consultation)"),
+                            ("disclose", "Disclosure"),
+                            ("link", "Link (combination)"),
+                            ("merge", "Merge (combination)"),
+                            ("erase", "Erasure"),
+                            ("login", "Login"),
+                            ("login_failed", "Failed login"),
+                            ("logout", "Logout"),
+                            ("denied", "Access denied"),
+                            ("permission_change", "Permission change"),
+                            ("configuration_change", "Configuration change"),
+                            ("job_run", "Job run"),
+                            ("retention", "Log retention"),
+                        ],
+                        max_length=32,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(blank=True, max_length=100, verbose_name="object type"),
+                ),
+                (
+                    "object_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="object id"),
+                ),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=300, verbose_name="object"),
+                ),
+                (
+                    "compartment",
+                    models.CharField(blank=True, max_length=60, verbose_name="compartment"),
+                ),
+                ("justification", models.TextField(blank=True, verbose_name="justification")),
+                (
+                    "recipient",
+                    models.CharField(blank=True, max_length=300, verbose_name="recipient"),
+                ),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "request_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="request id"),
+                ),
+                (
+                    "ip",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+                ),
+                (
+                    "user_agent",
+                    models.CharField(blank=True, max_length=300, verbose_name="user agent"),
+                ),
+                ("via", models.CharField(blank=True, max_length=16, verbose_name="channel")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("success", "Success"),
+                            ("denied", "Denied"),
+                            ("failure", "Failure"),
+                        ],
+                        default="success",
+                        max_length=16,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'ordering': ['-id'],
-                'permissions': [('export_auditevent', 'Can export the audit log'), ('add_disclosure', 'Can record a disclosure outside the unit')],
-                'indexes': [models.Index(fields=['actor', '-occurred_at'], name='audit_actor_time'), models.Index(fields=['object_type', 'object_id'], name='audit_object'), models.Index(fields=['action', '-occurred_at'], name='audit_action_time'), models.Index(fields=['compartment', '-occurred_at'], name='audit_compartment_time')],
+                "verbose_name": "audit event",
+                "ordering": ["-id"],
+                "permissions": [
+                    ("export_auditevent", "Can export the audit log"),
+                    ("add_disclosure", "Can record a disclosure outside the unit"),
+                ],
+                "indexes": [
+                    models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time"),
+                    models.Index(fields=["object_type", "object_id"], name="audit_object"),
+                    models.Index(fields=["action", "-occurred_at"], name="audit_action_time"),
+                    models.Index(
+                        fields=["compartment", "-occurred_at"], name="audit_compartment_time"
+                    ),
+                ],
             },
         ),
     ]

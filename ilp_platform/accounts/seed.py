@@ -70,5 +70,7 @@ def seed_accounts(command) -> None:
     ):
         assign_perm("view_compartment", Group.objects.get(name=role), compartments["general"])
     for username in ("analyst", "manager", "handler"):
-        assign_perm("view_compartment", User.objects.get(username=username), compartments["restricted"])
+        assign_perm(
+            "view_compartment", User.objects.get(username=username), compartments["restricted"]
+        )
     command.stdout.write(f"  {len(DEMO_USERS)} users, {len(COMPARTMENTS)} compartments")

@@ -27,21 +27,28 @@ class AuditUnavailableError(exceptions.APIException):
 def exception_handler(exc, context):
     """DRF's handler plus: Django validation errors as 400, audit failure as 503, denials logged."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail)
     if isinstance(exc, audit.AuditUnavailable):
         exc = AuditUnavailableError()
     response = drf_exception_handler(exc, context)
     request = context.get("request")
-    if response is not None and request is not None and request.user.is_authenticated:
-        if response.status_code in (403, 404):
-            view = context.get("view")
-            model = getattr(getattr(view, "queryset", None), "model", None)
-            audit.record_denied(
-                object_type=model._meta.label_lower if model else "",
-                object_id=(getattr(view, "kwargs", None) or {}).get("pk", ""),
-                reason=f"{request.method} {request.path}: {response.status_code}",
-            )
+    if (
+        response is not None
+        and response.status_code in (403, 404)
+        and request is not None
+        and request.user.is_authenticated
+    ):
+        view = context.get("view")
+        model = getattr(getattr(view, "queryset", None), "model", None)
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        audit.record_denied(
+            object_type=model._meta.label_lower if model else "",
+            object_id=(getattr(view, "kwargs", None) or {}).get(lookup, ""),
+            reason=f"{request.method} {request.path}: {response.status_code}",
+        )
     return response
 
 

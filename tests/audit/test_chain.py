@@ -9,10 +9,10 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
+from audit import db as audit_db
 from audit import services
 from audit.chain import GENESIS_HASH, verify_chain
 from audit.choices import Action
-from audit import db as audit_db
 from audit.integrity import purge_expired, run_verification
 from audit.models import AuditAnchor, AuditEvent
 
@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _events(n, **kwargs):
-    return [services.record(Action.VIEW, object_type="test.thing", object_id=i, **kwargs) for i in range(n)]
+    return [
+        services.record(Action.VIEW, object_type="test.thing", object_id=i, **kwargs)
+        for i in range(n)
+    ]
 
 
 def test_each_event_links_to_the_one_before():
@@ -43,9 +46,12 @@ def test_the_database_refuses_update_and_delete():
         AuditEvent.objects.filter(pk=event.pk).update(justification="edited")
     with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
-    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET actor_username = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises((DatabaseError, IntegrityError)),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET actor_username = 'x' WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, justification=event.justification).exists()
 
 
@@ -130,7 +136,9 @@ def test_concurrent_writers_build_one_valid_chain():
             barrier.wait()
             for i in range(per_thread):
                 with transaction.atomic():
-                    services.record(Action.VIEW, object_type="test.concurrent", object_id=f"{n}-{i}")
+                    services.record(
+                        Action.VIEW, object_type="test.concurrent", object_id=f"{n}-{i}"
+                    )
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:

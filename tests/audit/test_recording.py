@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 def test_a_change_made_outside_any_service_is_caught_by_the_safety_net(world):
     world.officer.first_name = "Changed"
     world.officer.save()
-    event = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(world.officer.pk)).latest("id")
+    event = AuditEvent.objects.filter(
+        object_type="accounts.user", object_id=str(world.officer.pk)
+    ).latest("id")
     assert event.action == Action.CONFIGURATION_CHANGE
     assert event.details["changes"]["first_name"] == ["Olivia", "Changed"]
     assert event.details["outside_service"] is True
@@ -37,11 +39,15 @@ def test_compartment_grants_and_role_changes_are_permission_events(world):
     with context.acting(user=world.admin):
         assign_perm("view_compartment", world.analyst2, world.restricted)
         world.analyst2.groups.add(Group.objects.get(name="manager"))
-    grant = AuditEvent.objects.filter(action=Action.PERMISSION_CHANGE, compartment="restricted").latest("id")
+    grant = AuditEvent.objects.filter(
+        action=Action.PERMISSION_CHANGE, compartment="restricted"
+    ).latest("id")
     assert grant.actor_username == "admin"
     assert grant.details["holder"] == str(world.analyst2)
     assert grant.details["grant"] == "added"
-    role = AuditEvent.objects.filter(action=Action.PERMISSION_CHANGE, object_id=str(world.analyst2.pk)).latest("id")
+    role = AuditEvent.objects.filter(
+        action=Action.PERMISSION_CHANGE, object_id=str(world.analyst2.pk)
+    ).latest("id")
     assert role.details["items"] == ["manager"]
 
 
@@ -59,7 +65,9 @@ def test_a_write_whose_event_cannot_be_stored_is_rolled_back(world, monkeypatch)
 
 
 def test_a_read_whose_event_cannot_be_stored_is_not_served(world, monkeypatch):
-    monkeypatch.setattr(AuditEvent, "save", lambda *a, **k: (_ for _ in ()).throw(DatabaseError("x")))
+    monkeypatch.setattr(
+        AuditEvent, "save", lambda *a, **k: (_ for _ in ()).throw(DatabaseError("x"))
+    )
     response = api_client(world.admin).get(reverse("user-list"))
     assert response.status_code == 503
     assert "officer" not in response.content.decode()
@@ -77,7 +85,9 @@ def test_every_event_carries_request_context_and_justification(world):
     assert event.user_agent == "test-agent/1.0"
     assert event.request_id == response["X-Request-ID"]
     assert event.via == "api"
-    assert set(event.details["ids"]) == {str(u) for u in world.admin._meta.model.objects.values_list("pk", flat=True)}
+    assert set(event.details["ids"]) == {
+        str(u) for u in world.admin._meta.model.objects.values_list("pk", flat=True)
+    }
 
 
 def test_logout_is_recorded(client, world):
@@ -106,11 +116,27 @@ class _Disclosable:
     ("rules", "kwargs", "refused_field"),
     [
         (DisclosureRules("P"), {}, None),
-        (DisclosureRules("C", conditions="Not to be shared with the press"), {}, "conditions_acknowledged"),
-        (DisclosureRules("C", conditions="Not to the press"), {"conditions_acknowledged": True}, None),
-        (DisclosureRules("5", blocked_reason="Code 5: refer to the originator"), {"conditions_acknowledged": True}, "handling_code"),
+        (
+            DisclosureRules("C", conditions="Not to be shared with the press"),
+            {},
+            "conditions_acknowledged",
+        ),
+        (
+            DisclosureRules("C", conditions="Not to the press"),
+            {"conditions_acknowledged": True},
+            None,
+        ),
+        (
+            DisclosureRules("5", blocked_reason="Code 5: refer to the originator"),
+            {"conditions_acknowledged": True},
+            "handling_code",
+        ),
         (DisclosureRules("H2", needs_provider_permission=True), {}, "provider_permission"),
-        (DisclosureRules("H2", needs_provider_permission=True), {"provider_permission": "EPL-REF-9"}, None),
+        (
+            DisclosureRules("H2", needs_provider_permission=True),
+            {"provider_permission": "EPL-REF-9"},
+            None,
+        ),
     ],
 )
 def test_disclosure_follows_the_handling_code(world, rules, kwargs, refused_field):

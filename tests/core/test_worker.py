@@ -23,7 +23,8 @@ def _database_url() -> str:
     if connection.vendor == "postgresql":
         user = db.get("USER") or "postgres"
         password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+        host = db.get("HOST") or "127.0.0.1"
+        return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
     return f"sqlite:///{db['NAME']}"
 
 
@@ -34,9 +35,19 @@ def test_a_real_worker_runs_the_chain_verification_task(tmp_path):
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
     worker = subprocess.Popen(  # noqa: S603
         [
-            sys.executable, "-m", "celery", "-A", "ilp_platform", "worker",
-            "--pool=solo", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-            "--without-heartbeat", "-n", f"test-{os.getpid()}@%h",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ilp_platform",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
         ],
         env=env,
         cwd=settings.BASE_DIR,

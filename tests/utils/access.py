@@ -90,7 +90,9 @@ class RestrictedAPITests:
         assert str(record.pk) in self.result_ids(response)
         listed = AuditEvent.objects.filter(actor=user, action__in=["list", "search"]).latest("id")
         assert str(record.pk) in listed.details["ids"]
-        assert listed.justification == (JUSTIFICATION if self.requires_justification else listed.justification)
+        assert listed.justification == (
+            JUSTIFICATION if self.requires_justification else listed.justification
+        )
 
         response = api_client(user).get(self.detail_url(record))
         assert response.status_code == 200, response.content

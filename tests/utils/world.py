@@ -46,7 +46,16 @@ def build_world() -> World:
     return World(
         general=Compartment.objects.get(slug="general"),
         restricted=Compartment.objects.get(slug="restricted"),
-        **{name: users[name] for name in (
-            "officer", "analyst", "analyst2", "manager", "handler", "oversight", "admin"
-        )},
+        **{
+            name: users[name]
+            for name in (
+                "officer",
+                "analyst",
+                "analyst2",
+                "manager",
+                "handler",
+                "oversight",
+                "admin",
+            )
+        },
     )

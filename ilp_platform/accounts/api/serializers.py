@@ -21,7 +21,16 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "unit", "roles", "is_active"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "unit",
+            "roles",
+            "is_active",
+        ]
 
     def get_roles(self, user) -> list[str]:
         return sorted(group.name for group in user.groups.all())

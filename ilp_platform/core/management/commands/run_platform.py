@@ -23,8 +23,17 @@ class Command(BaseCommand):
         python = sys.executable
         worker = subprocess.Popen(  # noqa: S603 - fixed argument list, our own interpreter
             [
-                python, "-m", "celery", "-A", "ilp_platform", "worker", "-B",
-                "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "ilp_platform",
+                "worker",
+                "-B",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
             ]
         )
         web = subprocess.Popen(  # noqa: S603
