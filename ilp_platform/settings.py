@@ -233,12 +233,13 @@ else:
     # Embedded default: kombu's filesystem transport, a real worker with no broker server.
     CELERY_BROKER_URL = "filesystem://"
     if ILP_ENV != "build":
-        for folder in ("queue", "processed"):
+        for folder in ("queue", "processed", "control"):
             (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 # The test suite runs tasks in-process unless a test asks for the real worker.
