@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntelligenceConfig(AppConfig):
     name = "intelligence"
+    verbose_name = _("Intelligence")
+
+    def ready(self) -> None:
+        from ilp_platform.core import home
+        from intelligence.home import intelligence_panels
+
+        home.register(intelligence_panels)

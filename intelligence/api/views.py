@@ -1,0 +1,423 @@
+"""API viewsets: restriction, justification and consultation logging come from the base mixin;
+writes go through the services and roll back if the result would leave the caller's reach."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ilp_platform.core.api import RestrictedViewSetMixin
+from intelligence import selectors, services
+from intelligence.api import serializers as s
+from intelligence.choices import EntityKind, LinkKind
+from intelligence.filters import (
+    EntityFilter,
+    IncidentFilter,
+    LinkFilter,
+    ReportFilter,
+    SourceFilter,
+)
+from intelligence.models import Entity, Incident, Link, Report, Source
+
+WRITE_METHODS = ["get", "post", "patch", "head", "options"]
+
+
+def requires(perm: str):
+    """A permission class for an action that needs a specific model permission."""
+
+    class _Requires(permissions.BasePermission):
+        message = "Your role does not allow this action."
+
+        def has_permission(self, request, view):
+            return bool(request.user and request.user.has_perm(perm))
+
+    _Requires.__name__ = f"Requires_{perm.replace('.', '_')}"
+    return _Requires
+
+
+ACTION_PERMISSIONS = [permissions.IsAuthenticated]
+
+
+class ServiceWritesMixin:
+    """Runs a service inside a transaction and re-checks visibility before committing."""
+
+    def write(self, call):
+        with transaction.atomic():
+            obj = call()
+            self.ensure_still_visible(obj)
+        return obj
+
+
+_Q = OpenApiParameter(
+    "q",
+    OpenApiTypes.STR,
+    description="Full-text search over sanitised text, place, crime types and linked entity "
+    "names and identifiers (never the original text). Newest first; the search page in the "
+    "browser ranks by relevance.",
+)
+
+
+def _kind_parameter(choices) -> OpenApiParameter:
+    # Documented inline: entity and link kinds are different choice sets under one name.
+    return OpenApiParameter("kind", OpenApiTypes.STR, enum=choices.values)
+
+
+@extend_schema(tags=["intelligence"])
+class ReportViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelViewSet):
+    """Intelligence reports. ``text`` is null unless you may read the original."""
+
+    queryset = Report.objects.all()
+    serializer_class = s.ReportSerializer
+    filterset_class = ReportFilter
+    http_method_names = WRITE_METHODS
+
+    def get_permissions(self):
+        # Authors edit their own drafts: adding reports is the permission that matters here
+        # (the service refuses anyone but the author, and anything but a draft).
+        if self.action == "partial_update":
+            return [permissions.IsAuthenticated(), requires("intelligence.add_report")()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        queryset = selectors.report_list_queryset(super().get_queryset()).prefetch_related(
+            "crime_types"
+        )
+        query = (self.request.query_params.get("q") or "").strip()
+        if query and self.action == "list":
+            queryset = selectors.filter_matching(queryset, query)
+        return queryset
+
+    def _respond(self, report, code=status.HTTP_200_OK):
+        report = self.get_queryset().get(pk=report.pk)
+        return Response(self.get_serializer(report).data, status=code)
+
+    @extend_schema(parameters=[_Q])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=s.ReportWriteSerializer, responses={201: s.ReportSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self._parse(s.ReportWriteSerializer, request.data)
+        submit = data.pop("submit", False)
+        report = self.write(
+            lambda: services.create_report(actor=request.user, data=data, submit=submit)
+        )
+        return self._respond(report, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ReportWriteSerializer, responses={200: s.ReportSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        report = self.get_object()
+        data = self._parse(s.ReportWriteSerializer, request.data, partial=True)
+        submit = data.pop("submit", False)
+        report = self.write(
+            lambda: services.update_draft(report, actor=request.user, data=data, submit=submit)
+        )
+        return self._respond(report)
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):  # PUT is not offered: use PATCH
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+    def _parse(self, serializer_class, data, partial=False):
+        serializer = serializer_class(
+            data=data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(request=None, responses={200: s.ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send a draft for evaluation (its author only)."""
+        report = self.get_object()
+        self.write(lambda: services.submit_report(report, actor=request.user))
+        return self._respond(report)
+
+    @extend_schema(request=s.EvaluateSerializer, responses={200: s.ReportSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.evaluate_report")],
+    )
+    def evaluate(self, request, pk=None):
+        """Confirm or change the grading, sanitise and file the report (not its author)."""
+        report = self.get_object()
+        serializer = s.EvaluateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        self.write(
+            lambda: services.evaluate_report(
+                report,
+                actor=request.user,
+                grading_data=serializer.grading_data(),
+                sanitised_text=data["sanitised_text"],
+                compartment=data.get("compartment"),
+                retention_class=data.get("retention_class"),
+                reason=data.get("reason", ""),
+            )
+        )
+        return self._respond(report)
+
+    @extend_schema(request=s.RegradeSerializer, responses={200: s.ReportSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.evaluate_report")],
+    )
+    def regrade(self, request, pk=None):
+        """Change the grading of an evaluated report; the history keeps who, when and why."""
+        report = self.get_object()
+        serializer = s.RegradeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.write(
+            lambda: services.regrade_report(
+                report,
+                actor=request.user,
+                grading_data=serializer.grading_data(),
+                reason=serializer.validated_data["reason"],
+            )
+        )
+        return self._respond(report)
+
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ReportSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.review_report")],
+    )
+    def review(self, request, pk=None):
+        """Retention review: retain (reason, next review date) or erase (reason)."""
+        report = self.get_object()
+        serializer = s.ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        self.write(
+            lambda: (
+                services.review_report(
+                    report,
+                    actor=request.user,
+                    decision=data["decision"],
+                    reason=data["reason"],
+                    next_review_due=data.get("next_review_due"),
+                ).report
+            )
+        )
+        return self._respond(report)
+
+    @extend_schema(request=s.ReportEntityInputSerializer, responses={201: s.ReportEntitySerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="entities",
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.change_report")],
+    )
+    def link_entity(self, request, pk=None):
+        """Name an entity in the report, with its data-subject category (LED Art. 6)."""
+        report = self.get_object()
+        serializer = s.ReportEntityInputSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        link = self.write(
+            lambda: services.link_entity_to_report(
+                report,
+                data["entity"],
+                actor=request.user,
+                subject_category=data["subject_category"],
+                is_assessment=data["is_assessment"],
+            )
+        )
+        return Response(s.ReportEntitySerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["intelligence"])
+class SourceViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelViewSet):
+    """Sources; identity fields and the handler are null unless you may see the identity."""
+
+    queryset = Source.objects.select_related("compartment", "handler")
+    serializer_class = s.SourceSerializer
+    filterset_class = SourceFilter
+    http_method_names = WRITE_METHODS
+
+    def get_serializer_class(self):
+        return s.SourceDetailSerializer if self.action == "retrieve" else s.SourceSerializer
+
+    def _respond(self, source, code=status.HTTP_200_OK):
+        return Response(
+            s.SourceSerializer(source, context=self.get_serializer_context()).data, status=code
+        )
+
+    @extend_schema(request=s.SourceWriteSerializer, responses={201: s.SourceSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = s.SourceWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        source = self.write(
+            lambda: services.register_source(
+                actor=request.user, data=dict(serializer.validated_data)
+            )
+        )
+        return self._respond(source, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SourceWriteSerializer, responses={200: s.SourceSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        source = self.get_object()
+        serializer = s.SourceWriteSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        source = self.write(
+            lambda: services.update_source(
+                source, actor=request.user, data=dict(serializer.validated_data)
+            )
+        )
+        return self._respond(source)
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+
+@extend_schema(tags=["intelligence"])
+class EntityViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Entities. Lists leave out entities merged into another; ``?q=`` matches names and
+    identifiers."""
+
+    queryset = Entity.objects.select_related("compartment").prefetch_related("identifiers")
+    serializer_class = s.EntitySerializer
+    filterset_class = EntityFilter
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.current() if self.action == "list" else queryset
+
+    @extend_schema(parameters=[_kind_parameter(EntityKind)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.EntityWriteSerializer,
+        responses={
+            201: s.EntitySerializer,
+            409: OpenApiResponse(
+                s.DuplicateResponseSerializer,
+                description="Probable duplicates exist: offered in `duplicates`; send "
+                "`allow_duplicate: true` to create anyway.",
+            ),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = s.EntityWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        identifiers = [(i["kind"], i["value"]) for i in data.pop("identifiers", [])]
+        allow = data.pop("allow_duplicate", False)
+        try:
+            entity = self.write(
+                lambda: services.create_entity(
+                    actor=request.user, data=data, identifiers=identifiers, allow_duplicate=allow
+                )
+            )
+        except services.DuplicateEntity as exc:
+            from audit import services as audit
+            from audit.choices import Action
+
+            audit.consultation(
+                Action.SEARCH,
+                object_type="intelligence.entity",
+                ids=[c.pk for c in exc.candidates],
+                query=f"duplicate check: {data['kind']}",
+                count=len(exc.candidates),
+            )
+            return Response(
+                {
+                    "detail": "Probable duplicates exist; link to one of them, or send "
+                    "allow_duplicate: true to create a new entity anyway.",
+                    "duplicates": s.EntitySerializer(exc.candidates, many=True).data,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        entity = self.get_queryset().get(pk=entity.pk)
+        return Response(self.get_serializer(entity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.MergeSerializer, responses={200: s.EntitySerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.merge_entity")],
+    )
+    def merge(self, request, pk=None):
+        """Fold ``other`` into this entity: every report and link moves here."""
+        keeper = self.get_object()
+        serializer = s.MergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        self.write(
+            lambda: services.merge_entities(
+                keeper,
+                serializer.validated_data["other"],
+                actor=request.user,
+                reason=serializer.validated_data["reason"],
+            )
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=keeper.pk)).data)
+
+
+@extend_schema(tags=["intelligence"])
+class LinkViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Links between entities, with their strength and the reports they rest on."""
+
+    queryset = Link.objects.select_related("compartment").prefetch_related("reports")
+    serializer_class = s.LinkSerializer
+    filterset_class = LinkFilter
+
+    @extend_schema(parameters=[_kind_parameter(LinkKind)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=s.LinkWriteSerializer, responses={201: s.LinkSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = s.LinkWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        link = self.write(
+            lambda: services.create_link(
+                actor=request.user,
+                from_entity=data["from_entity"],
+                to_entity=data["to_entity"],
+                kind=data["kind"],
+                strength=data["strength"],
+                reports=data.get("reports", []),
+                note=data["note"],
+                compartment=data.get("compartment"),
+            )
+        )
+        link = self.get_queryset().get(pk=link.pk)
+        return Response(self.get_serializer(link).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["intelligence"])
+class IncidentViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Recorded incidents; filter ``?reference=``, ``?crime_type=``, dates."""
+
+    queryset = Incident.objects.select_related("crime_type", "compartment")
+    serializer_class = s.IncidentSerializer
+    filterset_class = IncidentFilter
+
+    @extend_schema(request=s.IncidentSerializer, responses={201: s.IncidentSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        incident = self.write(
+            lambda: services.record_incident(
+                actor=request.user, data=dict(serializer.validated_data)
+            )
+        )
+        return Response(self.get_serializer(incident).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,23 @@
+"""Models of the intelligence app, split by topic."""
+
+from intelligence.models.entities import Entity, Identifier, Link, ReportEntity
+from intelligence.models.incidents import Incident
+from intelligence.models.reference import CrimeType, RetentionClass, UrnSequence
+from intelligence.models.reports import Grading, Report, ReportQuerySet, Review
+from intelligence.models.sources import Source
+
+__all__ = [
+    "CrimeType",
+    "Entity",
+    "Grading",
+    "Identifier",
+    "Incident",
+    "Link",
+    "Report",
+    "ReportEntity",
+    "ReportQuerySet",
+    "RetentionClass",
+    "Review",
+    "Source",
+    "UrnSequence",
+]

@@ -1,0 +1,57 @@
+"""Recorded crime incidents: the bulk data that hotspot and temporal analysis read."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from audit.mixins import AuditedModel
+from ilp_platform.core.querysets import RestrictedQuerySet
+
+
+class IncidentQuerySet(RestrictedQuerySet):
+    pass
+
+
+class Incident(AuditedModel):
+    """One recorded incident with where and when (a window when the exact time is unknown)."""
+
+    reference = models.CharField(_("reference"), max_length=50, unique=True)
+    crime_type = models.ForeignKey(
+        "intelligence.CrimeType",
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name=_("crime type"),
+    )
+    occurred_from = models.DateTimeField(_("occurred from"))
+    occurred_to = models.DateTimeField(_("occurred to"), null=True, blank=True)
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    compartment = models.ForeignKey(
+        "accounts.Compartment", on_delete=models.PROTECT, related_name="incidents"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_from", "-id"]
+        verbose_name = _("incident")
+        indexes = [
+            models.Index(fields=["occurred_from"], name="intel_incident_time"),
+            models.Index(fields=["crime_type", "occurred_from"], name="intel_incident_type_time"),
+            models.Index(fields=["compartment", "occurred_from"], name="intel_incident_comp_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("intelligence:incident_detail", args=[self.pk])

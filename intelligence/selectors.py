@@ -1,0 +1,178 @@
+"""Reads: every function starts from ``visible_to(user)`` so nothing escapes the compartments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from ilp_platform.core.paging import _decode, _encode
+from intelligence import grading
+from intelligence.choices import ReportStatus
+from intelligence.models import Entity, Identifier, Report, Source
+
+# Reviews falling due within this many days already appear in the review queue.
+REVIEW_HORIZON_DAYS = 30
+# Search ranks at most this many matches (the most recent ones): ranking is the costly step,
+# and a person reads the first pages only. A narrower query finds older records.
+SEARCH_CANDIDATES = 1000
+SEARCH_CONFIG = "english"
+
+
+def report_list_queryset(queryset):
+    return queryset.select_related(
+        "compartment", "submitted_by", "evaluated_by", "source", "retention_class"
+    )
+
+
+def awaiting_evaluation(user):
+    """Submitted reports someone else wrote (four eyes): the evaluator's queue."""
+    return (
+        Report.objects.visible_to(user)
+        .filter(status=ReportStatus.SUBMITTED)
+        .exclude(submitted_by=user.pk)
+    )
+
+
+def review_queue(user, today=None):
+    today = today or timezone.localdate()
+    return Report.objects.visible_to(user).due_for_review(
+        today + timedelta(days=REVIEW_HORIZON_DAYS)
+    )
+
+
+def source_reliability(source: Source, user) -> list[dict]:
+    """How the source has been graded on its reports: counts per scheme and code, newest first.
+
+    Only the reports the person may see count, so the history never reveals hidden reports.
+    """
+    rows = (
+        Report.objects.visible_to(user)
+        .filter(source=source)
+        .exclude(status__in=[ReportStatus.DRAFT])
+        .values("grading_scheme", "source_evaluation")
+        .annotate(reports=Count("id"), last_graded=Max("evaluated_at"))
+        .order_by("grading_scheme", "source_evaluation")
+    )
+    return [
+        {
+            "scheme": row["grading_scheme"],
+            "code": row["source_evaluation"],
+            "meaning": grading.meaning(
+                row["grading_scheme"], grading.SOURCE, row["source_evaluation"]
+            ),
+            "reports": row["reports"],
+            "last_graded": row["last_graded"],
+        }
+        for row in rows
+    ]
+
+
+def duplicate_candidates(user, *, kind: str, name: str, date_of_birth=None, identifiers=()):
+    """Existing entities that are probably the same as the one about to be created.
+
+    Same kind and normalised name (people: and the same date of birth, or one of them
+    unknown; vehicles: the normalised registration), or any shared identifier (phone digits,
+    lower-case email, handle, registration).
+    """
+    from intelligence.choices import EntityKind, IdentifierKind
+    from intelligence.models.entities import normalise_identifier, normalise_name
+
+    visible = Entity.objects.visible_to(user).current()
+    if kind == EntityKind.VEHICLE:
+        key = normalise_identifier(IdentifierKind.VEHICLE_REGISTRATION, name)
+    else:
+        key = normalise_name(name)
+    match = Q(kind=kind, name_key=key) if key else Q(pk__in=[])
+    if kind == EntityKind.PERSON and date_of_birth:
+        match &= Q(date_of_birth=date_of_birth) | Q(date_of_birth__isnull=True)
+    identifier_match = Q()
+    for ident_kind, value in identifiers:
+        value_key = normalise_identifier(ident_kind, value)
+        if value_key:
+            identifier_match |= Q(kind=ident_kind, value_key=value_key)
+    if identifier_match:
+        match |= Q(pk__in=Identifier.objects.filter(identifier_match).values("entity_id"))
+    return visible.filter(match).select_related("compartment").prefetch_related("identifiers")[:20]
+
+
+@dataclass
+class SearchPage:
+    items: list
+    total: int  # matches considered (at most SEARCH_CANDIDATES)
+    next_cursor: str | None
+    has_previous: bool
+    capped: bool
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def matching_reports(queryset, query: str):
+    """Reports in ``queryset`` matching the query, best first.
+
+    PostgreSQL: the stored tsvector (GIN index); the most recent SEARCH_CANDIDATES matches are
+    ranked, then ordered by rank and recency. SQLite: every word must appear in the search
+    document (case-insensitive), newest first.
+    """
+    if _postgres():
+        search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+        candidates = (
+            queryset.filter(search_vector=search).order_by("-id").values("id")[:SEARCH_CANDIDATES]
+        )
+        return (
+            Report.objects.filter(id__in=candidates)
+            .annotate(rank=SearchRank(F("search_vector"), search))
+            .order_by("-rank", "-id")
+        )
+    for word in query.split():
+        queryset = queryset.filter(search_document__icontains=word)
+    candidates = queryset.order_by("-id").values("id")[:SEARCH_CANDIDATES]
+    return Report.objects.filter(id__in=candidates).order_by("-id")
+
+
+def search_reports(user, query: str, filtered_queryset, *, cursor: str | None, size: int = 25):
+    """One page of search results; ``filtered_queryset`` is already ``visible_to(user)``.
+
+    The ordered ids of every candidate are read in one query (bounded), the page's reports in
+    a second; the cursor is the last id shown, so the next page starts just after it.
+    """
+    ranked_ids = list(matching_reports(filtered_queryset, query).values_list("id", flat=True))
+    start = 0
+    after = _decode(cursor) if cursor else None
+    if after is not None and after in ranked_ids:
+        start = ranked_ids.index(after) + 1
+    page_ids = ranked_ids[start : start + size]
+    by_id = {
+        report.pk: report
+        for report in report_list_queryset(Report.objects.filter(pk__in=page_ids)).prefetch_related(
+            "crime_types"
+        )
+    }
+    items = [by_id[pk] for pk in page_ids if pk in by_id]
+    more = start + size < len(ranked_ids)
+    return SearchPage(
+        items=items,
+        total=len(ranked_ids),
+        next_cursor=_encode(page_ids[-1]) if more and page_ids else None,
+        has_previous=start > 0,
+        capped=len(ranked_ids) >= SEARCH_CANDIDATES,
+    )
+
+
+def filter_matching(queryset, query: str):
+    """The restricted queryset narrowed to reports matching ``query`` (the API's ``?q=``).
+
+    The API pages newest first with its cursor; the search page orders by relevance.
+    """
+    if _postgres():
+        search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+        return queryset.filter(search_vector=search)
+    for word in query.split():
+        queryset = queryset.filter(search_document__icontains=word)
+    return queryset

@@ -1,0 +1,692 @@
+"""Browser pages of the intelligence app. Thin: parse input, call a service or selector, render.
+
+Every read goes through ``visible_to`` (the base views apply it); every write goes through a
+service and is undone if the saved record would fall outside its author's reach.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+
+from audit import services as audit
+from audit.choices import Action
+from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
+from intelligence import grading, selectors, services
+from intelligence.choices import ReportStatus
+from intelligence.filters import EntityFilter, IncidentFilter, ReportFilter, SourceFilter
+from intelligence.forms import (
+    EntityForm,
+    EvaluationForm,
+    LinkForm,
+    MergeForm,
+    RegradeForm,
+    ReportEntityForm,
+    ReportForm,
+    ReviewForm,
+    SourceForm,
+    apply_errors,
+)
+from intelligence.models import Entity, Incident, Link, Report, ReportEntity, Source
+
+
+class _FellOutside(Exception):
+    pass
+
+
+def write_visibly(user, action):
+    """Run a service call; if its result is not visible to its author, roll it back (403)."""
+    try:
+        with transaction.atomic():
+            obj = action()
+            if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
+                raise _FellOutside
+    except _FellOutside:
+        raise PermissionDenied(
+            _("The record would fall outside your compartments; nothing was saved.")
+        ) from None
+    return obj
+
+
+def visible_or_404(user, queryset, pk):
+    """The record, or a 404 (and a logged refusal) when it is outside the user's reach."""
+    obj = queryset.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        audit.record_denied(
+            object_type=queryset.model._meta.label_lower,
+            object_id=pk,
+            reason="not found or outside the user's compartments",
+        )
+        raise Http404
+    return obj
+
+
+class FilteredListMixin:
+    """A django-filter FilterSet over the restricted queryset; its form renders above the list."""
+
+    filterset_class = None
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.get_list_queryset()
+        )
+        if self.filterset.is_bound and self.filterset.is_valid():
+            return self.filterset.qs
+        return self.filterset.queryset
+
+    def get_list_queryset(self):
+        return self.get_base_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filterset.form
+        return context
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+class ReportListView(FilteredListMixin, RestrictedListView):
+    model = Report
+    filterset_class = ReportFilter
+    template_name = "intelligence/report_list.html"
+    title = _("Reports")
+
+    def get_list_queryset(self):
+        queryset = selectors.report_list_queryset(self.get_base_queryset())
+        if self.request.GET.get("mine"):
+            queryset = queryset.filter(submitted_by=self.request.user)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        return context
+
+
+class EvaluationQueueView(ReportListView):
+    permission_required = "intelligence.evaluate_report"
+    title = _("Reports awaiting evaluation")
+
+    def get_list_queryset(self):
+        return selectors.report_list_queryset(selectors.awaiting_evaluation(self.request.user))
+
+
+class ReviewQueueView(ReportListView):
+    permission_required = "intelligence.review_report"
+    template_name = "intelligence/review_queue.html"
+    title = _("Retention reviews due")
+
+    def get_list_queryset(self):
+        return selectors.report_list_queryset(selectors.review_queue(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["today"] = timezone.localdate()
+        context["horizon"] = selectors.REVIEW_HORIZON_DAYS
+        return context
+
+
+class ReportDetailView(RestrictedDetailView):
+    model = Report
+    template_name = "intelligence/report_detail.html"
+
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .select_related(
+                "compartment",
+                "source",
+                "submitted_by",
+                "evaluated_by",
+                "erased_by",
+                "retention_class",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report, user = self.object, self.request.user
+        context.update(
+            {
+                "can_see_original": report.original_visible_to(user),
+                "rules": report.disclosure_rules(),
+                "gradings": report.gradings.select_related("graded_by"),
+                "reviews": report.reviews.select_related("reviewed_by"),
+                "entity_links": ReportEntity.objects.visible_to(user)
+                .filter(report=report)
+                .select_related("entity"),
+                "can_evaluate": report.status == ReportStatus.SUBMITTED
+                and user.has_perm("intelligence.evaluate_report")
+                and report.submitted_by_id != user.pk,
+                "can_regrade": report.status == ReportStatus.EVALUATED
+                and user.has_perm("intelligence.evaluate_report"),
+                "can_review": report.status == ReportStatus.EVALUATED
+                and user.has_perm("intelligence.review_report"),
+                "can_edit": report.status == ReportStatus.DRAFT
+                and report.submitted_by_id == user.pk,
+                "can_link": not report.is_erased and user.has_perm("intelligence.change_report"),
+                "link_form": ReportEntityForm(user=user),
+            }
+        )
+        return context
+
+
+class ReportFormView(RestrictedViewMixin, FormView):
+    """Submission and draft editing: a form that explains every grading code beside it."""
+
+    model = Report
+    form_class = ReportForm
+    template_name = "intelligence/report_form.html"
+    permission_required = "intelligence.add_report"
+    requires_justification = False
+    report: Report | None = None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.report}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["report"] = self.report
+        context["schemes"] = grading.as_teaching_data()
+        context["scheme_labels"] = dict(Report._meta.get_field("grading_scheme").choices)
+        return context
+
+    def form_valid(self, form):
+        submit = self.request.POST.get("action") == "submit"
+        user = self.request.user
+        try:
+            if self.report is None:
+                report = write_visibly(
+                    user,
+                    lambda: services.create_report(
+                        actor=user, data=form.report_data(), submit=submit
+                    ),
+                )
+            else:
+                report = write_visibly(
+                    user,
+                    lambda: services.update_draft(
+                        self.report, actor=user, data=form.report_data(), submit=submit
+                    ),
+                )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        if submit:
+            messages.success(
+                self.request,
+                _("Report %(urn)s submitted for evaluation.") % {"urn": report.urn},
+            )
+        else:
+            messages.info(self.request, _("Draft %(urn)s saved.") % {"urn": report.urn})
+        return redirect(report)
+
+
+class ReportCreateView(ReportFormView):
+    pass
+
+
+class ReportEditView(ReportFormView):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.report = visible_or_404(
+                request.user,
+                Report.objects.filter(submitted_by=request.user.pk, status=ReportStatus.DRAFT),
+                kwargs["pk"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReportActionView(RestrictedViewMixin, FormView):
+    """A form acting on one report (evaluate, re-grade, review); the page shows the report."""
+
+    model = Report
+    action_label = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.pk = kwargs["pk"]
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def report(self) -> Report:
+        if not hasattr(self, "_report"):
+            self._report = visible_or_404(
+                self.request.user,
+                Report.objects.select_related("compartment", "source", "submitted_by"),
+                self.pk,
+            )
+        return self._report
+
+    def get(self, request, *args, **kwargs):
+        audit.consultation(Action.VIEW, obj=self.report)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "report": self.report,
+                "can_see_original": self.report.original_visible_to(self.request.user),
+                "action_label": self.action_label,
+                "schemes": grading.as_teaching_data(),
+            }
+        )
+        return context
+
+    def run(self, form):  # pragma: no cover - declared by subclasses
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            write_visibly(self.request.user, lambda: self.run(form))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        return HttpResponseRedirect(self.report.get_absolute_url())
+
+
+class ReportEvaluateView(ReportActionView):
+    permission_required = "intelligence.evaluate_report"
+    form_class = EvaluationForm
+    template_name = "intelligence/report_action.html"
+    action_label = _("Evaluate")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "report": self.report}
+
+    def run(self, form):
+        report = services.evaluate_report(
+            self.report,
+            actor=self.request.user,
+            grading_data=form.grading_data(),
+            sanitised_text=form.cleaned_data["sanitised_text"],
+            compartment=form.cleaned_data["compartment"],
+            retention_class=form.cleaned_data["retention_class"],
+            reason=form.cleaned_data.get("reason", ""),
+        )
+        messages.success(self.request, _("Report %(urn)s evaluated.") % {"urn": report.urn})
+        return report
+
+
+class ReportRegradeView(ReportActionView):
+    permission_required = "intelligence.evaluate_report"
+    form_class = RegradeForm
+    template_name = "intelligence/report_action.html"
+    action_label = _("Re-grade")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "report": self.report}
+
+    def run(self, form):
+        report = services.regrade_report(
+            self.report,
+            actor=self.request.user,
+            grading_data=form.grading_data(),
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(self.request, _("Grading changed and recorded in the history."))
+        return report
+
+
+class ReportReviewView(ReportActionView):
+    permission_required = "intelligence.review_report"
+    form_class = ReviewForm
+    template_name = "intelligence/report_action.html"
+    action_label = _("Review for retention")
+
+    def run(self, form):
+        review = services.review_report(
+            self.report,
+            actor=self.request.user,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+            next_review_due=form.cleaned_data.get("next_review_due"),
+        )
+        messages.success(
+            self.request, _("Review recorded: %(d)s.") % {"d": review.get_decision_display()}
+        )
+        return review
+
+
+class ReportSubmitView(RestrictedViewMixin, TemplateView):
+    model = Report
+    permission_required = "intelligence.add_report"
+    requires_justification = False
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        report = visible_or_404(
+            request.user, Report.objects.filter(submitted_by=request.user.pk), pk
+        )
+        try:
+            write_visibly(request.user, lambda: services.submit_report(report, actor=request.user))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("Report %(urn)s submitted for evaluation.") % {"urn": report.urn}
+            )
+        return redirect(report)
+
+
+class ReportEntityAddView(RestrictedViewMixin, TemplateView):
+    """Link an entity to a report with its data-subject category (combination)."""
+
+    model = Report
+    permission_required = "intelligence.change_report"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        report = visible_or_404(request.user, Report.objects.all(), pk)
+        form = ReportEntityForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                write_visibly(
+                    request.user,
+                    lambda: services.link_entity_to_report(
+                        report,
+                        form.cleaned_data["entity"],
+                        actor=request.user,
+                        subject_category=form.cleaned_data["subject_category"],
+                        is_assessment=form.cleaned_data["is_assessment"],
+                    ),
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+        if form.errors:
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(
+                    request, f"{label}: {' '.join(errors)}" if label else " ".join(errors)
+                )
+        else:
+            messages.success(request, _("Entity linked to the report."))
+        return redirect(report)
+
+
+# --- Search -----------------------------------------------------------------------------------
+
+
+class SearchView(RestrictedViewMixin, TemplateView):
+    """Full-text search over sanitised text and entity names/identifiers, with filters."""
+
+    model = Report
+    template_name = "intelligence/search.html"
+    page_size = 25
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        query = (self.request.GET.get("q") or "").strip()
+        params = self.request.GET.copy()
+        params.pop("cursor", None)
+        filterset = ReportFilter(params, queryset=Report.objects.visible_to(user))
+        context.update(
+            {"query": query, "filter_form": filterset.form, "page_querystring": params.urlencode()}
+        )
+        if not query:
+            return context
+        reports = filterset.qs if filterset.is_valid() else filterset.queryset
+        page = selectors.search_reports(
+            user, query, reports, cursor=self.request.GET.get("cursor"), size=self.page_size
+        )
+        filters = {k: v for k, v in params.items() if k != "q" and v}
+        audit.consultation(
+            Action.SEARCH,
+            object_type="intelligence.report",
+            ids=[r.pk for r in page.items],
+            query=query,
+            count=page.total,
+            details={"filters": filters},
+        )
+        entities = []
+        if user.has_perm("intelligence.view_entity"):
+            entity_filter = EntityFilter(
+                {"q": query}, queryset=Entity.objects.visible_to(user).current()
+            )
+            entities = list(entity_filter.qs.select_related("compartment").order_by("-id")[:10])
+            audit.consultation(
+                Action.SEARCH,
+                object_type="intelligence.entity",
+                ids=[e.pk for e in entities],
+                query=query,
+                count=len(entities),
+            )
+        context.update({"page": page, "entities": entities})
+        return context
+
+
+# --- Entities ---------------------------------------------------------------------------------
+
+
+class EntityListView(FilteredListMixin, RestrictedListView):
+    model = Entity
+    filterset_class = EntityFilter
+    template_name = "intelligence/entity_list.html"
+
+    def get_list_queryset(self):
+        return self.get_base_queryset().current().select_related("compartment")
+
+
+class EntityDetailView(RestrictedDetailView):
+    model = Entity
+    template_name = "intelligence/entity_detail.html"
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("compartment", "merged_into")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entity, user = self.object, self.request.user
+        context.update(
+            {
+                "identifiers": entity.identifiers.all(),
+                "links": Link.objects.visible_to(user)
+                .filter(Q(from_entity=entity) | Q(to_entity=entity))
+                .select_related("from_entity", "to_entity")
+                .prefetch_related("reports"),
+                "report_links": ReportEntity.objects.visible_to(user)
+                .filter(entity=entity)
+                .select_related("report"),
+                "merge_form": MergeForm(user=user),
+                "link_form": LinkForm(user=user),
+                "can_merge": user.has_perm("intelligence.merge_entity")
+                and not entity.merged_into_id,
+                "can_link": user.has_perm("intelligence.add_link") and not entity.merged_into_id,
+            }
+        )
+        return context
+
+
+class EntityCreateView(RestrictedViewMixin, FormView):
+    """Create an entity; probable duplicates are offered first."""
+
+    model = Entity
+    form_class = EntityForm
+    template_name = "intelligence/entity_form.html"
+    permission_required = "intelligence.add_entity"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        user = self.request.user
+        data = {
+            k: form.cleaned_data.get(k)
+            for k in ("kind", "name", "date_of_birth", "description", "compartment")
+        }
+        data["description"] = data["description"] or ""
+        try:
+            entity = write_visibly(
+                user,
+                lambda: services.create_entity(
+                    actor=user,
+                    data=data,
+                    identifiers=form.identifiers(),
+                    allow_duplicate=form.cleaned_data["create_anyway"],
+                ),
+            )
+        except services.DuplicateEntity as exc:
+            audit.consultation(
+                Action.SEARCH,
+                object_type="intelligence.entity",
+                ids=[c.pk for c in exc.candidates],
+                query=f"duplicate check: {data['kind']}",
+                count=len(exc.candidates),
+            )
+            return self.render_to_response(
+                self.get_context_data(form=form, candidates=exc.candidates)
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Entity created."))
+        return redirect(entity)
+
+
+class EntityMergeView(RestrictedViewMixin, TemplateView):
+    model = Entity
+    permission_required = "intelligence.merge_entity"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        keeper = visible_or_404(request.user, Entity.objects.current(), pk)
+        form = MergeForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                write_visibly(
+                    request.user,
+                    lambda: services.merge_entities(
+                        keeper,
+                        form.cleaned_data["other"],
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                    ),
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+        if form.errors:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        else:
+            messages.success(request, _("Entities merged: every report and link now points here."))
+        return redirect(keeper)
+
+
+class EntityLinkCreateView(RestrictedViewMixin, TemplateView):
+    model = Link
+    permission_required = "intelligence.add_link"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        entity = visible_or_404(request.user, Entity.objects.current(), pk)
+        form = LinkForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                write_visibly(
+                    request.user,
+                    lambda: services.create_link(
+                        actor=request.user,
+                        from_entity=entity,
+                        to_entity=form.cleaned_data["to_entity"],
+                        kind=form.cleaned_data["kind"],
+                        strength=form.cleaned_data["strength"],
+                        reports=form.cleaned_data["reports"],
+                        note=form.cleaned_data["note"],
+                    ),
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+        if form.errors:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        else:
+            messages.success(request, _("Link recorded."))
+        return redirect(entity)
+
+
+# --- Sources ----------------------------------------------------------------------------------
+
+
+class SourceListView(FilteredListMixin, RestrictedListView):
+    model = Source
+    filterset_class = SourceFilter
+    template_name = "intelligence/source_list.html"
+
+    def get_list_queryset(self):
+        queryset = self.get_base_queryset().select_related("compartment", "handler")
+        if self.request.GET.get("mine"):
+            queryset = queryset.filter(handler=self.request.user)
+        return queryset
+
+
+class SourceDetailView(RestrictedDetailView):
+    model = Source
+    template_name = "intelligence/source_detail.html"
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("compartment", "handler")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        source, user = self.object, self.request.user
+        context.update(
+            {
+                "identity_visible": source.identity_visible_to(user),
+                "reliability": selectors.source_reliability(source, user),
+                "reports": selectors.report_list_queryset(
+                    Report.objects.visible_to(user).filter(source=source)
+                )[:25],
+            }
+        )
+        return context
+
+
+class SourceCreateView(RestrictedViewMixin, FormView):
+    model = Source
+    form_class = SourceForm
+    template_name = "intelligence/source_form.html"
+    permission_required = "intelligence.add_source"
+    requires_justification = False
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        user = self.request.user
+        try:
+            source = write_visibly(
+                user, lambda: services.register_source(actor=user, data=form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Source %(ref)s registered.") % {"ref": source.reference})
+        return redirect(source)
+
+
+# --- Incidents --------------------------------------------------------------------------------
+
+
+class IncidentListView(FilteredListMixin, RestrictedListView):
+    model = Incident
+    filterset_class = IncidentFilter
+    template_name = "intelligence/incident_list.html"
+
+    def get_list_queryset(self):
+        return self.get_base_queryset().select_related("crime_type", "compartment")
+
+
+class IncidentDetailView(RestrictedDetailView):
+    model = Incident
+    template_name = "intelligence/incident_detail.html"
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("crime_type", "compartment")
