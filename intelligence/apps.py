@@ -7,7 +7,10 @@ class IntelligenceConfig(AppConfig):
     verbose_name = _("Intelligence")
 
     def ready(self) -> None:
+        from audit import compliance
         from ilp_platform.core import home
+        from intelligence.compliance import review_compliance
         from intelligence.home import intelligence_panels
 
         home.register(intelligence_panels)
+        compliance.register(review_compliance)
