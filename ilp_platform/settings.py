@@ -193,8 +193,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "ilp_platform.core.authentication.AuditedSessionAuthentication",
+        # Token first, so a request without credentials answers 401 with WWW-Authenticate.
         "ilp_platform.core.authentication.AuditedTokenAuthentication",
+        "ilp_platform.core.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "ilp_platform.core.pagination.DefaultCursorPagination",
