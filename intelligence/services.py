@@ -323,14 +323,7 @@ def evaluate_report(
         )
     if report.status != ReportStatus.SUBMITTED:
         raise ValidationError({"status": [_("Only a submitted report can be evaluated.")]})
-    proposed = {**_grading_of(report), **grading_data}
-    errors = grading.validate_grading(
-        proposed["grading_scheme"],
-        proposed["source_evaluation"],
-        proposed["intelligence_assessment"],
-        proposed["handling_code"],
-        proposed["handling_conditions"],
-    )
+    proposed, errors = _proposed_grading(report, grading_data)
     if not (sanitised_text or "").strip():
         errors.setdefault("sanitised_text", []).append(
             _("Write the sanitised text others will read (remove anything identifying the source).")
@@ -379,11 +372,8 @@ def evaluate_report(
     return report
 
 
-def regrade_report(report: Report, *, actor, grading_data: dict, reason: str) -> Report:
-    """Re-grading of an evaluated report, kept in the grading history with its reason."""
-    _require(actor, "intelligence.evaluate_report")
-    if report.status != ReportStatus.EVALUATED:
-        raise ValidationError({"status": [_("Only an evaluated report can be re-graded.")]})
+def _proposed_grading(report: Report, grading_data: dict) -> tuple[dict, dict]:
+    """The report's grading with the given changes applied, and its validation errors."""
     proposed = {**_grading_of(report), **grading_data}
     errors = grading.validate_grading(
         proposed["grading_scheme"],
@@ -392,6 +382,15 @@ def regrade_report(report: Report, *, actor, grading_data: dict, reason: str) ->
         proposed["handling_code"],
         proposed["handling_conditions"],
     )
+    return proposed, errors
+
+
+def regrade_report(report: Report, *, actor, grading_data: dict, reason: str) -> Report:
+    """Re-grading of an evaluated report, kept in the grading history with its reason."""
+    _require(actor, "intelligence.evaluate_report")
+    if report.status != ReportStatus.EVALUATED:
+        raise ValidationError({"status": [_("Only an evaluated report can be re-graded.")]})
+    proposed, errors = _proposed_grading(report, grading_data)
     if not (reason or "").strip():
         errors.setdefault("reason", []).append(_("Say why the grading changes."))
     if not errors and proposed == _grading_of(report):
