@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	ILP_ENV=test $(BIN)/python manage.py check
 	ILP_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
+	ILP_ENV=test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -24,6 +24,20 @@ from intelligence.models import CrimeType, Entity, Report, RetentionClass, Sourc
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
 _CHECK = {"class": "form-check-input"}
+
+
+class CompartmentChoiceField(forms.ModelChoiceField):
+    """A compartment choice offering only the compartments the person holds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Compartment"))
+        kwargs.setdefault("widget", forms.Select(attrs=_SELECT))
+        super().__init__(queryset=Compartment.objects.none(), **kwargs)
+
+    def restrict_to(self, user) -> None:
+        self.queryset = Compartment.objects.visible_to(user)
+
+
 _SCHEME_LABELS = dict(GradingScheme.choices)
 
 
@@ -131,11 +145,7 @@ class GradingFieldsMixin(forms.Form):
 class ReportForm(GradingFieldsMixin):
     """Submission of a report: what is known, how good it is, who may receive it."""
 
-    compartment = forms.ModelChoiceField(
-        label=_("Compartment"),
-        queryset=Compartment.objects.none(),
-        widget=forms.Select(attrs=_SELECT),
-    )
+    compartment = CompartmentChoiceField()
     source = forms.ModelChoiceField(
         label=_("Source"),
         queryset=Source.objects.none(),
@@ -219,7 +229,7 @@ class ReportForm(GradingFieldsMixin):
 
     def __init__(self, *args, user, instance: Report | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["compartment"].queryset = Compartment.objects.visible_to(user)
+        self.fields["compartment"].restrict_to(user)
         if user.has_perm("intelligence.view_source"):
             self.fields["source"].queryset = Source.objects.visible_to(user).filter(is_active=True)
         else:
@@ -274,11 +284,7 @@ class EvaluationForm(GradingFieldsMixin):
             "directly or by inference."
         ),
     )
-    compartment = forms.ModelChoiceField(
-        label=_("Compartment"),
-        queryset=Compartment.objects.none(),
-        widget=forms.Select(attrs=_SELECT),
-    )
+    compartment = CompartmentChoiceField()
     retention_class = forms.ModelChoiceField(
         label=_("Retention class"),
         queryset=RetentionClass.objects.all(),
@@ -293,7 +299,7 @@ class EvaluationForm(GradingFieldsMixin):
 
     def __init__(self, *args, user, report: Report, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["compartment"].queryset = Compartment.objects.visible_to(user)
+        self.fields["compartment"].restrict_to(user)
         self.setup_grading(list(grading.SCHEMES), report)
         if not self.is_bound:
             self.initial.update(
@@ -341,11 +347,7 @@ class SourceForm(forms.Form):
     source_type = forms.ChoiceField(
         label=_("Type"), choices=SourceType.choices, widget=forms.Select(attrs=_SELECT)
     )
-    compartment = forms.ModelChoiceField(
-        label=_("Compartment"),
-        queryset=Compartment.objects.none(),
-        widget=forms.Select(attrs=_SELECT),
-    )
+    compartment = CompartmentChoiceField()
     handler = forms.ModelChoiceField(
         label=_("Handler"),
         queryset=User.objects.none(),
@@ -372,7 +374,7 @@ class SourceForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["compartment"].queryset = Compartment.objects.visible_to(user)
+        self.fields["compartment"].restrict_to(user)
         self.fields["handler"].queryset = User.objects.filter(
             groups__name=Role.SOURCE_HANDLER, is_active=True
         ).order_by("username")
@@ -396,11 +398,7 @@ class EntityForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={**_TEXT, "rows": 2})
     )
-    compartment = forms.ModelChoiceField(
-        label=_("Compartment"),
-        queryset=Compartment.objects.none(),
-        widget=forms.Select(attrs=_SELECT),
-    )
+    compartment = CompartmentChoiceField()
     phone = forms.CharField(
         label=_("Phone number"), required=False, widget=forms.TextInput(attrs=_TEXT)
     )
@@ -420,7 +418,7 @@ class EntityForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["compartment"].queryset = Compartment.objects.visible_to(user)
+        self.fields["compartment"].restrict_to(user)
         self.fields["create_anyway"].widget.attrs.update(_CHECK)
 
     def identifiers(self) -> list[tuple[str, str]]:
