@@ -264,6 +264,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.detect_anomalies",
         "schedule": timedelta(hours=6),
     },
+    # Re-enqueue job rows a broker outage or a dead worker left behind.
+    "sweep-background-jobs": {
+        "task": "ilp_platform.core.tasks.sweep_jobs",
+        "schedule": timedelta(seconds=env_int("JOB_SWEEP_SECONDS", 60, minimum=5)),
+    },
 }
 
 # --- Caches -----------------------------------------------------------------------------------
@@ -282,6 +287,13 @@ ILP = {
     "AUDIT_VERIFY_MINUTES": env_int("AUDIT_VERIFY_MINUTES", 60, minimum=1),
     "WORKING_HOURS": (env_int("WORKING_HOUR_START", 7), env_int("WORKING_HOUR_END", 19)),
     "DEPLOYMENT_NAME": env_str("DEPLOYMENT_NAME", "ILP platform"),
+    # A job still queued this long after it was sent is sent again by the sweep.
+    "JOB_REQUEUE_SECONDS": env_int("JOB_REQUEUE_SECONDS", 120, minimum=5),
+    # A running job with no progress for this long is taken to have lost its worker.
+    "JOB_STALE_SECONDS": env_int("JOB_STALE_SECONDS", 900, minimum=10),
+    # Map tiles only when a tile server on the local network is configured (offline default).
+    "MAP_TILE_URL": env_str("MAP_TILE_URL", ""),
+    "MAP_TILE_ATTRIBUTION": env_str("MAP_TILE_ATTRIBUTION", ""),
 }
 
 # --- Security -------------------------------------------------------------------------------
@@ -305,5 +317,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports every CSS rule it skips; only real errors matter in the log.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,27 @@
+"""Constants of the analysis app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobKind(models.TextChoices):
+    HOTSPOT = "hotspot", _("Hotspots (grid, Gi*, kernel density)")
+    TEMPORAL = "temporal", _("Temporal (day x hour, aoristic)")
+    TREND = "trend", _("Trend (period on period)")
+    NEAR_REPEAT = "near_repeat", _("Near repeat (Knox test)")
+    NETWORK = "network", _("Network (link analysis)")
+
+
+class ProductKind(models.TextChoices):
+    STRATEGIC = "strategic", _("Strategic assessment")
+    TACTICAL = "tactical", _("Tactical assessment")
+    SUBJECT_PROFILE = "subject_profile", _("Subject profile")
+    PROBLEM_PROFILE = "problem_profile", _("Problem profile")
+    THREAT_ASSESSMENT = "threat_assessment", _("Threat assessment")
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    DISSEMINATED = "disseminated", _("Disseminated")
