@@ -1,4 +1,10 @@
 from analysis.models.jobs import AnalysisJob
-from analysis.models.products import Product
+from analysis.models.products import (
+    Citation,
+    CitationKind,
+    Dissemination,
+    Product,
+    ProductVersion,
+)
 
-__all__ = ["AnalysisJob", "Product"]
+__all__ = ["AnalysisJob", "Citation", "CitationKind", "Dissemination", "Product", "ProductVersion"]

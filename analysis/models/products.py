@@ -76,3 +76,109 @@ class Product(AuditedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("analysis:product_detail", args=[self.pk])
+
+
+class CitationKind(models.TextChoices):
+    REPORT = "report", _("Intelligence report")
+    ENTITY = "entity", _("Entity")
+    JOB = "job", _("Analysis result")
+
+
+class Citation(models.Model):
+    """Material a product cites, with a snapshot of it as it was when cited.
+
+    The snapshot holds what the product shows (a report's grade and sanitised text, an
+    entity's label, a job's chart, table and parameters), so a later change to the source does
+    not silently change an approved product.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="citations")
+    kind = models.CharField(_("kind"), max_length=10, choices=CitationKind.choices)
+    report = models.ForeignKey(
+        "intelligence.Report", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entity = models.ForeignKey(
+        "intelligence.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    job = models.ForeignKey(
+        "analysis.AnalysisJob",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="citations",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+    cited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cited_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cited_at", "id"]
+        verbose_name = _("citation")
+        constraints = [
+            models.CheckConstraint(
+                name="analysis_citation_one_target",
+                condition=(
+                    models.Q(
+                        kind="report", report__isnull=False, entity__isnull=True, job__isnull=True
+                    )
+                    | models.Q(
+                        kind="entity", entity__isnull=False, report__isnull=True, job__isnull=True
+                    )
+                    | models.Q(
+                        kind="job", job__isnull=False, report__isnull=True, entity__isnull=True
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} cited in {self.product_id}"
+
+
+class ProductVersion(models.Model):
+    """A frozen copy of a product made at each approval; never changed afterwards."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    # Everything the product showed when approved: title, sections, terms of reference,
+    # handling, citations with their snapshots.
+    content = models.JSONField(_("content"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"))
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["product", "-number"]
+        verbose_name = _("product version")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "number"], name="analysis_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.reference} v{self.number}"
+
+
+class Dissemination(models.Model):
+    """A product version sent to a recipient; each is also a disclosure in the audit trail."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="disseminations")
+    version = models.ForeignKey(ProductVersion, on_delete=models.PROTECT, related_name="+")
+    recipient = models.CharField(_("recipient"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    purpose = models.CharField(_("purpose"), max_length=300, blank=True)
+    disseminated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    disseminated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-disseminated_at", "-id"]
+        verbose_name = _("dissemination")
+
+    def __str__(self) -> str:
+        return f"{self.product_id} v{self.version_id} to {self.recipient}"

@@ -1,0 +1,3 @@
+"""Browser pages for analysis products; filled in with the feature."""
+
+urlpatterns: list = []
