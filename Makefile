@@ -7,7 +7,7 @@ PORT ?= 8000
 ILP_DATA_DIR ?= $(CURDIR)/.data
 export ILP_DATA_DIR PORT
 
-.PHONY: run test test-fast lint format bench venv clean migrate seed
+.PHONY: run test test-fast lint format bench venv clean migrate seed messages
 
 # Reinstall only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -46,6 +46,20 @@ migrate: $(STAMP)
 
 seed: $(STAMP)
 	$(BIN)/python manage.py seed_demo
+
+# Refresh the translation catalogues after changing user-facing strings, then compile them.
+# The compiled .mo files are committed, so a deployment needs no gettext tools.
+messages: $(STAMP)
+	ILP_ENV=test $(BIN)/python manage.py makemessages -l en -l fr --no-obsolete \
+		--ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*' --ignore='tests/*' \
+		--ignore='benchmarks/*'
+	ILP_ENV=test $(BIN)/python manage.py compilemessages --ignore='.venv/*'
+
+# Benchmarks on PostgreSQL (DATABASE_URL names the server; a bench_<scale> database is built
+# from a seed when missing). SCALE=S|M|L; prints one table, writes benchmarks/results/.
+SCALE ?= M
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles

@@ -7,7 +7,7 @@ class AnalysisConfig(AppConfig):
     verbose_name = _("Analysis")
 
     def ready(self) -> None:
-        from analysis import home_jobs, home_products
+        from analysis import home_jobs, home_products, tasks  # noqa: F401 (tasks: job sweep)
         from ilp_platform.core import home
 
         home.register(home_jobs.job_panels)

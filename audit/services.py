@@ -69,8 +69,12 @@ def compartment_of(obj) -> str:
 
 def jsonable(value):
     """Make a value storable in the details JSON (dates, decimals, UUIDs, model instances)."""
+    if isinstance(value, str):
+        # PostgreSQL refuses NUL in text and JSON: keep it visible, escaped, rather than lose
+        # the event (a NUL in a query string would otherwise make the request fail).
+        return value.replace("\x00", "\\x00") if "\x00" in value else value
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {jsonable(str(k)): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(v) for v in value]
     if isinstance(value, dt.datetime | dt.date | dt.time):

@@ -109,7 +109,15 @@ def _login(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def _logout(sender, request, user, **kwargs):
     if user is not None:
-        services.record(Action.LOGOUT, obj=user, object_repr=user.username, actor=user)
+        # An expired session names why it ended (set by the session lifetime middleware).
+        reason = getattr(request, "logout_reason", "") if request is not None else ""
+        services.record(
+            Action.LOGOUT,
+            obj=user,
+            object_repr=user.username,
+            actor=user,
+            details={"reason": reason} if reason else None,
+        )
 
 
 @receiver(user_login_failed)

@@ -6,13 +6,13 @@ here, because events never contain it.
 
 from __future__ import annotations
 
-import csv
+from functools import wraps
 
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import StreamingHttpResponse
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST, require_safe
 
 from audit import services
 from audit.choices import Action
@@ -20,6 +20,8 @@ from audit.compliance import figures
 from audit.forms import EventFilterForm
 from audit.models import Anomaly, AuditEvent, IntegrityCheck
 from audit.selectors import filter_events
+from ilp_platform.accounts.security import require_recent_auth
+from ilp_platform.core.exports import Column, export_queryset
 from ilp_platform.core.paging import keyset_page
 
 EXPORT_COLUMNS = (
@@ -39,19 +41,51 @@ EXPORT_COLUMNS = (
     "via",
     "hash",
 )
-EXPORT_BATCH = 2000
+ANOMALY_COLUMNS = ("day", "actor_username", "kind", "summary", "event_count", "score", "reviewed")
+CHECK_COLUMNS = (
+    "started_at",
+    "finished_at",
+    "events_checked",
+    "ok",
+    "first_bad_event_id",
+    "message",
+)
 
 
-def neutralise_cell(value) -> str:
-    """Stop spreadsheet formula injection: a cell starting with = + - @ is prefixed with '."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+def _wants_csv(request) -> bool:
+    """An export of an oversight table; it needs the audit export permission too."""
+    if request.GET.get("export") != "csv":
+        return False
+    if not request.user.has_perm("audit.export_auditevent"):
+        services.record_denied(
+            object_type="audit.auditevent", reason=f"role lacks export for {request.path}"
+        )
+        raise PermissionDenied
+    return True
+
+
+def permission_required(perm: str, raise_exception: bool = True):
+    """Django's permission check, with the refusal written to the log as a denied event."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm(perm):
+                services.record_denied(
+                    object_type=perm.split(".", 1)[0] + "." + perm.split("_", 1)[-1],
+                    reason=f"role lacks {perm} for {request.path}",
+                )
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 @login_required
 @permission_required("audit.view_auditevent", raise_exception=True)
+@require_safe
 def event_list(request):
     form = EventFilterForm(request.GET or None)
     events = AuditEvent.objects.none()
@@ -68,12 +102,13 @@ def event_list(request):
     )
     params = request.GET.copy()
     params.pop("cursor", None)
-    template = (
-        "audit/_event_rows.html" if request.headers.get("HX-Request") else "audit/event_list.html"
+    # An htmx filter change gets the rows only; a history restore needs the whole page.
+    partial = request.headers.get("HX-Request") and not request.headers.get(
+        "HX-History-Restore-Request"
     )
-    return render(
+    response = render(
         request,
-        template,
+        "audit/_event_rows.html" if partial else "audit/event_list.html",
         {
             "form": form,
             "page": page,
@@ -81,51 +116,42 @@ def event_list(request):
             "latest_check": IntegrityCheck.objects.order_by("-started_at").first(),
         },
     )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
 @permission_required("audit.export_auditevent", raise_exception=True)
+@require_recent_auth
+@require_safe
 def event_export(request):
     form = EventFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(request, "audit/event_list.html", {"form": form, "page": None}, status=400)
     params = form.params() if form.is_bound else {}
-    events = filter_events(params)
-    # The export is itself a consultation, recorded before any row leaves.
-    services.record(
-        Action.EXPORT,
+    # The export is itself a consultation, recorded (with the row count) before any row leaves.
+    return export_queryset(
+        filter_events(params),
+        columns=[Column(name, name) for name in EXPORT_COLUMNS],
+        stem="audit-events",
         object_type="audit.auditevent",
-        details={"filters": params, "format": "csv"},
+        filters=params,
+        ordering=("-id",),
     )
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    def rows():
-        writer = csv.writer(Echo())
-        yield writer.writerow(EXPORT_COLUMNS)
-        last_id = None
-        while True:
-            batch = events.order_by("-id")
-            if last_id is not None:
-                batch = batch.filter(id__lt=last_id)
-            chunk = list(batch.values_list(*EXPORT_COLUMNS)[:EXPORT_BATCH])
-            if not chunk:
-                return
-            for row in chunk:
-                yield writer.writerow([neutralise_cell(v) for v in row])
-            last_id = chunk[-1][0]
-
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
-    return response
 
 
 @login_required
 @permission_required("audit.view_integritycheck", raise_exception=True)
+@require_safe
 def integrity(request):
+    if _wants_csv(request):
+        return export_queryset(
+            IntegrityCheck.objects.all(),
+            columns=[Column(name, name) for name in CHECK_COLUMNS],
+            stem="audit-integrity-checks",
+            object_type="audit.integritycheck",
+            ordering=("-started_at", "-id"),
+        )
     checks = IntegrityCheck.objects.order_by("-started_at")[:10]
     return render(
         request,
@@ -152,6 +178,15 @@ def integrity_run(request):
 
 @login_required
 @permission_required("audit.view_anomaly", raise_exception=True)
+@require_safe
 def anomaly_list(request):
+    if _wants_csv(request):
+        return export_queryset(
+            Anomaly.objects.all(),
+            columns=[Column(name, name) for name in ANOMALY_COLUMNS],
+            stem="audit-anomalies",
+            object_type="audit.anomaly",
+            ordering=("-day", "kind", "-id"),
+        )
     anomalies = Anomaly.objects.order_by("-day", "kind")[:200]
     return render(request, "audit/anomaly_list.html", {"anomalies": anomalies})

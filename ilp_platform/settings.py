@@ -58,6 +58,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "ilp_platform.core",
     "ilp_platform.accounts",
     "audit",
@@ -69,15 +74,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ilp_platform.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "ilp_platform.core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: both end or hold a session with a message for the person.
+    "ilp_platform.accounts.middleware.SessionLifetimeMiddleware",
+    "ilp_platform.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the lockout flag the authentication backend set during the view.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ilp_platform.urls"
@@ -130,6 +142,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username+IP before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -155,14 +169,48 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous sees nothing
 
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # inactivity timeout, not a fixed lifetime
+# Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after login,
+# whichever comes first (ilp_platform.accounts.middleware.SessionLifetimeMiddleware, which logs
+# the person out with a message and records why). The cookie lives as long as the longest
+# possible session, so the expiry is explained instead of silently dropping the cookie.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_SAVE_EVERY_REQUEST = False  # the middleware saves the last-seen time once a minute
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# Two-factor authentication (TOTP, django-otp). Roles in TWO_FACTOR_ROLES must enrol when
+# TWO_FACTOR_ENFORCED is on (default: on in production, off in development and test so the demo
+# logs in with a password alone); anyone may enrol, and an enrolled person is always asked for
+# a code after the password.
+TWO_FACTOR_ENFORCED = env_bool("TWO_FACTOR_ENFORCED", PRODUCTION)
+TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", ["manager", "oversight", "administrator"])
+OTP_TOTP_ISSUER = env_str("DEPLOYMENT_NAME", "ILP platform")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# The most sensitive actions (audit log export, erasure, compartment grants) need the password
+# (and the code when enrolled) confirmed within this many minutes.
+REAUTH_MINUTES = env_int("REAUTH_MINUTES", 5, minimum=1)
+
+# Brute force (django-axes): a username+IP pair is locked after AXES_FAILURE_LIMIT failed
+# logins and stays locked until an administrator unlocks it (no cool-off).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = None
+# Attempts while locked are refused and audited, not counted as new failures.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # ilp_platform.accounts.admin registers an audited unlock instead
+AXES_DISABLE_ACCESS_LOG = True  # the audit trail records every login already
+AXES_CLIENT_IP_CALLABLE = "ilp_platform.core.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "ilp_platform.accounts.views.locked_out"
+AXES_VERBOSE = False
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# English is complete; French is partial (untranslated strings fall back to English).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -194,7 +242,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a request without credentials answers 401 with WWW-Authenticate.
-        "ilp_platform.core.authentication.AuditedTokenAuthentication",
+        "ilp_platform.accounts.authentication.TwoFactorTokenAuthentication",
         "ilp_platform.core.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -264,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.detect_anomalies",
         "schedule": timedelta(hours=6),
     },
+    # Delete uploaded import files that were never loaded, once they expire.
+    "expire-import-files": {
+        "task": "intelligence.tasks.expire_import_files",
+        "schedule": timedelta(hours=1),
+    },
     # Re-enqueue job rows a broker outage or a dead worker left behind.
     "sweep-background-jobs": {
         "task": "ilp_platform.core.tasks.sweep_jobs",
@@ -294,12 +347,52 @@ ILP = {
     # Map tiles only when a tile server on the local network is configured (offline default).
     "MAP_TILE_URL": env_str("MAP_TILE_URL", ""),
     "MAP_TILE_ATTRIBUTION": env_str("MAP_TILE_ATTRIBUTION", ""),
+    # Incident imports: the largest file accepted, and how long an unloaded upload is kept.
+    "IMPORT_MAX_BYTES": env_int("IMPORT_MAX_MB", 2048, minimum=1) * 1024 * 1024,
+    "IMPORT_FILE_HOURS": env_int("IMPORT_FILE_HOURS", 72, minimum=1),
 }
 
 # --- Security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _tile_origin(url: str) -> str:
+    """The origin of the configured map tile server, for img-src ('' when none is set).
+
+    Leaflet's ``{s}`` subdomain placeholder becomes a CSP host wildcard.
+    """
+    if not url:
+        return ""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    if scheme not in ("http", "https") or not host or "{" in host:
+        raise ImproperlyConfigured(
+            f"MAP_TILE_URL={url!r} must be an http(s) URL such as https://tiles.example/{{z}}/{{x}}/{{y}}.png"
+        )
+    return f"{scheme}://{host}"
+
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, no plugins, no
+# framing, forms post only here. Pages pass data to scripts with json_script, and Swagger UI
+# loads its start-up script from a URL (SpectacularSwaggerSplitView), so no nonce is needed.
+_TILE_ORIGIN = _tile_origin(ILP["MAP_TILE_URL"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -25,6 +25,17 @@ _INPUT = {"class": "form-control form-control-sm"}
 _DATE = {"class": "form-control form-control-sm", "type": "date"}
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A record id: a whole number the database can hold (not any decimal), else a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class ReportFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=ReportStatus.choices, widget=forms.Select(attrs=_SELECT)
@@ -47,7 +58,7 @@ class ReportFilter(django_filters.FilterSet):
     crime_type = django_filters.CharFilter(
         label=_("Crime type"), method="filter_crime_type", widget=forms.TextInput(attrs=_INPUT)
     )
-    entity = django_filters.NumberFilter(
+    entity = IdFilter(
         label=_("Entity id"), method="filter_entity", widget=forms.NumberInput(attrs=_INPUT)
     )
     occurred_after = django_filters.DateFilter(
@@ -140,7 +151,7 @@ class EntityFilter(django_filters.FilterSet):
 
 
 class LinkFilter(django_filters.FilterSet):
-    entity = django_filters.NumberFilter(label=_("Entity id"), method="filter_entity")
+    entity = IdFilter(label=_("Entity id"), method="filter_entity")
     kind = django_filters.ChoiceFilter(choices=LinkKind.choices)
     strength = django_filters.ChoiceFilter(choices=LinkStrength.choices)
 

@@ -26,8 +26,17 @@ _SELECT = {"class": "form-select"}
 _CHECK = {"class": "form-check-input"}
 
 
+# The compartment most intelligence belongs in; offered first when the person holds it.
+DEFAULT_COMPARTMENT = "general"
+
+
 class CompartmentChoiceField(forms.ModelChoiceField):
-    """A compartment choice offering only the compartments the person holds."""
+    """A compartment choice offering only the compartments the person holds.
+
+    The choice starts on the person's only compartment when they hold exactly one, otherwise
+    on ``general`` when they hold it; a form's own initial value (an existing record's
+    compartment) still wins.
+    """
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Compartment"))
@@ -36,6 +45,11 @@ class CompartmentChoiceField(forms.ModelChoiceField):
 
     def restrict_to(self, user) -> None:
         self.queryset = Compartment.objects.visible_to(user)
+        held = list(self.queryset.values_list("pk", "slug"))
+        if len(held) == 1:
+            self.initial = held[0][0]
+        else:
+            self.initial = next((pk for pk, slug in held if slug == DEFAULT_COMPARTMENT), None)
 
 
 _SCHEME_LABELS = dict(GradingScheme.choices)

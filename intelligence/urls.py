@@ -1,6 +1,7 @@
 from django.urls import path
 
 from intelligence import views
+from intelligence.imports import views as imports
 
 app_name = "intelligence"
 
@@ -31,4 +32,11 @@ urlpatterns = [
     path("sources/<int:pk>/", views.SourceDetailView.as_view(), name="source_detail"),
     path("incidents/", views.IncidentListView.as_view(), name="incident_list"),
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident_detail"),
+    path("imports/", imports.ImportListView.as_view(), name="import_list"),
+    path("imports/new/", imports.ImportUploadView.as_view(), name="import_upload"),
+    path("imports/mapping/", imports.ImportMappingView.as_view(), name="import_mapping"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import_detail"),
+    path(
+        "imports/<int:pk>/progress/", imports.ImportProgressView.as_view(), name="import_progress"
+    ),
 ]

@@ -13,14 +13,17 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.accounts.security import recently_authenticated, redirect_to_reauth
+from ilp_platform.core.exports import export_queryset
 from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
-from intelligence import grading, selectors, services
-from intelligence.choices import ReportStatus
+from intelligence import exports, grading, selectors, services
+from intelligence.choices import ReportStatus, ReviewDecision
 from intelligence.filters import EntityFilter, IncidentFilter, ReportFilter, SourceFilter
 from intelligence.forms import (
     EntityForm,
@@ -69,9 +72,70 @@ def visible_or_404(user, queryset, pk):
 
 
 class FilteredListMixin:
-    """A django-filter FilterSet over the restricted queryset; its form renders above the list."""
+    """A django-filter FilterSet over the restricted queryset; its form renders above the list.
+
+    The same filtered queryset serves three answers: the page, the results partial an htmx
+    filter change asks for (``HX-Request``), and a CSV export (``?export=csv``) of every row
+    the filters match.
+    """
 
     filterset_class = None
+    partial_template_name: str | None = None
+    export_columns: list = []
+    export_stem = ""
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv" and self.export_columns:
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def export_prepare(self, queryset):
+        """Annotations the export columns read (per-person rules); none by default."""
+        return queryset
+
+    def export(self):
+        queryset = self.get_queryset()
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            # The page names the bad filter beside its field; nothing is exported.
+            self.object_list = queryset
+            response = self.render_to_response(self.get_context_data())
+            response.status_code = 400
+            return response
+        return export_queryset(
+            self.export_prepare(queryset),
+            columns=self.export_columns,
+            stem=self.export_stem,
+            object_type=self.model._meta.label_lower,
+            filters=self.active_filters(),
+        )
+
+    def active_filters(self) -> dict:
+        return {
+            key: value
+            for key, value in self.request.GET.items()
+            if key not in ("cursor", "export") and value
+        }
+
+    def is_partial(self) -> bool:
+        headers = self.request.headers
+        return bool(headers.get("HX-Request")) and not headers.get("HX-History-Restore-Request")
+
+    def get_template_names(self):
+        if self.partial_template_name and self.is_partial():
+            return [self.partial_template_name]
+        return super().get_template_names()
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # The page and its partial share a URL: caches and the back button must tell them apart.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    def page_querystring(self) -> str:
+        params = self.request.GET.copy()
+        for key in ("cursor", "export"):
+            params.pop(key, None)
+        return params.urlencode()
 
     def get_queryset(self):
         self.filterset = self.filterset_class(
@@ -87,6 +151,7 @@ class FilteredListMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filterset.form
+        context["results_only"] = self.is_partial()
         return context
 
 
@@ -97,7 +162,13 @@ class ReportListView(FilteredListMixin, RestrictedListView):
     model = Report
     filterset_class = ReportFilter
     template_name = "intelligence/report_list.html"
+    partial_template_name = "intelligence/_report_results.html"
     title = _("Reports")
+    export_columns = exports.REPORT_COLUMNS
+    export_stem = "reports"
+
+    def export_prepare(self, queryset):
+        return exports.reports(queryset, self.request.user)
 
     def get_list_queryset(self):
         queryset = selectors.report_list_queryset(self.get_base_queryset())
@@ -114,6 +185,7 @@ class ReportListView(FilteredListMixin, RestrictedListView):
 class EvaluationQueueView(ReportListView):
     permission_required = "intelligence.evaluate_report"
     title = _("Reports awaiting evaluation")
+    export_stem = "reports-awaiting-evaluation"
 
     def get_list_queryset(self):
         return selectors.report_list_queryset(selectors.awaiting_evaluation(self.request.user))
@@ -122,7 +194,9 @@ class EvaluationQueueView(ReportListView):
 class ReviewQueueView(ReportListView):
     permission_required = "intelligence.review_report"
     template_name = "intelligence/review_queue.html"
+    partial_template_name = "intelligence/_review_results.html"
     title = _("Retention reviews due")
+    export_stem = "reviews-due"
 
     def get_list_queryset(self):
         return selectors.report_list_queryset(selectors.review_queue(self.request.user))
@@ -343,6 +417,14 @@ class ReportReviewView(ReportActionView):
     template_name = "intelligence/report_action.html"
     action_label = _("Review for retention")
 
+    def form_valid(self, form):
+        # Erasure is irreversible: it needs a recent password confirmation.
+        if form.cleaned_data["decision"] == ReviewDecision.ERASE and not recently_authenticated(
+            self.request
+        ):
+            return redirect_to_reauth(self.request)
+        return super().form_valid(form)
+
     def run(self, form):
         review = services.review_report(
             self.report,
@@ -472,6 +554,9 @@ class EntityListView(FilteredListMixin, RestrictedListView):
     model = Entity
     filterset_class = EntityFilter
     template_name = "intelligence/entity_list.html"
+    partial_template_name = "intelligence/_entity_results.html"
+    export_columns = exports.ENTITY_COLUMNS
+    export_stem = "entities"
 
     def get_list_queryset(self):
         return self.get_base_queryset().current().select_related("compartment")
@@ -619,6 +704,12 @@ class SourceListView(FilteredListMixin, RestrictedListView):
     model = Source
     filterset_class = SourceFilter
     template_name = "intelligence/source_list.html"
+    partial_template_name = "intelligence/_source_results.html"
+    export_columns = exports.SOURCE_COLUMNS
+    export_stem = "sources"
+
+    def export_prepare(self, queryset):
+        return exports.sources(queryset, self.request.user)
 
     def get_list_queryset(self):
         queryset = self.get_base_queryset().select_related("compartment", "handler")
@@ -679,6 +770,9 @@ class IncidentListView(FilteredListMixin, RestrictedListView):
     model = Incident
     filterset_class = IncidentFilter
     template_name = "intelligence/incident_list.html"
+    partial_template_name = "intelligence/_incident_results.html"
+    export_columns = exports.INCIDENT_COLUMNS
+    export_stem = "incidents"
 
     def get_list_queryset(self):
         return self.get_base_queryset().select_related("crime_type", "compartment")

@@ -1,1 +1,139 @@
-router_entries: list = []
+"""API for analysis jobs: request one (POST), follow it (GET). No update or delete.
+
+Reads go through ``visible_to`` (a job shows only to holders of every compartment it read)
+and need a justification like every consultation of intelligence; so does a request, since
+the job will consult data on the requester's behalf.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from analysis.choices import JobKind
+from analysis.models import AnalysisJob
+from analysis.services import jobs as services
+from ilp_platform.core.api import RestrictedViewSetMixin
+from ilp_platform.core.jobs import JobStatus
+from ilp_platform.core.justification import JustificationRequired, justification_in_force
+
+_KINDS = ", ".join(JobKind.values)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    # Plain text with the values listed: "kind" names other choice sets elsewhere in the API.
+    kind = serializers.CharField(read_only=True, help_text=f"One of: {_KINDS}.")
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    compartments = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AnalysisJob
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "status",
+            "progress",
+            "message",
+            "params",
+            "compartments",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "attempts",
+            "result",
+        ]
+        read_only_fields = fields
+
+    def get_result(self, job) -> dict | None:
+        """The result (summary, tables, charts, geojson, network, params) once succeeded."""
+        if job.status != JobStatus.SUCCEEDED or self.context.get("omit_result"):
+            return None
+        return job.result
+
+
+class JobRequestSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=f"One of: {_KINDS}.")
+    params = serializers.JSONField(
+        required=False,
+        default=dict,
+        help_text="Kind-specific parameters; see the job form in the browser for each one.",
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=JobKind.values),
+            OpenApiParameter("status", str, enum=JobStatus.values),
+            OpenApiParameter("mine", bool, description="Only the jobs I requested."),
+        ]
+    )
+)
+@extend_schema(tags=["analysis"])
+class JobViewSet(
+    RestrictedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Analysis jobs: hotspot, temporal, trend, near_repeat, network.
+
+    ``POST {"kind", "params", "title"}`` answers 201 with the queued job; poll its detail
+    until ``status`` is ``succeeded`` (``result`` filled) or ``failed`` (``message`` says why).
+    """
+
+    queryset = AnalysisJob.objects.select_related("requested_by").prefetch_related("compartments")
+    serializer_class = JobSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        params = self.request.query_params
+        if self.action == "list":
+            if params.get("kind") in JobKind.values:
+                queryset = queryset.filter(kind=params["kind"])
+            if params.get("status") in JobStatus.values:
+                queryset = queryset.filter(status=params["status"])
+            if params.get("mine") in ("1", "true", "yes"):
+                queryset = queryset.filter(requested_by=self.request.user)
+        return queryset
+
+    def get_serializer_context(self):
+        # Lists stay light: the result is read on the job itself.
+        return {**super().get_serializer_context(), "omit_result": self.action == "list"}
+
+    @extend_schema(request=JobRequestSerializer, responses={201: JobSerializer})
+    def create(self, request, *args, **kwargs):
+        if not justification_in_force():
+            raise JustificationRequired()
+        body = JobRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            job = services.request_job(
+                request.user,
+                body.validated_data["kind"],
+                body.validated_data.get("params") or {},
+                title=body.validated_data.get("title", ""),
+            )
+        except DjangoValidationError as exc:
+            errors = exc.message_dict
+            top = {k: v for k, v in errors.items() if k in ("kind", "title", "params")}
+            nested = {k: v for k, v in errors.items() if k not in top}
+            raise exceptions.ValidationError(
+                {**top, **({"params": nested} if nested else {})}
+            ) from None
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc)) from None
+        job = self.get_queryset().get(pk=job.pk)
+        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
+
+
+router_entries = [("jobs", JobViewSet, "job")]

@@ -9,17 +9,29 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from analysis.choices import ProductKind, ProductStatus
+from audit.disclosure import DisclosureRules
 from audit.mixins import AuditedModel
 from ilp_platform.core.querysets import RestrictedQuerySet
 from intelligence.choices import GradingScheme
 
 
 class ProductQuerySet(RestrictedQuerySet):
+    def awaiting_approval_by(self, user):
+        """Products in review that ``user`` may approve: someone else's, in a compartment held."""
+        return self.visible_to(user).filter(status=ProductStatus.IN_REVIEW).exclude(author=user.pk)
+
     def submitted_between(self, start, end):
         return self.filter(submitted_at__gte=start, submitted_at__lt=end)
 
 
 class Product(AuditedModel):
+    """An analytical product written against terms of reference, reviewed and approved.
+
+    It lives in one compartment and may cite only material of that compartment; its handling
+    code is at least as restrictive as the most restrictive material it cites. Each approval
+    freezes a :class:`ProductVersion`; editing an approved product starts the next version.
+    """
+
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=ProductKind.choices)
     title = models.CharField(_("title"), max_length=200)
@@ -56,6 +68,9 @@ class Product(AuditedModel):
     submitted_at = models.DateTimeField(_("submitted for review"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     disseminated_at = models.DateTimeField(_("first disseminated"), null=True, blank=True)
+    # The reviewer's comment when the product was last returned to its author.
+    review_comment = models.TextField(_("review comment"), blank=True)
+    returned_at = models.DateTimeField(_("returned for changes"), null=True, blank=True)
 
     objects = ProductQuerySet.as_manager()
 
@@ -76,6 +91,29 @@ class Product(AuditedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("analysis:product_detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == ProductStatus.DRAFT
+
+    @property
+    def handling_in_words(self) -> str:
+        from intelligence import grading
+
+        return grading.meaning(self.handling_scheme, grading.HANDLING, self.handling_code)
+
+    def disclosure_rules(self) -> DisclosureRules:
+        """The same rules as a report graded with this product's handling scheme and code."""
+        from types import SimpleNamespace
+
+        from intelligence.models import Report
+
+        graded = SimpleNamespace(
+            handling_code=self.handling_code,
+            grading_scheme=self.handling_scheme,
+            handling_conditions=self.handling_conditions or "",
+        )
+        return Report.disclosure_rules(graded)
 
 
 class CitationKind(models.TextChoices):
@@ -118,6 +156,9 @@ class Citation(models.Model):
         ordering = ["cited_at", "id"]
         verbose_name = _("citation")
         constraints = [
+            models.UniqueConstraint(fields=["product", "report"], name="analysis_cite_report_once"),
+            models.UniqueConstraint(fields=["product", "entity"], name="analysis_cite_entity_once"),
+            models.UniqueConstraint(fields=["product", "job"], name="analysis_cite_job_once"),
             models.CheckConstraint(
                 name="analysis_citation_one_target",
                 condition=(
@@ -131,7 +172,7 @@ class Citation(models.Model):
                         kind="job", job__isnull=False, report__isnull=True, entity__isnull=True
                     )
                 ),
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +212,12 @@ class Dissemination(models.Model):
     recipient = models.CharField(_("recipient"), max_length=200)
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
+    conditions_acknowledged = models.BooleanField(
+        _("handling conditions acknowledged"), default=False
+    )
+    provider_permission = models.CharField(
+        _("provider's permission reference"), max_length=200, blank=True
+    )
     disseminated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

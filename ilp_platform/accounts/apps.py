@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and access"
 
     def ready(self) -> None:
+        from ilp_platform.accounts import checks, signals  # noqa: F401  (registers them)
         from ilp_platform.accounts.roles import sync_roles_after_migrate
 
         # Later apps add permissions in their own migrations; attach them to roles afterwards.

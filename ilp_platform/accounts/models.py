@@ -135,3 +135,42 @@ class CompartmentGroupObjectPermission(GroupObjectPermissionBase):
 
 def role_group(role: str) -> Group:
     return Group.objects.get(name=role)
+
+
+class UserSession(models.Model):
+    """Which browser sessions belong to whom, so disabling an account can end them at once.
+
+    The session store keeps the user id inside the encoded session data, where it cannot be
+    queried; this index is written at login and removed at logout.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("user session")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.session_key[:8]}"
+
+
+class TokenConfirmation(models.Model):
+    """When an API token's holder last proved who they are at the token endpoint.
+
+    ``two_factor`` says the token was issued after a verified second factor: people whose role
+    requires two-factor authentication can use a token only when it was. ``confirmed_at`` is the
+    API's re-authentication time for the most sensitive actions.
+    """
+
+    token = models.OneToOneField(
+        "authtoken.Token", on_delete=models.CASCADE, related_name="confirmation", primary_key=True
+    )
+    confirmed_at = models.DateTimeField()
+    two_factor = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("API token confirmation")
+
+    def __str__(self) -> str:
+        return f"{self.token_id[:6]}… {self.confirmed_at:%Y-%m-%d %H:%M}"

@@ -46,7 +46,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.add_disclosure",
         "tasking.view_meeting",
         "tasking.view_priority",
+        "tasking.add_priority",
+        "tasking.change_priority",
         "tasking.view_requirement",
+        "tasking.answer_requirement",
         "tasking.view_tasking",
         "tasking.view_decision",
     ],
@@ -65,10 +68,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasking.add_requirement",
         "tasking.change_requirement",
         "tasking.view_requirement",
+        "tasking.answer_requirement",
         "tasking.add_tasking",
         "tasking.change_tasking",
         "tasking.view_tasking",
         "tasking.add_decision",
+        "tasking.change_decision",
         "tasking.view_decision",
     ],
     Role.SOURCE_HANDLER: [
@@ -99,6 +104,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "audit.view_integritycheck",
         "intelligence.view_source_identity",
+        # Lockouts after failed logins: see them and lift them (audited).
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
 }
 
@@ -122,7 +130,7 @@ def sync_roles(group_model, permission_model) -> None:
         group.permissions.add(*to_add)
 
 
-_APPS_WITH_ROLE_PERMISSIONS = {"accounts", "audit", "intelligence", "analysis", "tasking"}
+_APPS_WITH_ROLE_PERMISSIONS = {"accounts", "audit", "intelligence", "analysis", "tasking", "axes"}
 
 
 def sync_roles_after_migrate(sender, **kwargs) -> None:

@@ -52,6 +52,15 @@ def exception_handler(exc, context):
     return response
 
 
+def nul_parameters(params) -> list[str]:
+    """Names of query parameters whose name or value holds a NUL (the database refuses it)."""
+    return sorted(
+        name.replace("\x00", "\\x00")
+        for name, values in params.lists()
+        if "\x00" in name or any("\x00" in value for value in values)
+    )
+
+
 class RolePermissions(permissions.DjangoModelPermissions):
     """Model permissions for every method, reads included (roles are groups of permissions)."""
 
@@ -75,6 +84,11 @@ class RestrictedViewSetMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        nul = nul_parameters(request.query_params)
+        if nul:
+            raise exceptions.ValidationError(
+                {name: ["A NUL character is not allowed here."] for name in nul}
+            )
         if (
             self.requires_justification
             and request.method in permissions.SAFE_METHODS

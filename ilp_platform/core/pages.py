@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core import home
@@ -19,6 +19,7 @@ from ilp_platform.core.middleware import remember_justification, session_justifi
 
 
 @login_required
+@require_safe
 def home_page(request):
     user = request.user
     return render(
@@ -64,6 +65,7 @@ class JustificationForm(forms.Form):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def justification(request):
     """Ask once per working context why the person is consulting intelligence."""
     next_url = request.POST.get("next") or request.GET.get("next") or "/"

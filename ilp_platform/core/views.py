@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
@@ -62,6 +62,14 @@ class RestrictedViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
             return self.handle_no_permission()
         if not self.has_permission():
             return self.handle_no_permission()
+        from ilp_platform.core.api import nul_parameters
+
+        nul = nul_parameters(request.GET)
+        if nul:
+            return HttpResponseBadRequest(
+                f"A NUL character is not allowed in: {', '.join(nul)}.",
+                content_type="text/plain; charset=utf-8",
+            )
         if self.requires_justification and not justification_in_force():
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('core:justification')}?{query}")

@@ -1,4 +1,5 @@
 from intelligence.api import views
+from intelligence.api.imports import ImportJobViewSet
 
 router_entries = [
     ("reports", views.ReportViewSet, "report"),
@@ -6,4 +7,5 @@ router_entries = [
     ("entities", views.EntityViewSet, "entity"),
     ("links", views.LinkViewSet, "link"),
     ("incidents", views.IncidentViewSet, "incident"),
+    ("imports", ImportJobViewSet, "importjob"),
 ]

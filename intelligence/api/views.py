@@ -10,10 +10,11 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from ilp_platform.accounts.security import RecentAuthentication
 from ilp_platform.core.api import RestrictedViewSetMixin
 from intelligence import selectors, services
 from intelligence.api import serializers as s
-from intelligence.choices import EntityKind, LinkKind
+from intelligence.choices import EntityKind, LinkKind, ReviewDecision
 from intelligence.filters import (
     EntityFilter,
     IncidentFilter,
@@ -40,6 +41,14 @@ def requires(perm: str):
 
 
 ACTION_PERMISSIONS = [permissions.IsAuthenticated]
+
+
+class RecentAuthenticationToErase(RecentAuthentication):
+    """Erasing a report in a retention review needs a recent password confirmation."""
+
+    def applies(self, request, view) -> bool:
+        data = request.data if hasattr(request.data, "get") else {}
+        return data.get("decision") == ReviewDecision.ERASE
 
 
 class ServiceWritesMixin:
@@ -187,7 +196,11 @@ class ReportViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelVi
     @action(
         detail=True,
         methods=["post"],
-        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.review_report")],
+        permission_classes=[
+            *ACTION_PERMISSIONS,
+            requires("intelligence.review_report"),
+            RecentAuthenticationToErase,
+        ],
     )
     def review(self, request, pk=None):
         """Retention review: retain (reason, next review date) or erase (reason)."""

@@ -1,6 +1,7 @@
 """Models of the intelligence app, split by topic."""
 
 from intelligence.models.entities import Entity, Identifier, Link, ReportEntity
+from intelligence.models.imports import ImportJob, ImportMapping
 from intelligence.models.incidents import Incident
 from intelligence.models.reference import CrimeType, RetentionClass, UrnSequence
 from intelligence.models.reports import Grading, Report, ReportQuerySet, Review
@@ -11,6 +12,8 @@ __all__ = [
     "Entity",
     "Grading",
     "Identifier",
+    "ImportJob",
+    "ImportMapping",
     "Incident",
     "Link",
     "Report",

@@ -97,6 +97,8 @@ def start_platform() -> Platform:
         PYTHONUNBUFFERED="1",
         JOB_SWEEP_SECONDS="10",
         JOB_REQUEUE_SECONDS="15",
+        # As in production: managers, oversight and administrators enrol a second factor.
+        TWO_FACTOR_ENFORCED=os.environ.get("E2E_TWO_FACTOR_ENFORCED", "true"),
     )
     env.pop("TEST_DATABASE_NAME", None)
     if os.environ.get("DATABASE_URL"):
@@ -157,6 +159,14 @@ def start_platform() -> Platform:
     raise RuntimeError(f"the platform did not answer /healthz:\n{platform.log_tail()}")
 
 
+def attach_platform(base_url: str) -> Platform:
+    """A platform someone else started (its logs named by ``E2E_LOG_DIR`` when set)."""
+    log_dir = Path(os.environ.get("E2E_LOG_DIR", tempfile.gettempdir()))
+    platform = Platform(base_url=base_url.rstrip("/"), env=dict(os.environ), data_dir=log_dir)
+    platform.logs = [log_dir / "web.log", log_dir / "worker.log"]
+    return platform
+
+
 def chromium_path() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
@@ -174,3 +184,25 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+
+
+if __name__ == "__main__":
+    # Start the platform as the journeys do and keep it running: then run the journeys against
+    # it with E2E_BASE_URL=<printed address> E2E_LOG_DIR=<printed folder>. SIGTERM or Ctrl-C
+    # stops the web server and the worker too.
+    import signal
+
+    def _stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    running = start_platform()
+    print(f"E2E_BASE_URL={running.base_url} E2E_LOG_DIR={running.data_dir}", flush=True)
+    try:
+        while all(proc.poll() is None for proc in running.processes):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()

@@ -44,3 +44,18 @@ class MeSerializer(UserSerializer):
 
     def get_compartments(self, user) -> list[str]:
         return list(Compartment.objects.visible_to(user).values_list("slug", flat=True))
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Two-factor code (or a recovery code); required once the user has enrolled.",
+    )
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)

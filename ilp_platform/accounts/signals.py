@@ -1,0 +1,48 @@
+"""Login bookkeeping, lockout events, and ending access when an account is disabled."""
+
+from __future__ import annotations
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from ilp_platform.accounts import security, services
+from ilp_platform.accounts.models import User
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.session_started")
+def _session_started(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    # login() has already rotated the session id; stamp the new session.
+    security.stamp_login(session)
+    step = security.pending_step(user)
+    if step:
+        session[security.TWO_FACTOR_PENDING] = step
+    else:
+        session.pop(security.TWO_FACTOR_PENDING, None)
+    services.remember_session(user, session.session_key)
+
+
+@receiver(user_logged_out, dispatch_uid="accounts.session_ended")
+def _session_ended(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        services.forget_session(session.session_key)
+
+
+@receiver(user_locked_out, dispatch_uid="accounts.locked_out")
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    services.record_lockout(
+        username=username or "",
+        ip_address=ip_address,
+        failures=getattr(request, "axes_failures_since_start", None),
+    )
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.disabled_ends_access")
+def _account_saved(sender, instance, created, raw=False, **kwargs):
+    if not raw and not created and not instance.is_active:
+        services.end_access(instance)

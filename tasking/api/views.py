@@ -1,0 +1,508 @@
+"""API viewsets for tasking. Restriction, justification and consultation logging come from the
+base mixin; writes go through ``tasking.services``; a change the record's state forbids (a
+closed meeting, a decided priority) answers 409 with the reason."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from analysis.models import Product
+from audit import services as audit
+from audit.choices import Action
+from ilp_platform.core.api import RestrictedViewSetMixin
+from intelligence.models import Report
+from tasking import exports, selectors, services
+from tasking.api import serializers as s
+from tasking.models import (
+    Decision,
+    Meeting,
+    Priority,
+    Requirement,
+    RequirementAnswer,
+    StateConflict,
+    Tasking,
+)
+
+WRITE_METHODS = ["get", "post", "patch", "head", "options"]
+
+
+def requires(*perms: str):
+    """A permission class for an action that needs specific model permissions."""
+
+    class _Requires(permissions.BasePermission):
+        message = "Your role does not allow this action."
+
+        def has_permission(self, request, view):
+            return bool(request.user and request.user.has_perms(perms))
+
+    _Requires.__name__ = "Requires_" + "_".join(p.replace(".", "_") for p in perms)
+    return _Requires
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def visible_prefetch(user, relation: str, model) -> Prefetch:
+    """Linked evidence narrowed to what ``user`` may see, in one query for the whole page."""
+    return Prefetch(
+        relation,
+        queryset=model.objects.visible_to(user).only("pk"),
+        to_attr=f"visible_{relation}",
+    )
+
+
+class TaskingViewSetMixin(RestrictedViewSetMixin):
+    """Service calls inside a transaction, re-checking visibility; state conflicts are 409.
+
+    ``evidence`` lists (relation, model) pairs prefetched as ``visible_<relation>``."""
+
+    evidence: tuple = ()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        return queryset.prefetch_related(
+            *(visible_prefetch(user, relation, model) for relation, model in self.evidence)
+        )
+
+    def write(self, call):
+        try:
+            with transaction.atomic():
+                obj = call()
+                self.ensure_still_visible(obj)
+        except StateConflict as exc:
+            raise Conflict(exc.message_dict) from None
+        return obj
+
+    def parse(self, serializer_class, partial=False) -> dict:
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def respond(self, obj, code=status.HTTP_200_OK, serializer_class=None):
+        obj = self.get_queryset().get(pk=obj.pk)
+        serializer_class = serializer_class or self.get_serializer_class()
+        return Response(
+            serializer_class(obj, context=self.get_serializer_context()).data, status=code
+        )
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):  # PUT is not offered: use PATCH
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+
+_CONFLICT = OpenApiResponse(description="The record's state forbids this (the reason is given).")
+
+
+@extend_schema(tags=["tasking"])
+class MeetingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
+    """Tasking meetings: plan, open (builds the agenda), close (locks the minutes)."""
+
+    queryset = Meeting.objects.select_related("compartment", "chair").prefetch_related("attendees")
+    serializer_class = s.MeetingSerializer
+    http_method_names = WRITE_METHODS
+
+    @extend_schema(request=s.MeetingWriteSerializer, responses={201: s.MeetingSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self.parse(s.MeetingWriteSerializer)
+        attendees = data.pop("attendees", [])
+        meeting = self.write(
+            lambda: services.create_meeting(actor=request.user, data=data, attendees=attendees)
+        )
+        return self.respond(meeting, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.MeetingWriteSerializer, responses={200: s.MeetingSerializer, 409: _CONFLICT}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        data = self.parse(s.MeetingWriteSerializer, partial=True)
+        attendees = data.pop("attendees", None)
+        self.write(
+            lambda: services.update_meeting(
+                meeting, actor=request.user, data=data, attendees=attendees
+            )
+        )
+        return self.respond(meeting)
+
+    @extend_schema(request=None, responses={200: s.MeetingSerializer, 409: _CONFLICT})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.change_meeting")],
+    )
+    def open(self, request, pk=None):
+        """Open the meeting; its agenda is built now and kept as a snapshot."""
+        meeting = self.get_object()
+        self.write(lambda: services.open_meeting(meeting, actor=request.user))
+        return self.respond(meeting)
+
+    @extend_schema(request=None, responses={200: s.MeetingSerializer, 409: _CONFLICT})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.change_meeting")],
+    )
+    def close(self, request, pk=None):
+        """Close the meeting; its decisions become read-only."""
+        meeting = self.get_object()
+        self.write(lambda: services.close_meeting(meeting, actor=request.user))
+        return self.respond(meeting)
+
+    @extend_schema(responses={200: s.AgendaSerializer})
+    @action(detail=True, methods=["get"])
+    def agenda(self, request, pk=None):
+        """The agenda: live before the meeting opens, the stored snapshot afterwards (items you
+        may not see are left out)."""
+        meeting = self.get_object()
+        agenda = selectors.agenda_for(meeting, request.user)
+        audit.consultation(
+            Action.VIEW,
+            obj=meeting,
+            details={"part": "agenda", "live": agenda.live, **exports.agenda_ids(agenda)},
+        )
+        return Response(
+            {
+                "live": agenda.live,
+                "built_at": agenda.built_at,
+                "since": agenda.since,
+                "sections": agenda.sections,
+                "coverage": agenda.coverage,
+            }
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as", OpenApiTypes.STR, enum=["pdf", "html"], description="Default pdf."
+            )
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.view_decision")],
+    )
+    def minutes(self, request, pk=None):
+        """The minutes (decisions you may see) as PDF, marked on every page, or HTML."""
+        meeting = self.get_object()
+        fmt = request.query_params.get("as", "pdf")
+        if fmt not in ("pdf", "html"):
+            raise exceptions.ValidationError({"as": ["Choose pdf or html."]})
+        body, content_type, filename = exports.minutes(meeting, request.user, fmt)
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+@extend_schema(tags=["tasking"])
+class PriorityViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
+    """Priorities, candidates ranked by score; approve or reject at an open meeting."""
+
+    queryset = Priority.objects.select_related(
+        "compartment", "crime_type", "proposed_by", "decided_by"
+    )
+    evidence = (("evidence_products", Product),)
+    serializer_class = s.PrioritySerializer
+    http_method_names = WRITE_METHODS
+    filterset_fields = ["status", "subject_kind"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.ranked() if self.action == "list" else queryset
+
+    @extend_schema(request=s.PriorityWriteSerializer, responses={201: s.PrioritySerializer})
+    def create(self, request, *args, **kwargs):
+        data = self.parse(s.PriorityWriteSerializer)
+        products = data.pop("evidence_products", [])
+        matrix = data.pop("matrix", None)
+        inputs = data.pop("score_inputs", None)
+        priority = self.write(
+            lambda: services.propose_priority(
+                actor=request.user,
+                data=data,
+                evidence_products=products,
+                matrix=matrix,
+                inputs=inputs,
+            )
+        )
+        return self.respond(priority, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PriorityWriteSerializer, responses={200: s.PrioritySerializer})
+    def partial_update(self, request, *args, **kwargs):
+        priority = self.get_object()
+        data = self.parse(s.PriorityWriteSerializer, partial=True)
+        products = data.pop("evidence_products", None)
+        for name in ("matrix", "score_inputs"):
+            if name in data:
+                raise exceptions.ValidationError({name: ["Score with POST .../score/."]})
+        self.write(
+            lambda: services.update_priority(
+                priority, actor=request.user, data=data, evidence_products=products
+            )
+        )
+        return self.respond(priority)
+
+    @extend_schema(request=s.ScoreSerializer, responses={200: s.PrioritySerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.change_priority")],
+    )
+    def score(self, request, pk=None):
+        """Score on a matrix; the answer shows how the score was reached."""
+        from tasking import scoring
+
+        priority = self.get_object()
+        data = self.parse(s.ScoreSerializer)
+        self.write(
+            lambda: services.score_priority(
+                priority,
+                actor=request.user,
+                matrix=data.get("matrix") or scoring.default_matrix_key(),
+                inputs=data["inputs"],
+            )
+        )
+        return self.respond(priority)
+
+    def _decide(self, request, approve: bool):
+        priority = self.get_object()
+        data = self.parse(s.PriorityDecisionSerializer)
+        self.write(
+            lambda: (
+                services.decide_priority(
+                    priority,
+                    actor=request.user,
+                    meeting=data["meeting"],
+                    approve=approve,
+                    rationale=data["rationale"],
+                    review_due=data.get("review_due"),
+                    evidence_reports=data.get("evidence_reports", []),
+                ).priority
+            )
+        )
+        return self.respond(priority)
+
+    @extend_schema(
+        request=s.PriorityDecisionSerializer, responses={200: s.PrioritySerializer, 409: _CONFLICT}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.approve_priority")],
+    )
+    def approve(self, request, pk=None):
+        """Approve a scored candidate at an open meeting (not your own candidate)."""
+        return self._decide(request, True)
+
+    @extend_schema(
+        request=s.PriorityDecisionSerializer, responses={200: s.PrioritySerializer, 409: _CONFLICT}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.approve_priority")],
+    )
+    def reject(self, request, pk=None):
+        """Reject a candidate at an open meeting (not your own candidate)."""
+        return self._decide(request, False)
+
+
+@extend_schema(tags=["tasking"])
+class RequirementViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
+    """Intelligence requirements and the reports that answer them."""
+
+    queryset = Requirement.objects.select_related(
+        "compartment", "assigned_to", "assigned_unit", "raised_by"
+    )
+    serializer_class = s.RequirementSerializer
+    http_method_names = WRITE_METHODS
+    filterset_fields = ["status", "priority"]
+
+    def get_queryset(self):
+        reports = Report.objects.visible_to(self.request.user).values("pk")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch(
+                    "answers",
+                    queryset=RequirementAnswer.objects.filter(report__in=reports),
+                    to_attr="visible_answers",
+                )
+            )
+        )
+
+    @extend_schema(request=s.RequirementWriteSerializer, responses={201: s.RequirementSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self.parse(s.RequirementWriteSerializer)
+        meeting = data.pop("meeting", None)
+        requirement = self.write(
+            lambda: services.raise_requirement(actor=request.user, data=data, meeting=meeting)
+        )
+        return self.respond(requirement, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.RequirementWriteSerializer, responses={200: s.RequirementSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        requirement = self.get_object()
+        data = self.parse(s.RequirementWriteSerializer, partial=True)
+        data.pop("meeting", None)
+        self.write(lambda: services.update_requirement(requirement, actor=request.user, data=data))
+        return self.respond(requirement)
+
+    @extend_schema(request=s.AnswerSerializer, responses={201: s.RequirementSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.answer_requirement")],
+    )
+    def answer(self, request, pk=None):
+        """Mark a report as answering this requirement."""
+        requirement = self.get_object()
+        data = self.parse(s.AnswerSerializer)
+        self.write(
+            lambda: (
+                services.answer_requirement(
+                    requirement,
+                    actor=request.user,
+                    report=data["report"],
+                    note=data.get("note", ""),
+                ).requirement
+            )
+        )
+        return self.respond(requirement, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["tasking"])
+class TaskingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
+    """Taskings; an officer sees those owned by them or their unit. Filter ``?mine=1``,
+    ``?overdue=1``, ``?status=``."""
+
+    queryset = Tasking.objects.select_related("compartment", "owner_user", "owner_unit")
+    evidence = (("cited_reports", Report), ("cited_products", Product))
+    serializer_class = s.TaskingSerializer
+    http_method_names = WRITE_METHODS
+    filterset_fields = ["status", "priority", "strand"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.query_params.get("mine"):
+            queryset = queryset.owned_by(self.request.user)
+        if self.request.query_params.get("overdue"):
+            queryset = queryset.overdue()
+        return queryset
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mine", OpenApiTypes.BOOL),
+            OpenApiParameter("overdue", OpenApiTypes.BOOL),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=s.TaskingWriteSerializer, responses={201: s.TaskingSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self.parse(s.TaskingWriteSerializer)
+        meeting = data.pop("meeting", None)
+        tasking = self.write(
+            lambda: services.create_tasking(actor=request.user, data=data, meeting=meeting)
+        )
+        return self.respond(tasking, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TaskingWriteSerializer, responses={200: s.TaskingSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        tasking = self.get_object()
+        data = self.parse(s.TaskingWriteSerializer, partial=True)
+        data.pop("meeting", None)
+        self.write(lambda: services.update_tasking(tasking, actor=request.user, data=data))
+        return self.respond(tasking)
+
+    @extend_schema(
+        request=s.CompleteSerializer, responses={200: s.TaskingSerializer, 409: _CONFLICT}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.view_tasking")],
+    )
+    def complete(self, request, pk=None):
+        """Report the result (the owner, or a manager), citing reports and products."""
+        tasking = self.get_object()
+        data = self.parse(s.CompleteSerializer)
+        self.write(
+            lambda: services.complete_tasking(
+                tasking,
+                actor=request.user,
+                result=data["result"],
+                cited_reports=data.get("cited_reports", []),
+                cited_products=data.get("cited_products", []),
+            )
+        )
+        return self.respond(tasking)
+
+
+@extend_schema(tags=["tasking"])
+class DecisionViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
+    """The decision log. ``?q=`` searches decision and rationale; filter ``meeting``,
+    ``subject_kind``, ``decided_by``. Read-only once the meeting closes (409)."""
+
+    queryset = Decision.objects.select_related("compartment", "decided_by", "meeting")
+    evidence = (("evidence_products", Product), ("evidence_reports", Report))
+    serializer_class = s.DecisionSerializer
+    http_method_names = WRITE_METHODS
+    filterset_fields = ["meeting", "subject_kind", "decided_by"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        query = (self.request.query_params.get("q") or "").strip()
+        if query and self.action == "list":
+            queryset = queryset.matching(query)
+        return queryset
+
+    @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.DecisionWriteSerializer, responses={201: s.DecisionSerializer, 409: _CONFLICT}
+    )
+    def create(self, request, *args, **kwargs):
+        data = self.parse(s.DecisionWriteSerializer)
+        meeting = data.pop("meeting")
+        products = data.pop("evidence_products", [])
+        reports = data.pop("evidence_reports", [])
+        if data.get("compartment") is None:
+            data.pop("compartment", None)
+        decision = self.write(
+            lambda: services.record_decision(
+                meeting,
+                actor=request.user,
+                data=data,
+                evidence_products=products,
+                evidence_reports=reports,
+            )
+        )
+        return self.respond(decision, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.DecisionCorrectionSerializer,
+        responses={200: s.DecisionSerializer, 409: _CONFLICT},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        decision = self.get_object()
+        data = self.parse(s.DecisionCorrectionSerializer, partial=True)
+        self.write(lambda: services.update_decision(decision, actor=request.user, data=data))
+        return self.respond(decision)

@@ -1,0 +1,18 @@
+"""Template helpers for tasking pages."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.filter
+def product_url(product) -> str:
+    """The product's page (a product or an agenda row), or "" while the analysis pages do not
+    provide one."""
+    try:
+        if isinstance(product, dict):
+            return reverse("analysis:product_detail", args=[product["id"]])
+        return product.get_absolute_url()
+    except NoReverseMatch:
+        return ""

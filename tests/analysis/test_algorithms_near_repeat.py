@@ -1,0 +1,61 @@
+"""The Knox test finds planted near repeats and finds nothing in uniform random data."""
+
+import numpy as np
+import pytest
+
+from analysis.algorithms.near_repeat import TooManyPairs, knox
+
+DISTANCES = [100, 200, 400]
+TIMES = [7, 14, 28]
+
+
+def _uniform(rng, n):
+    return rng.uniform(0, 5000, n), rng.uniform(0, 5000, n), rng.uniform(0, 365, n)
+
+
+def test_planted_near_repeats_are_significant_in_the_close_and_short_cell():
+    rng = np.random.default_rng(1)
+    x, y, t = _uniform(rng, 300)
+    # Each of 60 originators is followed within a week by a repeat less than 100 m away.
+    k = 60
+    x = np.concatenate([x, x[:k] + rng.uniform(-40, 40, k)])
+    y = np.concatenate([y, y[:k] + rng.uniform(-40, 40, k)])
+    t = np.concatenate([t, t[:k] + rng.uniform(0, 6, k)])
+    result = knox(x, y, t, DISTANCES, TIMES, iterations=99, seed=5)
+    assert result.observed[0, 0] >= k
+    assert result.ratio[0, 0] > 3
+    assert result.p_values[0, 0] == pytest.approx(0.01)  # no simulation reached it
+    assert result.p_values[0, 0] < 0.05
+
+
+def test_uniform_random_events_show_no_near_repeat_pattern():
+    rng = np.random.default_rng(2)
+    x, y, t = _uniform(rng, 400)
+    result = knox(x, y, t, DISTANCES, TIMES, iterations=99, seed=5)
+    assert result.p_values[0, 0] > 0.05
+    assert 0.3 < result.ratio[0, 0] < 2.5
+
+
+def test_observed_and_expected_each_account_for_every_pair():
+    rng = np.random.default_rng(3)
+    x, y, t = _uniform(rng, 120)
+    result = knox(x, y, t, DISTANCES, TIMES, iterations=19, seed=1)
+    pairs = 120 * 119 // 2
+    assert result.observed.sum() == pairs
+    assert result.expected.sum() == pytest.approx(pairs)
+    assert result.observed.shape == (len(DISTANCES) + 1, len(TIMES) + 1)
+
+
+def test_the_same_seed_gives_the_same_table():
+    rng = np.random.default_rng(4)
+    x, y, t = _uniform(rng, 150)
+    a = knox(x, y, t, DISTANCES, TIMES, iterations=9, seed=42)
+    b = knox(x, y, t, DISTANCES, TIMES, iterations=9, seed=42)
+    np.testing.assert_array_equal(a.expected, b.expected)
+    np.testing.assert_array_equal(a.p_values, b.p_values)
+
+
+def test_too_many_close_pairs_is_refused_rather_than_exhausting_memory():
+    x = np.zeros(100)
+    with pytest.raises(TooManyPairs):
+        knox(x, x, np.arange(100.0), DISTANCES, TIMES, iterations=1, max_pairs=100)

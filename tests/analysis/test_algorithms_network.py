@@ -1,0 +1,118 @@
+"""Network metrics against networkx on a known graph; shortest paths follow the strongest ties."""
+
+import networkx as nx
+import pytest
+
+from analysis.algorithms import network
+
+
+def _karate():
+    reference = nx.karate_club_graph()
+    nodes = [(n, {"label": str(n)}) for n in reference.nodes]
+    links = [(a, b, 1.0) for a, b in reference.edges]
+    return reference, network.build_graph(nodes, links)
+
+
+def test_centralities_match_networkx_on_the_karate_club_graph():
+    reference, graph = _karate()
+    result = network.metrics(graph, seed=1)
+    for node in reference:
+        assert result.degree[node] == pytest.approx(nx.degree_centrality(reference)[node])
+    between = nx.betweenness_centrality(reference, weight=None)
+    close = nx.closeness_centrality(reference)
+    eigen = nx.eigenvector_centrality(reference, max_iter=1000, tol=1e-8, weight=None)
+    for node in reference:
+        assert result.betweenness[node] == pytest.approx(between[node])
+        assert result.closeness[node] == pytest.approx(close[node])
+        assert result.eigenvector[node] == pytest.approx(eigen[node], abs=1e-6)
+    assert result.core == nx.core_number(reference)
+    # The two leaders are the most central people, as every study of this graph finds.
+    top = sorted(result.betweenness, key=result.betweenness.get, reverse=True)[:2]
+    assert set(top) == {0, 33}
+
+
+def test_hop_centralities_match_networkx_on_a_graph_of_several_components():
+    reference = nx.disjoint_union_all(
+        [
+            nx.gnm_random_graph(60, 150, seed=3),
+            nx.barabasi_albert_graph(40, 2, seed=4),
+            nx.path_graph(5),
+            nx.empty_graph(2),
+        ]
+    )
+    graph = network.build_graph(
+        [(n, {}) for n in reference.nodes], [(a, b, 2.5) for a, b in reference.edges]
+    )
+    between, close, sampled = network.path_centralities(graph)
+    assert not sampled
+    expected_between = nx.betweenness_centrality(reference)
+    expected_close = nx.closeness_centrality(reference)
+    for node in reference:
+        assert between[node] == pytest.approx(expected_between[node], abs=1e-12)
+        assert close[node] == pytest.approx(expected_close[node], abs=1e-12)
+
+
+def test_weighted_eigenvector_centrality_matches_networkx():
+    reference = nx.les_miserables_graph()
+    mapping = {name: k for k, name in enumerate(reference.nodes)}
+    reference = nx.relabel_nodes(reference, mapping)
+    graph = network.build_graph(
+        [(n, {}) for n in reference.nodes],
+        [(a, b, d["weight"]) for a, b, d in reference.edges(data=True)],
+    )
+    expected = nx.eigenvector_centrality(reference, weight="weight", max_iter=1000, tol=1e-8)
+    result = network.eigenvector(graph)
+    for node in reference:
+        assert result[node] == pytest.approx(expected[node], abs=1e-6)
+
+
+def test_a_large_component_is_estimated_from_sampled_sources_close_to_the_exact_figures(
+    monkeypatch,
+):
+    reference = nx.barabasi_albert_graph(400, 2, seed=5)
+    graph = network.build_graph(
+        [(n, {}) for n in reference], [(a, b, 1) for a, b in reference.edges]
+    )
+    monkeypatch.setattr(network, "EXACT_MAX_NODES", 100)
+    monkeypatch.setattr(network, "SAMPLED_SOURCES", 200)
+    between, close, sampled = network.path_centralities(graph, seed=2)
+    assert sampled
+    exact_between = nx.betweenness_centrality(reference)
+    exact_close = nx.closeness_centrality(reference)
+    top_exact = sorted(exact_between, key=exact_between.get, reverse=True)[:5]
+    top_sampled = sorted(between, key=between.get, reverse=True)[:5]
+    assert len(set(top_exact) & set(top_sampled)) >= 4
+    for node in reference:
+        assert close[node] == pytest.approx(exact_close[node], rel=0.15)
+
+
+def test_communities_partition_every_node_once():
+    _reference, graph = _karate()
+    result = network.metrics(graph, seed=1)
+    assert sorted(n for group in result.communities for n in group) == sorted(graph.nodes)
+    assert 2 <= len(result.communities) <= 6
+
+
+def test_links_and_co_occurrence_add_up_into_edge_weights():
+    graph = network.build_graph(
+        [(1, {}), (2, {}), (3, {})], [(1, 2, 3.0), (2, 1, 1.0)], [(1, 2, 2), (2, 3, 1), (3, 9, 4)]
+    )
+    assert graph.edges[1, 2]["weight"] == 6.0
+    assert graph.edges[1, 2]["links"] == 2 and graph.edges[1, 2]["reports"] == 2
+    assert graph.edges[2, 3]["weight"] == 1.0
+    assert 9 not in graph  # an entity outside the node set never enters the graph
+
+
+def test_the_shortest_path_prefers_strong_ties_and_is_none_between_islands():
+    graph = network.build_graph(
+        [(n, {}) for n in range(1, 7)],
+        [(1, 2, 0.2), (2, 3, 0.2), (1, 4, 3.0), (4, 5, 3.0), (5, 3, 3.0)],
+    )
+    assert network.shortest_path(graph, 1, 3) == [1, 4, 5, 3]
+    assert network.shortest_path(graph, 1, 6) is None
+    assert network.shortest_path(graph, 1, 99) is None
+
+
+def test_the_neighbourhood_keeps_what_lies_within_the_hops():
+    graph = network.build_graph([(n, {}) for n in range(5)], [(0, 1, 1), (1, 2, 1), (2, 3, 1)])
+    assert set(network.neighbourhood(graph, [0], 2)) == {0, 1, 2}

@@ -1,0 +1,77 @@
+"""The benchmark runner at scale S: every row is produced (timings are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the benchmarks measure PostgreSQL"
+    ),
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_runner_at_scale_s_produces_every_row_of_the_table(tmp_path):
+    db = settings.DATABASES["default"]
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    server = (
+        f"postgres://{db.get('USER') or 'postgres'}{password}@{db.get('HOST') or '127.0.0.1'}"
+        f":{db.get('PORT') or 5432}/postgres"
+    )
+    name = f"bench_s_{db['NAME']}"[:60]
+    env = {**os.environ, "BENCH_DATABASE_URL": server}
+    env.pop("ILP_ENV", None)
+    finished = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--scale",
+            "S",
+            "--database",
+            name,
+            "--regenerate",
+            "--results",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    result = json.loads(next(tmp_path.glob("S-*.json")).read_text())
+    rows = result["rows"]
+    numbers = [row["number"] for row in rows]
+    for number in ("1", "2", "3", "5", "6"):
+        assert number in numbers, (number, finished.stdout[-3000:])
+    assert "4" in numbers  # a figure per analysis kind, or the reason it was skipped
+    failed = [row for row in rows if row["skipped"].startswith("failed")]
+    assert not failed, failed
+    measured = [row for row in rows if not row["skipped"]]
+    assert all(row["figure"] and row["reference"] for row in measured)
+    assert next(r for r in rows if r["number"] == "1")["values"]["bad_row_refused"] is True
+    table = next(tmp_path.glob("S-*.md")).read_text()
+    assert "| # | Measure | Figure | Reference (same run) | Ratio | Goal | Met |" in table
+    assert "CPUs" in table and "PostgreSQL" in table
+    subprocess.run(  # noqa: S603
+        [
+            "psql",
+            server.replace("postgres://", "postgresql://", 1),
+            "-qc",
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        ],  # noqa: E501
+        check=False,
+        capture_output=True,
+    )

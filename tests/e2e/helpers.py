@@ -1,0 +1,56 @@
+"""Small helpers the journeys share (kept out of conftest so test modules can import them)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import struct
+import time
+
+import pytest
+
+
+def needs(journey: dict, *keys: str) -> list:
+    """The values an earlier journey left, or skip this step naming what is missing."""
+    missing = [key for key in keys if key not in journey]
+    if missing:
+        pytest.skip(f"an earlier journey step did not produce {', '.join(missing)}")
+    return [journey[key] for key in keys]
+
+
+TOTP_STEP = 30
+
+
+def totp_counter(at: float | None = None) -> int:
+    """The RFC 6238 time step a code belongs to."""
+    return int((time.time() if at is None else at) // TOTP_STEP)
+
+
+def totp_for(secret_base32: str, at: float | None = None, digits: int = 6) -> str:
+    """RFC 6238 time-based one-time password over a base32 secret (what an authenticator shows)."""
+    secret = re.sub(r"\s+", "", secret_base32).upper()
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", totp_counter(at)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    return str(code).zfill(digits)
+
+
+def pk_from(url: str, prefix: str) -> int:
+    """The primary key in a detail page's address, e.g. ``/intelligence/reports/42/``."""
+    match = re.search(rf"{re.escape(prefix)}(\d+)/", url)
+    assert match, f"no {prefix}<id>/ in {url}"
+    return int(match.group(1))
+
+
+def choose(select, pattern: str) -> str:
+    """Select the first option whose text matches ``pattern`` (a regex, case-insensitive);
+    returns that option's text."""
+    for option in select.locator("option").all():
+        text = option.inner_text().strip()
+        if re.search(pattern, text, re.I):
+            select.select_option(value=option.get_attribute("value"))
+            return text
+    raise AssertionError(f"no option matching {pattern!r} in {select}")

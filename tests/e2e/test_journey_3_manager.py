@@ -1,0 +1,164 @@
+"""Manager: approves the analyst's product and runs a tactical tasking meeting end to end.
+
+Builds on the analyst's journey (the product in review). Leaves nothing the later journeys
+need beyond the audit trail it writes.
+"""
+
+import datetime
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import choose, needs, pk_from
+
+pytestmark = pytest.mark.e2e
+
+CASE = "OP-KESTREL"
+# Reported: tasking agenda rows of overdue taskings fail WCAG AA contrast.
+OVERDUE_ROW_CONTRAST = {
+    "color-contrast": "templates/tasking/_agenda.html: links in overdue tasking rows "
+    "(table-danger) are #0d6efd on #f8d7da, 3.36:1"
+}
+
+
+def test_manager_approves_the_problem_profile(person, journey):
+    reference, product_pk = needs(journey, "product_reference", "product_pk")
+    manager = person("manager")
+    page = manager.page
+    manager.shot("manager-01-home")
+    manager.assert_accessible("the manager's home page")
+    manager.nav("Products", waiting_for="the analytical product pages")
+    manager.justify(CASE, "Review of the Mill Lane problem profile")
+    manager.main.get_by_role("link", name=re.compile(re.escape(reference))).first.click()
+    page.wait_for_load_state()
+    assert pk_from(page.url, "/analysis/products/") == product_pk
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("In review")
+    manager.shot("manager-02-product-review", full_page=False)
+    manager.main.get_by_role("button", name="Approve").click()  # confirms "freeze this version?"
+    page.wait_for_load_state()
+    expect(heading).to_contain_text("Approved")
+    expect(manager.main.get_by_role("link", name="Version 1")).to_be_visible()
+    manager.shot("manager-03-product-approved", full_page=False)
+    manager.assert_accessible(
+        "the approved product",
+        known={
+            "scrollable-region-focusable": "templates/analysis/_product_citation.html: the "
+            "cited job's .table-responsive scrolls but cannot take keyboard focus"
+        },
+    )
+    journey["product_approved"] = True
+
+
+def test_manager_runs_a_tactical_meeting_and_exports_its_minutes(person, journey, tmp_path):
+    _approved, priority_pk, priority = needs(
+        journey, "product_approved", "priority_pk", "priority_title"
+    )
+    manager = person("manager")
+    page = manager.page
+    manager.nav("Tasking", waiting_for="the tasking meeting pages")
+    manager.justify(CASE, "Tactical tasking: Mill Lane")
+
+    # Plan the meeting, then open it: the agenda is fixed as it stands.
+    manager.goto("/tasking/meetings/new/")
+    when = datetime.datetime.now().replace(microsecond=0, second=0)
+    page.get_by_label(re.compile(r"^Kind")).select_option("tactical")
+    title = f"Tactical tasking {when:%Y-%m-%d %H:%M}"
+    page.get_by_label(re.compile(r"^Title")).fill(title)
+    page.get_by_label(re.compile(r"^Date and time")).fill(f"{when:%Y-%m-%dT%H:%M}")
+    page.get_by_label(re.compile(r"^Location")).fill("Briefing room 2")
+    page.get_by_label(re.compile(r"^Compartment")).select_option(label="General")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text(title)
+    meeting_pk = pk_from(page.url, "/tasking/meetings/")
+    manager.main.get_by_role("button", name="Open meeting").click()
+    page.wait_for_load_state()
+    expect(heading).to_contain_text("Open")
+    agenda = page.get_by_role("region", name=re.compile("Agenda"))
+    candidate = agenda.get_by_role("row").filter(
+        has=page.locator(f"a[href='/tasking/priorities/{priority_pk}/']")
+    )
+    expect(candidate).to_be_visible()
+    manager.shot("manager-04-meeting-open")
+    manager.assert_accessible(
+        "the open meeting and its agenda",
+        known=OVERDUE_ROW_CONTRAST,
+    )
+
+    # Approve the scored priority.
+    candidate.get_by_role("link", name="Approve or reject").click()
+    page.wait_for_load_state()
+    page.get_by_label("Approve", exact=True).check()
+    page.get_by_label(re.compile(r"^Rationale")).fill(
+        "Highest harm score on the agenda; the problem profile shows a significant hot spot."
+    )
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("Priority approved.")).to_be_visible()
+    manager.goto(f"/tasking/priorities/{priority_pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Approved")
+    manager.goto(f"/tasking/meetings/{meeting_pk}/")
+
+    # Raise a requirement and a tasking from the meeting.
+    due = (datetime.date.today() + datetime.timedelta(days=14)).isoformat()
+    manager.main.get_by_role("link", name="Raise a requirement").click()
+    page.wait_for_load_state()
+    page.get_by_label(re.compile(r"^What we need to know")).fill(
+        "Who keeps and drives the blue van AB12 CDE?"
+    )
+    choose(page.get_by_label(re.compile(r"^For priority")), re.escape(priority))
+    page.get_by_label(re.compile(r"^Due by")).fill(due)
+    choose(page.get_by_label(re.compile(r"^Assigned person")), "Analyst")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    manager.goto(f"/tasking/meetings/{meeting_pk}/")
+    manager.main.get_by_role("link", name="Raise a tasking").click()
+    page.wait_for_load_state()
+    page.get_by_label(re.compile(r"^Action")).fill(
+        "High-visibility patrols on Mill Lane 22:00-02:00; record every stop of the van"
+    )
+    choose(page.get_by_label(re.compile(r"^Priority")), re.escape(priority))
+    page.get_by_label(re.compile(r"^Strand")).select_option("enforcement")
+    choose(page.get_by_label(re.compile(r"^Owner \(person\)")), "Officer")
+    page.get_by_label(re.compile(r"^Due by")).fill(due)
+    manager.shot("manager-05-tasking-form")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    manager.goto(f"/tasking/meetings/{meeting_pk}/")
+    raised = manager.main.get_by_role("list").filter(has_text="Raised at this meeting")
+    raised = manager.main
+    expect(raised.get_by_text(re.compile("Requirement: Who keeps and drives"))).to_be_visible()
+    expect(raised.get_by_text(re.compile("Tasking: High-visibility patrols"))).to_be_visible()
+
+    # Record a decision in the minutes (htmx: the minutes refresh in place).
+    form = manager.main.locator("form").filter(has_text="Record a decision")
+    form.get_by_label(re.compile(r"^About")).select_option("product")
+    choose(form.get_by_label(re.compile(r"^Analytical product")), "Drug supply around Mill Lane")
+    form.get_by_label(re.compile(r"^Decision")).fill(
+        "Problem profile accepted; enforcement and intelligence strands tasked."
+    )
+    form.get_by_label(re.compile(r"^Rationale")).fill(
+        "The hot spot is significant and the van links the address to known suppliers."
+    )
+    form.get_by_role("button", name="Record decision").click()
+    minutes = page.locator("#minutes")
+    expect(minutes).to_contain_text("Problem profile accepted")
+    manager.shot("manager-06-decision-recorded")
+
+    # Close the meeting: its decisions become read-only; export the minutes.
+    manager.main.get_by_role("button", name="Close meeting").click()
+    page.wait_for_load_state()
+    expect(heading).to_contain_text("Closed")
+    manager.shot("manager-07-meeting-closed")
+    manager.assert_accessible("the closed meeting", known=OVERDUE_ROW_CONTRAST)
+    with page.expect_download() as download_info:
+        manager.main.get_by_role("link", name="Minutes (PDF)").click()
+    download = download_info.value
+    saved = tmp_path / (download.suggested_filename or "minutes.pdf")
+    download.save_as(saved)
+    assert saved.read_bytes()[:5] == b"%PDF-", f"{download.suggested_filename} is not a PDF"
+    assert saved.suffix == ".pdf"
+    journey["meeting_pk"] = meeting_pk

@@ -1,0 +1,115 @@
+"""Oversight: who consulted the report and why, the chain intact, the log exported; and no
+access to the intelligence itself.
+
+Builds on the officer's report and the analyst's consultation of it.
+"""
+
+import csv
+import io
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import needs
+
+pytestmark = pytest.mark.e2e
+
+CASE = "OP-KESTREL"
+
+
+def _filter_log(oversight, **values) -> None:
+    page = oversight.page
+    form = oversight.main.locator("form").first
+    for label, value in values.items():
+        field = form.get_by_label(label, exact=True)
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    form.get_by_role("button", name="Filter").click()
+    # The list refreshes in place and the address follows the filter.
+    page.wait_for_url(re.compile(r"[?&]actor=" + re.escape(values["Person (username)"])))
+    oversight.settle()
+
+
+def test_oversight_finds_the_analysts_consultation_with_its_justification(person, journey):
+    urn, pk = needs(journey, "report_urn", "report_pk", "report_evaluated")[:2]
+    oversight = person("oversight")
+    page = oversight.page
+    oversight.shot("oversight-01-home")
+    oversight.assert_accessible("the oversight home page")
+    oversight.nav("Audit log")
+    _filter_log(
+        oversight,
+        **{
+            "Person (username)": "analyst",
+            "Action": "view",
+            "Object type": "intelligence.report",
+            "Object id": str(pk),
+        },
+    )
+    rows = page.locator("#event-rows tbody tr")
+    expect(rows.first).to_contain_text("analyst")
+    expect(rows.first).to_contain_text(f"intelligence.report {pk}")
+    expect(rows.filter(has_text=CASE).first).to_be_visible()
+    expect(page.locator("#event-rows")).not_to_contain_text("No events match")
+    assert all("analyst" in row.inner_text() for row in rows.all()), (
+        "the filter let through another person's events"
+    )
+    oversight.shot("oversight-02-consultations-of-the-report", full_page=False)
+    oversight.assert_accessible("the filtered audit log")
+    journey["oversight_filter"] = page.url
+
+
+def test_oversight_sees_the_audit_chain_verified(person):
+    oversight = person("oversight")
+    page = oversight.page
+    oversight.nav("Integrity")
+    # The worker verifies in the background; the page shows the newest result on reload.
+    newest = oversight.main.get_by_role("table").locator("tbody tr").first
+    before = newest.inner_text()
+    page.get_by_role("button", name="Verify now").click()
+    page.wait_for_load_state()
+    deadline = time.monotonic() + 60
+    while newest.inner_text() == before and time.monotonic() < deadline:
+        page.wait_for_timeout(1000)
+        page.reload()
+        page.wait_for_load_state()
+    assert newest.inner_text() != before, "no new verification within a minute"
+    latest = oversight.main.locator(".card").filter(has_text="Latest verification")
+    expect(latest).to_contain_text("Chain intact")
+    expect(oversight.main.get_by_role("table")).not_to_contain_text("broken")
+    oversight.shot("oversight-03-integrity")
+    oversight.assert_accessible("the integrity page")
+
+
+def test_oversight_exports_the_filtered_log(person, journey, tmp_path):
+    (filtered,) = needs(journey, "oversight_filter")
+    urn, pk = needs(journey, "report_urn", "report_pk")
+    oversight = person("oversight")
+    oversight.page.goto(filtered)
+    oversight.page.wait_for_load_state()
+    name, content = oversight.download(
+        oversight.main.get_by_role("link", name="Export CSV"), tmp_path
+    )
+    assert name.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows, "the export is empty"
+    assert {row.get("actor") or row.get("actor_username") for row in rows} == {"analyst"}
+    assert all(str(pk) == row.get("object_id") for row in rows)
+    assert any(CASE in (row.get("justification") or "") for row in rows)
+
+
+def test_oversight_is_refused_the_reports_content(person, journey):
+    urn, pk = needs(journey, "report_urn", "report_pk")
+    oversight = person("oversight")
+    page = oversight.page
+    response = oversight.goto(f"/intelligence/reports/{pk}/")
+    assert response.status in (403, 404), f"oversight got {response.status} for the report"
+    body = page.locator("body").inner_text()
+    assert "Mill Lane" not in body and "AB12CDE" not in body, "report content leaked"
+    assert not re.search(re.escape(urn), body), "the refusal names the report"
+    oversight.shot("oversight-04-report-refused")
+    oversight.assert_accessible("the refusal page")

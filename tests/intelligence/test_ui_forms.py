@@ -1,0 +1,103 @@
+"""Forms that explain themselves: codes in words, errors beside the field, sensible defaults."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from guardian.shortcuts import assign_perm
+
+from ilp_platform.accounts.models import User
+from intelligence.forms import CompartmentChoiceField, EntityForm, ReportForm
+from tests.intelligence.helpers import make_report
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_person_holding_one_compartment_finds_it_chosen(world):
+    form = ReportForm(user=world.officer)
+    assert form["compartment"].value() == world.general.pk
+    only_restricted = User.objects.create_user("solo", password="a-long-password-1")
+    assign_perm("accounts.view_compartment", only_restricted, world.restricted)
+    field = CompartmentChoiceField()
+    field.restrict_to(only_restricted)
+    assert field.initial == world.restricted.pk
+
+
+def test_a_person_holding_several_compartments_starts_on_general(world):
+    assert EntityForm(user=world.analyst)["compartment"].value() == world.general.pk
+    body = ReportForm(user=world.handler)["compartment"].as_widget()
+    assert re.search(rf'<option value="{world.general.pk}" selected>', body)
+
+
+def test_an_existing_records_compartment_wins_over_the_default(world, login):
+    report = make_report(world, world.restricted, evaluate=False, submitter=world.handler)
+    client = login(world.analyst)
+    form = client.get(reverse("intelligence:report_evaluate", args=[report.pk])).context["form"]
+    assert form["compartment"].value() == world.restricted.pk
+
+
+def test_a_person_without_compartments_gets_no_default(world):
+    field = CompartmentChoiceField()
+    field.restrict_to(world.oversight)
+    assert field.initial is None
+
+
+@pytest.mark.parametrize("action", ["report_evaluate", "report_regrade"])
+def test_the_evaluation_and_regrade_forms_explain_every_code_inline(world, login, action):
+    report = make_report(world, evaluate=(action == "report_regrade"))
+    body = login(world.analyst2).get(reverse(f"intelligence:{action}", args=[report.pk]))
+    body = body.content.decode()
+    assert "What the codes mean" in body
+    assert "2 — Untested" in body  # the option itself carries the meaning
+    assert "Known indirectly to the source but corroborated" in body
+    assert "How reliable the source has proved." in body
+    assert 'aria-describedby="id_source_evaluation_helptext"' in body
+    assert 'id="id_source_evaluation_helptext"' in body
+
+
+def test_an_error_sits_beside_its_field_and_is_tied_to_the_control(world, login):
+    client = login(world.officer, justification="")
+    response = client.post(
+        reverse("intelligence:report_create"),
+        {
+            "compartment": world.general.pk,
+            "text": "Seen at the depot.",
+            "grading_scheme": "3x5x2",
+            "source_evaluation": "3x5x2:2",
+            "intelligence_assessment": "3x5x2:A",
+            "handling_code": "3x5x2:C",
+            "action": "submit",
+        },
+    )
+    body = response.content.decode()
+    control = re.search(r'<textarea name="handling_conditions"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in control
+    assert (
+        "id_handling_conditions_error" in control and "id_handling_conditions_helptext" in control
+    )
+    error = body.index('id="id_handling_conditions_error"')
+    assert body.index('for="id_handling_conditions"') < error
+    assert body.index('for="id_is_personal_assessment"') > error  # before the next field
+    assert "write the handling conditions" in body[error : error + 400]
+
+
+_OWNED = [
+    *(
+        p
+        for p in (Path(settings.BASE_DIR) / "templates" / "intelligence").glob("*.html")
+        if not p.name.startswith("import_")
+    ),
+    *(Path(settings.BASE_DIR) / "templates" / "core").glob("*.html"),
+    *(Path(settings.BASE_DIR) / "templates" / "audit").glob("*.html"),
+]
+
+
+@pytest.mark.parametrize("path", _OWNED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_template_has_no_inline_script_or_style(path):
+    text = path.read_text()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script>"
+    assert not re.search(r"\son[a-z]+\s*=", text), "inline event handler"
+    assert not re.search(r"\sstyle\s*=", text), "inline style attribute"
+    assert "<style" not in text
