@@ -128,6 +128,8 @@ class Anomaly(models.Model):
 
     class Meta:
         ordering = ["-day", "kind"]
+        verbose_name = _("anomaly")
+        verbose_name_plural = _("anomalies")
         constraints = [
             models.UniqueConstraint(fields=["kind", "actor_username", "day"], name="anomaly_once")
         ]

@@ -30,6 +30,13 @@ class AnalysisJobQuerySet(RestrictedQuerySet):
 
 
 class AnalysisJob(BackgroundJob):
+    """One requested analysis run (hotspot, temporal, trend, near repeat, network).
+
+    The row is the job: parameters, status, progress, message, timings and, once succeeded,
+    the result (summary, tables, SVG charts, GeoJSON or network). The worker receives only the
+    row's id. ``compartments`` records whose data the run read, which decides who may see it.
+    """
+
     kind = models.CharField(_("kind"), max_length=20, choices=JobKind.choices)
     title = models.CharField(_("title"), max_length=200, blank=True)
     compartments = models.ManyToManyField(

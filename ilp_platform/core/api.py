@@ -61,6 +61,32 @@ def nul_parameters(params) -> list[str]:
     )
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def nul_fields(data) -> list[str]:
+    """Top-level fields of a request body holding a NUL anywhere (lookups would hit the
+    database with it, which PostgreSQL refuses); uploaded files are not inspected."""
+    if hasattr(data, "lists"):
+        items = data.lists()
+    elif isinstance(data, dict):
+        items = data.items()
+    else:
+        return []
+    return sorted(
+        str(name).replace("\x00", "\\x00")
+        for name, value in items
+        if _holds_nul(name) or _holds_nul(value)
+    )
+
+
 class RolePermissions(permissions.DjangoModelPermissions):
     """Model permissions for every method, reads included (roles are groups of permissions)."""
 
@@ -85,6 +111,8 @@ class RestrictedViewSetMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         nul = nul_parameters(request.query_params)
+        if request.method not in permissions.SAFE_METHODS:
+            nul += nul_fields(request.data)
         if nul:
             raise exceptions.ValidationError(
                 {name: ["A NUL character is not allowed here."] for name in nul}

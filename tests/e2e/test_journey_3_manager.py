@@ -43,10 +43,6 @@ def test_manager_approves_the_problem_profile(person, journey):
     manager.shot("manager-03-product-approved", full_page=False)
     manager.assert_accessible(
         "the approved product",
-        known={
-            "scrollable-region-focusable": "templates/analysis/_product_citation.html: the "
-            "cited job's .table-responsive scrolls but cannot take keyboard focus"
-        },
     )
     journey["product_approved"] = True
 

@@ -31,6 +31,7 @@ FORMULA = '=HYPERLINK("http://evil.example/","click")'
 HOSTILE = f"{FORMULA} {SCRIPT}"
 NUL = "before\x00after"
 WRITE_ACTIONS = ("create", "update", "link", "merge", "disclose")
+FIGURES = {"api values": 0, "form values": 0, "uploads": 0}
 
 
 def _entities(world):
@@ -195,6 +196,7 @@ def test_each_spoiled_field_is_a_400_naming_the_field_and_nothing_is_stored(worl
         before = _stored_counts(model)
         response = client_used.post(url, {**payload, field: value}, format="json")
         tried += 1
+        FIGURES["api values"] += 1
         if response.status_code != 400:
             problems.append(f"{field}={why}: {response.status_code} {response.content[:200]!r}")
         elif field not in response.json():
@@ -270,6 +272,7 @@ def test_each_spoiled_form_field_shows_its_error_beside_the_field_and_nothing_is
     for field, value in spoiled:
         before = _stored_counts(model)
         response = client.post(url, {**data, field: value})
+        FIGURES["form values"] += 1
         if response.status_code != 200:
             problems.append(f"{field}={value!r}: {response.status_code}")
             continue
@@ -445,6 +448,7 @@ def test_a_broken_upload_is_refused_naming_the_file_and_nothing_is_kept(world, n
         {"file": SimpleUploadedFile(name, content), "compartment": "general"},
         format="multipart",
     )
+    FIGURES["uploads"] += 1
     assert response.status_code == 400, response.content
     assert "file" in response.json(), response.json()
     after = (ImportJob.objects.count(), Incident.objects.count(), _stored_counts(Incident)[1])
@@ -467,3 +471,21 @@ def test_control_characters_in_query_strings_never_cause_a_server_error(world):
         checked += 1
         assert response.status_code < 500, (route.name, response.status_code)
     assert checked >= 5
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_lookup_value_is_a_400_naming_the_field_not_a_server_error(world):
+    """Slug and relation lookups reach the database; PostgreSQL refuses NUL in text."""
+    client = api_client(world.analyst)
+    for route_name, body in (
+        ("report-list", {"compartment": "gen\x00eral", "text": "x"}),
+        ("entity-list", {"compartment": "general", "kind": "person", "name": "A", "x\x00": 1}),
+    ):
+        response = client.post(reverse(route_name), body, format="json")
+        assert response.status_code == 400, response.content
+        assert any("\\x00" in k or k == "compartment" for k in response.json())
+
+
+def test_zz_bad_input_figures(capsys):
+    with capsys.disabled():
+        print("\nbad input: " + ", ".join(f"{v} {k}" for k, v in FIGURES.items()))
