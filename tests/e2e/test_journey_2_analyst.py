@@ -184,12 +184,18 @@ def _watch_progress_to_the_end(analyst, timeout_s: float = 120) -> list[int]:
     while time.monotonic() < deadline:
         try:
             value = int(float(bar.get_attribute("value", timeout=5000) or 0))
-            status = page.locator("#job-progress .badge").first.inner_text(timeout=5000)
         except PlaywrightError:  # the page reloads itself when the job finishes
             page.wait_for_load_state()
             continue
         if not seen or seen[-1] != value:
             seen.append(value)
+        if value >= 100:  # a fast job may finish between two polls: the bar then reads 100
+            break
+        try:
+            status = page.locator("#job-progress .badge").first.inner_text(timeout=2000)
+        except PlaywrightError:
+            page.wait_for_load_state()
+            continue
         if status.strip().lower() in ("succeeded", "failed"):
             break
         page.wait_for_timeout(250)
