@@ -95,44 +95,70 @@ VERIFY_BATCH = 5000  # rows per keyset batch: bounded memory at tens of millions
 
 
 def verify_chain(progress=None) -> VerificationResult:
-    """Walk every event in id order, recomputing each hash and checking each link."""
-    from audit.models import AuditAnchor, AuditEvent
+    """Walk every event in id order, recomputing each hash and checking each link.
+
+    On PostgreSQL the database renders the canonical text and Python hashes it
+    (:mod:`audit.chain_sql`); SQLite reads model rows. Both name the first bad event.
+    """
+    from audit.models import AuditAnchor
 
     anchor = AuditAnchor.objects.order_by("-last_event_id").first()
-    expected_prev = anchor.last_hash if anchor else GENESIS_HASH
+    start_prev = anchor.last_hash if anchor else GENESIS_HASH
     after_id = anchor.last_event_id if anchor else 0
+    if connection.vendor == "postgresql":
+        from audit.chain_sql import verify_in_database
+
+        return verify_in_database(after_id, start_prev, progress)
+    return _verify_in_python(after_id, start_prev, progress)
+
+
+def broken_link(event_id: int) -> str:
+    return (
+        f"event {event_id} does not link to the event before it (an event was removed or inserted)"
+    )
+
+
+def altered(event_id: int) -> str:
+    return f"event {event_id} was altered: its content does not match its hash"
+
+
+def event_problem(values: dict, expected_prev: str) -> str | None:
+    """What is wrong with one event (a row of ``VERIFIED_COLUMNS``) given the hash before it."""
+    if values["prev_hash"] != expected_prev:
+        return broken_link(values["id"])
+    if compute_hash(values, values["prev_hash"]) != values["hash"]:
+        return altered(values["id"])
+    return None
+
+
+VERIFIED_COLUMNS = ("id", "prev_hash", "hash", *HASHED_FIELDS)
+
+
+def _verify_in_python(after_id: int, expected_prev: str, progress=None) -> VerificationResult:
+    from audit.models import AuditEvent
+
     checked = 0
     total = AuditEvent.objects.filter(id__gt=after_id).count() if progress else 0
-    columns = ("id", "prev_hash", "hash", *HASHED_FIELDS)
     while True:
         rows = list(
             AuditEvent.objects.filter(id__gt=after_id)
             .order_by("id")
-            .values_list(*columns)[:VERIFY_BATCH]
+            .values_list(*VERIFIED_COLUMNS)[:VERIFY_BATCH]
         )
         if not rows:
             break
         for row in rows:
-            values = dict(zip(columns, row, strict=True))
-            event_id = values["id"]
-            if values["prev_hash"] != expected_prev:
-                return VerificationResult(
-                    False,
-                    checked,
-                    event_id,
-                    f"event {event_id} does not link to the event before it "
-                    "(an event was removed or inserted)",
-                )
-            if compute_hash(values, values["prev_hash"]) != values["hash"]:
-                return VerificationResult(
-                    False,
-                    checked,
-                    event_id,
-                    f"event {event_id} was altered: its content does not match its hash",
-                )
+            values = dict(zip(VERIFIED_COLUMNS, row, strict=True))
+            problem = event_problem(values, expected_prev)
+            if problem:
+                return VerificationResult(False, checked, values["id"], problem)
             expected_prev = values["hash"]
             checked += 1
         after_id = rows[-1][0]
         if progress and total:
             progress(min(99, int(checked * 100 / total)))
+    return intact(checked)
+
+
+def intact(checked: int) -> VerificationResult:
     return VerificationResult(True, checked, None, f"chain intact: {checked} events verified")

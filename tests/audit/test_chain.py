@@ -1,5 +1,6 @@
 """Tamper evidence: append-only triggers, the hash chain, verification and retention."""
 
+import json
 import threading
 from datetime import timedelta
 
@@ -155,3 +156,120 @@ def test_concurrent_writers_build_one_valid_chain():
     assert result.ok, result.message
     hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
     assert len(hashes) == len(set(hashes)), "two events claim the same predecessor"
+
+
+# --- Verification inside PostgreSQL ------------------------------------------------------------
+
+TRICKY_DETAILS = [
+    {},
+    {"ids": ["1", "22", "333"], "count": 3},
+    {"query": 'a "quoted" \\ back\\slash\ttab\nnewline\r\x01\x1f\x7f', "zz": None, "a": True},
+    {"nested": {"b": [1, {"y": False, "x": []}], "a": {}}, "É": "é", "e": "😀 \u2028"},
+    {"negative": -42, "big": 123456789012345678901234567890, "zero": 0},
+]
+
+
+def _tricky_events():
+    from ilp_platform.core import context
+
+    events = []
+    with context.acting(
+        user=None, justification='Ω op "x" \\ \t', ip="2001:db8::1", user_agent="ü/1.0"
+    ):
+        for n, details in enumerate(TRICKY_DETAILS):
+            events.append(
+                services.record(
+                    Action.VIEW,
+                    object_type="test.tricky",
+                    object_id=f"{n}-<ß>",
+                    object_repr=f'Ünïcode "{n}" \\ \n',
+                    details=details,
+                )
+            )
+    events.extend(_events(2))
+    return events
+
+
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the chain is verified inside the database on PostgreSQL only")
+
+
+def test_the_database_renders_the_same_canonical_text_as_python_for_every_kind_of_value():
+    _postgresql_only()
+    from audit.chain import VERIFIED_COLUMNS, canonical
+    from audit.chain_sql import _encode_details, canonical_parts_sql
+
+    events = _tricky_events()
+    ids = [e.pk for e in events]
+    before, after = canonical_parts_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {before}, details::text, {after} FROM audit_auditevent WHERE id = ANY(%s)",
+            [ids],
+        )
+        from_sql = {
+            row[0]: row[1] + _encode_details(json.loads(row[2])) + row[3]
+            for row in cursor.fetchall()
+        }
+    rows = AuditEvent.objects.filter(id__in=ids).values_list(*VERIFIED_COLUMNS)
+    for row in rows:
+        values = dict(zip(VERIFIED_COLUMNS, row, strict=True))
+        assert from_sql[values["id"]] == canonical(values).decode("utf-8")
+    assert verify_chain().ok
+
+
+def test_numbers_in_details_are_read_as_the_application_reads_them_and_tampering_is_found():
+    events = _events(2)
+    numbers = services.record(
+        Action.VIEW, object_type="test.n", details={"ratio": 0.1, "v": [1e-07, 2.5e16, 7]}
+    )
+    after = _events(2)
+    result = verify_chain()
+    assert result.ok, result.message
+    assert result.events_checked == AuditEvent.objects.count()
+    _tamper(
+        "UPDATE audit_auditevent SET details = %s WHERE id = %s",
+        ['{"ratio": "0.1", "v": ["1e-07", "2.5e+16", 8]}', numbers.pk],
+    )
+    result = verify_chain()
+    assert not result.ok
+    assert result.first_bad_event_id == numbers.pk
+    assert "altered" in result.message
+    assert events[-1].pk < numbers.pk < after[0].pk
+
+
+@pytest.mark.parametrize("kind", ["altered", "removed"])
+@pytest.mark.parametrize("offset", [3, 4, 5])
+def test_tampering_anywhere_in_a_batch_or_between_two_is_found(monkeypatch, kind, offset):
+    """With batches of three events, offsets 3-5 fall at every position of a batch (first,
+    middle, last), and removing the last event of a batch breaks the next batch's first link."""
+    import audit.chain
+    import audit.chain_sql
+
+    events = _events(9)
+    monkeypatch.setattr(audit.chain, "VERIFY_BATCH", 3)
+    monkeypatch.setattr(audit.chain_sql, "VERIFY_SQL_BATCH", 3)
+    before = AuditEvent.objects.filter(id__lt=events[0].pk).count()
+    if kind == "removed":
+        _tamper("DELETE FROM audit_auditevent WHERE id = %s", [events[offset].pk])
+        victim, message, checked = events[offset + 1], "does not link", before + offset
+    else:
+        _tamper(
+            "UPDATE audit_auditevent SET object_id = %s WHERE id = %s",
+            ["forged", events[offset].pk],
+        )
+        victim, message, checked = events[offset], "altered", before + offset
+    result = verify_chain()
+    assert not result.ok
+    assert result.first_bad_event_id == victim.pk
+    assert message in result.message
+    assert result.events_checked == checked
+
+
+def test_progress_is_reported_while_the_chain_is_walked():
+    _events(5)
+    seen = []
+    result = verify_chain(progress=seen.append)
+    assert result.ok
+    assert seen and all(0 <= p <= 99 for p in seen)
