@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 
@@ -13,13 +14,33 @@ SESSION_KEY = "ilp_justification"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _address(text: str) -> str | None:
+    """``text`` as one IP address in the form the database gives back, or None."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(address)
+
+
 def client_ip(request) -> str | None:
-    # Behind the production proxy the address arrives in X-Forwarded-For; trust only then.
+    """The client's address for the audit trail and the lockout counter.
+
+    Behind the production proxy (and only then) it comes from X-Forwarded-For: the last entry,
+    the one the proxy itself wrote, so a client cannot choose the address it is logged under.
+    A value that is not an address falls back to the connection's own: the audit event must be
+    storable (PostgreSQL's ``inet`` refuses anything else) and read back byte for byte, so its
+    hash still verifies.
+    """
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+            address = _address(forwarded.rsplit(",", 1)[-1])
+            if address:
+                return address
+    return _address(request.META.get("REMOTE_ADDR") or "")
 
 
 def session_justification(request) -> str:
