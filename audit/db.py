@@ -3,7 +3,12 @@
 The triggers refuse UPDATE and DELETE on events and anchors. Deleting events is allowed only
 for events already covered by an anchor (log retention). The maintenance switch exists so a
 test database can be emptied between tests; on PostgreSQL it is the session setting
-``ilp.audit_maintenance``, on SQLite a function registered on each connection.
+``ilp.audit_maintenance``, honoured only for the tables' owner (who could drop the triggers
+anyway), on SQLite a function registered on each connection.
+
+In production the application connects as a role that owns nothing (:func:`app_role_grants`,
+``manage.py grant_app_role``): it may read and append audit rows, and cannot update, delete,
+truncate, switch the triggers off or use the maintenance switch.
 """
 
 from __future__ import annotations
@@ -104,3 +109,51 @@ def remove(schema_editor) -> None:
     statements = {"sqlite": SQLITE_REMOVE, "postgresql": POSTGRES_REMOVE}.get(vendor, [])
     for sql in statements:
         schema_editor.execute(sql, None)
+
+
+# Migration 0005: the maintenance switch only for the owner of the table (or a superuser).
+# ``current_user`` is the role in force (after SET ROLE), not the login.
+POSTGRES_OWNER_ONLY_MAINTENANCE = """
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$
+BEGIN
+  IF current_setting('ilp.audit_maintenance', true) = 'on' AND pg_has_role(
+       current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
+    RETURN COALESCE(OLD, NEW);
+  END IF;
+  IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_auditevent' AND OLD.id <= COALESCE(
+       (SELECT MAX(last_event_id) FROM audit_auditanchor), 0) THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql"""
+
+# What the application's role may do to the audit tables; every other table gets full
+# read-write. Removing old events (``purge_audit``) is left to the owner.
+APPEND_ONLY_GRANTS = {
+    "audit_auditevent": "SELECT, INSERT",
+    "audit_auditanchor": "SELECT",
+}
+
+
+def app_role_grants(role: str, database: str) -> list[str]:
+    """Statements that give ``role`` what the running platform needs, and no more."""
+    from psycopg import sql
+
+    name, db = sql.Identifier(role), sql.Identifier(database)
+    statements = [
+        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(name),
+        sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(db, name),
+        sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(name),
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(
+            name
+        ),
+        sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(name),
+    ]
+    for table, privileges in APPEND_ONLY_GRANTS.items():
+        statements += [
+            sql.SQL("REVOKE ALL ON {} FROM {}").format(sql.Identifier(table), name),
+            sql.SQL("GRANT " + privileges + " ON {} TO {}").format(sql.Identifier(table), name),
+        ]
+    return statements
