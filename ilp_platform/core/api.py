@@ -97,6 +97,13 @@ class RolePermissions(permissions.DjangoModelPermissions):
         "OPTIONS": [],
     }
 
+    def _queryset(self, view):
+        # Only the model is needed here: the view's own ``get_queryset`` would build the
+        # ``visible_to`` restriction (a few subqueries) just to be thrown away.
+        if getattr(view, "queryset", None) is not None:
+            return view.queryset
+        return super()._queryset(view)
+
 
 class RestrictedViewSetMixin:
     """Applies ``visible_to``, the justification rule and consultation logging to a viewset.
@@ -129,7 +136,7 @@ class RestrictedViewSetMixin:
         return super().get_queryset().visible_to(self.request.user)
 
     def audit_object_type(self) -> str:
-        return self.get_queryset().model._meta.label_lower
+        return self.queryset.model._meta.label_lower
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
