@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connection
 
 from audit.chain import HASHED_FIELDS, VerificationResult, altered, broken_link, intact
 
-# Rows per keyset batch: a few megabytes of text in memory at a time.
+# Event ids per batch: a few megabytes of text in memory per batch in flight.
 VERIFY_SQL_BATCH = 20_000
 
 _encode_details = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
@@ -66,24 +67,26 @@ _BEFORE, _AFTER = canonical_parts_sql()
 BATCH_QUERY = f"""
 SELECT id, prev_hash, hash, {_BEFORE}, details::text, {_AFTER}
   FROM audit_auditevent
- WHERE id > %s
+ WHERE id > %s AND id <= %s
  ORDER BY id
- LIMIT %s
 """  # noqa: S608
+# Connections rendering batches ahead while this thread hashes: the database's share of the
+# work is the larger one, so two of them keep both cores of a small server busy.
+FETCH_LANES = 2
 
 
-def _fetch(after_id: int) -> list[tuple]:
+def _fetch(low: int, high: int) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(BATCH_QUERY, [after_id, VERIFY_SQL_BATCH])
+        cursor.execute(BATCH_QUERY, [low, high])
         return cursor.fetchall()
 
 
 class _InlineFetcher:
     """Fetches on the caller's connection: inside a transaction only it sees the rows."""
 
-    def submit(self, after_id: int) -> Future:
+    def submit(self, low: int, high: int) -> Future:
         future: Future = Future()
-        future.set_result(_fetch(after_id))
+        future.set_result(_fetch(low, high))
         return future
 
     def close(self) -> None:
@@ -91,31 +94,53 @@ class _InlineFetcher:
 
 
 class _PrefetchingFetcher:
-    """Fetches the next batch on a worker thread's own connection while this one is hashed."""
+    """Fetches batches on worker threads, each with its own connection, in turn."""
 
-    def __init__(self):
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-verify")
+    def __init__(self, lanes: int):
+        self.pools = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-verify")
+            for _ in range(lanes)
+        ]
+        self.turn = 0
 
-    def submit(self, after_id: int) -> Future:
-        return self.pool.submit(_fetch, after_id)
+    def submit(self, low: int, high: int) -> Future:
+        pool = self.pools[self.turn % len(self.pools)]
+        self.turn += 1
+        return pool.submit(_fetch, low, high)
 
     def close(self) -> None:
-        # Resolved in the worker thread: its own connection, not this thread's.
-        self.pool.submit(lambda: connection.close()).result()
-        self.pool.shutdown()
+        for pool in self.pools:
+            # Resolved in the worker thread: its own connection, not this thread's.
+            pool.submit(lambda: connection.close()).result()
+            pool.shutdown()
 
 
 def verify_in_database(after_id: int, expected_prev: str, progress=None) -> VerificationResult:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM audit_auditevent WHERE id > %s", [after_id])
-        total = cursor.fetchone()[0]
-    fetcher = _InlineFetcher() if connection.in_atomic_block else _PrefetchingFetcher()
+        cursor.execute("SELECT count(*), max(id) FROM audit_auditevent WHERE id > %s", [after_id])
+        total, last_id = cursor.fetchone()
+    if not total:
+        return intact(0)
+    # Id ranges rather than "the next N rows", so batches can be requested before the one
+    # before them has arrived. Events appended meanwhile wait for the next verification.
+    ranges = [
+        (low, min(low + VERIFY_SQL_BATCH, last_id))
+        for low in range(after_id, last_id, VERIFY_SQL_BATCH)
+    ]
+    inline = connection.in_atomic_block
+    fetcher = _InlineFetcher() if inline else _PrefetchingFetcher(FETCH_LANES)
     checked = 0
     sha256 = hashlib.sha256
     try:
-        pending = fetcher.submit(after_id)
-        while rows := pending.result():
-            pending = fetcher.submit(rows[-1][0])
+        pending = deque(
+            fetcher.submit(*bounds) for bounds in ranges[: 1 if inline else FETCH_LANES]
+        )
+        queued = len(pending)
+        while pending:
+            rows = pending.popleft().result()
+            if queued < len(ranges):
+                pending.append(fetcher.submit(*ranges[queued]))
+                queued += 1
             for event_id, prev_hash, stored, before, details, after in rows:
                 if prev_hash != expected_prev:
                     return VerificationResult(False, checked, event_id, broken_link(event_id))

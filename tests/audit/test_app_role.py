@@ -137,6 +137,7 @@ def test_a_superuser_or_an_unknown_role_without_a_password_is_refused():
 
 
 def test_an_empty_password_variable_is_refused(monkeypatch):
+    _postgresql_only()
     monkeypatch.setenv("ILP_TEST_EMPTY", "")
     with pytest.raises(CommandError, match="ILP_TEST_EMPTY is empty"):
         call_command("grant_app_role", ROLE, password_env="ILP_TEST_EMPTY")

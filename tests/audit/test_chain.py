@@ -273,3 +273,25 @@ def test_progress_is_reported_while_the_chain_is_walked():
     result = verify_chain(progress=seen.append)
     assert result.ok
     assert seen and all(0 <= p <= 99 for p in seen)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_fetched_ahead_on_other_connections_are_checked_in_order(monkeypatch):
+    """Outside a transaction PostgreSQL batches arrive from worker connections, possibly out
+    of step with one another; the walk still checks them in id order and names the first bad
+    event."""
+    if connection.vendor != "postgresql":
+        pytest.skip("batches are fetched ahead on PostgreSQL only")
+    import audit.chain_sql
+
+    monkeypatch.setattr(audit.chain_sql, "VERIFY_SQL_BATCH", 4)
+    events = _events(30)
+    result = verify_chain()
+    assert result.ok, result.message
+    assert result.events_checked == AuditEvent.objects.count()
+    _tamper("UPDATE audit_auditevent SET object_id = 'forged' WHERE id = %s", [events[17].pk])
+    _tamper("DELETE FROM audit_auditevent WHERE id = %s", [events[25].pk])
+    result = verify_chain()
+    assert not result.ok
+    assert result.first_bad_event_id == events[17].pk
+    assert result.events_checked == AuditEvent.objects.filter(id__lt=events[17].pk).count()
