@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,15 @@ from ilp_platform.accounts.choices import LAST_SEEN_RESOLUTION, LogoutReason
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+# Sent by progress fragments that refresh themselves (``hx-headers`` in their templates): a page
+# left open polling is not a person at work, so it must not hold the session open.
+POLL_HEADER = "X-ILP-Poll"
+
+
+def _is_poll(request) -> bool:
+    return request.headers.get(POLL_HEADER) == "1"
 
 
 class SessionLifetimeMiddleware:
@@ -33,13 +42,13 @@ class SessionLifetimeMiddleware:
     def __call__(self, request):
         session = getattr(request, "session", None)
         if session is not None and request.user.is_authenticated:
-            reason = self._expired(session)
+            reason = self._expired(session, activity=not _is_poll(request))
             if reason:
                 return self._end(request, reason)
         return self.get_response(request)
 
     @staticmethod
-    def _expired(session) -> str:
+    def _expired(session, *, activity: bool = True) -> str:
         now = time.time()
         started = session.get(security.LOGIN_AT)
         seen = session.get(security.LAST_SEEN)
@@ -52,7 +61,7 @@ class SessionLifetimeMiddleware:
         if seen is not None and now - seen > settings.SESSION_IDLE_MINUTES * 60:
             return LogoutReason.IDLE
         # Written at most once a minute: a session write per request would cost a query each.
-        if seen is None or now - seen >= LAST_SEEN_RESOLUTION:
+        if activity and (seen is None or now - seen >= LAST_SEEN_RESOLUTION):
             session[security.LAST_SEEN] = now
         return ""
 
@@ -71,6 +80,14 @@ class SessionLifetimeMiddleware:
         if _is_api(request):
             return JsonResponse({"detail": text, "code": "session_expired"}, status=401)
         messages.warning(request, text)
+        if request.headers.get("HX-Request") == "true":
+            # An htmx fragment would otherwise swap the login form into the page: send the
+            # whole window to the login page, returning to the page the fragment was on.
+            current = request.headers.get("HX-Current-URL", "")
+            target = urlsplit(current)._replace(scheme="", netloc="").geturl() or "/"
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = f"{reverse('accounts:login')}?{urlencode({'next': target})}"
+            return response
         target = request.get_full_path() if request.method == "GET" else "/"
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 

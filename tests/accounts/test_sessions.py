@@ -85,6 +85,33 @@ def test_the_idle_and_absolute_limits_follow_the_settings(client, world, setting
     assert reasons == [{"reason": "idle"}, {"reason": "absolute"}]
 
 
+def test_a_progress_fragment_polling_does_not_count_as_activity(client, world):
+    _login(client)
+    shift_session(client, **{LAST_SEEN: 10 * MINUTE})
+    stamp = client.session[LAST_SEEN]
+    assert client.get("/", HTTP_X_ILP_POLL="1", HTTP_HX_REQUEST="true").status_code == 200
+    assert client.session[LAST_SEEN] == stamp
+    assert client.get("/").status_code == 200
+    assert client.session[LAST_SEEN] > stamp
+
+
+def test_a_page_left_polling_past_the_idle_time_is_sent_to_the_login_page(client, world):
+    _login(client)
+    shift_session(client, **{LAST_SEEN: 31 * MINUTE})
+    response = client.get(
+        "/analysis/jobs/7/progress/",
+        HTTP_X_ILP_POLL="1",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/analysis/jobs/7/?tab=map",
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == (
+        reverse("accounts:login") + "?next=%2Fanalysis%2Fjobs%2F7%2F%3Ftab%3Dmap"
+    )
+    assert SESSION_KEY not in client.session
+    assert AuditEvent.objects.filter(action="logout").latest("id").details == {"reason": "idle"}
+
+
 def test_an_api_call_on_an_expired_session_answers_401(client, world):
     _login(client)
     shift_session(client, **{LAST_SEEN: 31 * MINUTE})

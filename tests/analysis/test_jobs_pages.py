@@ -113,6 +113,8 @@ class TestFollowingAndReading:
         partial = client.get(reverse("analysis:job_progress", args=[hotspot_job.pk]))
         body = partial.content.decode()
         assert 'hx-trigger="every 1s"' in body and 'value="42"' in body
+        # Polling is marked so it does not count as the person's activity.
+        assert """hx-headers='{"X-ILP-Poll": "1"}'""" in body
         assert "HX-Refresh" not in partial.headers
         AnalysisJob.objects.filter(pk=hotspot_job.pk).update(status="succeeded", progress=100)
         done = client.get(

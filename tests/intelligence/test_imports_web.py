@@ -152,6 +152,7 @@ def test_an_upload_in_the_browser_leads_to_the_job_page_with_its_progress_bar(
     detail = client.get(job.get_absolute_url())
     assert b"<progress" in detail.content
     assert b'hx-trigger="every 1s"' in detail.content
+    assert b"""hx-headers='{"X-ILP-Poll": "1"}'""" in detail.content
     assert AuditEvent.objects.filter(action="view", object_id=str(job.pk)).exists()
     polled = client.get(reverse("intelligence:import_progress", args=[job.pk]))
     assert polled.status_code == 200 and b"<progress" in polled.content
