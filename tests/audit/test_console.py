@@ -40,6 +40,29 @@ def test_oversight_sees_who_viewed_a_record_with_the_justification(client, world
     assert [e.actor_username for e in items] == ["analyst"]
 
 
+def test_an_events_details_are_shown_escaped_so_a_grant_names_its_holder(client, world):
+    with context.acting(user=world.admin):
+        services.record(
+            Action.PERMISSION_CHANGE,
+            object_type="accounts.compartment",
+            object_id="3",
+            details={
+                "grant": "added",
+                "holder": "analyst2",
+                "note": "<script>alert(1)</script>",
+                "changes": {"level": ["low", "high"]},
+                "ids": ["1", "2"],
+            },
+        )
+    client.force_login(world.oversight)
+    body = client.get(reverse("audit:event_list"), {"action": "permission_change"}).content
+    body = body.decode()
+    assert "<dt>holder</dt>" in body and ">analyst2</dd>" in body
+    assert '{"level": ["low", "high"]}' in body.replace("&quot;", '"')
+    assert "<script>alert(1)" not in body and "&lt;script&gt;alert(1)" in body
+    assert "<dt>ids</dt>" not in body  # shown as "2 records listed" instead
+
+
 def test_looking_at_the_log_is_itself_logged(client, world):
     client.force_login(world.oversight)
     client.get(reverse("audit:event_list"), {"actor": "analyst"})
