@@ -104,7 +104,8 @@ def minutes(meeting: Meeting, user, fmt: str) -> tuple[bytes, str, str]:
 
 
 def decision_rows(user, queryset):
-    """CSV lines for the decisions in ``queryset`` (already restricted), in keyset batches."""
+    """CSV lines for the decisions in ``queryset`` (from ``selectors.visible_decisions``), in
+    keyset batches."""
 
     class Echo:
         def write(self, value):
@@ -122,10 +123,12 @@ def decision_rows(user, queryset):
             return
         for d in chunk:
             subject = d.subject
+            # The meeting is named only to those who may see it (selectors.visible_decisions).
+            shown = d.meeting_visible
             row = [
                 d.pk,
-                d.meeting.title,
-                d.meeting.scheduled_for.date().isoformat(),
+                d.meeting.title if shown else "",
+                d.meeting.scheduled_for.date().isoformat() if shown else "",
                 d.subject_kind,
                 str(subject) if subject is not None else "",
                 d.decision,

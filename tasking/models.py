@@ -249,7 +249,13 @@ class Priority(AuditedModel):
     def subject_display(self) -> str:
         if self.subject_kind == SubjectKind.CRIME_TYPE and self.crime_type_id:
             return str(self.crime_type)
-        if self.subject_kind == SubjectKind.GROUP and self.subject_entity_id:
+        # The entity may live in another compartment: it is named only when the queryset
+        # marked it visible to the reader (``selectors.with_visible_subject``).
+        if (
+            self.subject_kind == SubjectKind.GROUP
+            and self.subject_entity_id
+            and getattr(self, "subject_entity_visible", False)
+        ):
             return self.subject_entity.name
         return self.subject_label
 

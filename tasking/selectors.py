@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from analysis.models import Product
-from intelligence.models import Report
+from intelligence.models import Entity, Report
 from tasking.choices import (
     AGENDA_SECTION_LIMIT,
     MeetingStatus,
@@ -49,12 +49,26 @@ def _user_label(user) -> str:
     return str(user) if user is not None else ""
 
 
+def visible_flag(user, model, field: str) -> Exists:
+    """Whether the record a row names in ``field`` (of another compartment, perhaps) is one
+    ``user`` may see: an annotation, so a list shows that record's label only then."""
+    return Exists(model.objects.visible_to(user).filter(pk=OuterRef(field)))
+
+
+def with_visible_subject(user, queryset):
+    """Priorities marked with whether ``user`` may see the entity each is about
+    (``Priority.subject_display`` names it only then)."""
+    return queryset.annotate(subject_entity_visible=visible_flag(user, Entity, "subject_entity_id"))
+
+
 def requirements_with_coverage(user, queryset=None):
-    """Requirements annotated with the number of answering reports the user may see."""
+    """Requirements annotated with the number of answering reports the user may see, and
+    whether the user may see the priority they serve (``priority_visible``)."""
     queryset = queryset if queryset is not None else Requirement.objects.visible_to(user)
     visible_reports = Report.objects.visible_to(user).values("pk")
     return queryset.annotate(
-        answer_count=Count("answers", filter=Q(answers__report__in=visible_reports), distinct=True)
+        answer_count=Count("answers", filter=Q(answers__report__in=visible_reports), distinct=True),
+        priority_visible=visible_flag(user, Priority, "priority_id"),
     )
 
 
@@ -117,6 +131,7 @@ def build_agenda(meeting: Meeting, user, *, now=None) -> Agenda:
         Tasking.objects.visible_to(user)
         .active()
         .select_related("owner_user", "owner_unit", "priority")
+        .annotate(priority_visible=visible_flag(user, Priority, "priority_id"))
         .order_by("due_date", "pk")
     )
     requirements = (
@@ -150,7 +165,7 @@ def build_agenda(meeting: Meeting, user, *, now=None) -> Agenda:
                 "due_date": _iso(t.due_date),
                 "status": t.get_status_display(),
                 "overdue": t.due_date < today,
-                "priority": t.priority.title,
+                "priority": t.priority.title if t.priority_visible else "",
                 "priority_id": t.priority_id,
             }
             for t in taskings[:limit]
@@ -165,7 +180,8 @@ def build_agenda(meeting: Meeting, user, *, now=None) -> Agenda:
                     str(x) for x in (r.assigned_to, r.assigned_unit) if x is not None
                 ),
                 "answers": r.answer_count,
-                "priority": r.priority.title if r.priority_id else "",
+                "priority": r.priority.title if r.priority_id and r.priority_visible else "",
+                "priority_id": r.priority_id,
             }
             for r in requirements[:limit]
         ],
@@ -203,6 +219,15 @@ def agenda_for(meeting: Meeting, user) -> Agenda:
         rows = stored.get("sections", {}).get(name, [])
         allowed = visible_pks(user, model, [row.get("id") for row in rows])
         sections[name] = [row for row in rows if row.get("id") in allowed]
+    # A tasking or requirement may serve a priority of another compartment: its title was
+    # stored as the opener saw it, and is shown only to those who may see that priority.
+    serving = [*sections["taskings"], *sections["requirements"]]
+    priorities = visible_pks(user, Priority, [row.get("priority_id") for row in serving])
+    for name in ("taskings", "requirements"):
+        sections[name] = [
+            row if row.get("priority_id") in priorities else {**row, "priority": ""}
+            for row in sections[name]
+        ]
     return Agenda(
         built_at=datetime.fromisoformat(stored["built_at"]) if stored.get("built_at") else None,
         since=datetime.fromisoformat(stored["since"]) if stored.get("since") else None,
@@ -213,8 +238,14 @@ def agenda_for(meeting: Meeting, user) -> Agenda:
 
 
 def visible_decisions(user, meeting: Meeting | None = None):
-    queryset = Decision.objects.visible_to(user).select_related(
-        "meeting", "decided_by", "priority", "tasking", "product", "requirement", "amends"
+    """Decisions the user may see; ``meeting_visible`` says whether the meeting may be named
+    too (a decision is kept in its subject's compartment, not always the meeting's)."""
+    queryset = (
+        Decision.objects.visible_to(user)
+        .select_related(
+            "meeting", "decided_by", "priority", "tasking", "product", "requirement", "amends"
+        )
+        .annotate(meeting_visible=visible_flag(user, Meeting, "meeting_id"))
     )
     if meeting is not None:
         queryset = queryset.filter(meeting=meeting)

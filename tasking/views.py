@@ -268,7 +268,12 @@ class PriorityDecideView(RestrictedViewMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.has_permission():
             self.meeting = visible_or_404(request.user, Meeting, kwargs["pk"])
-            self.priority = visible_or_404(request.user, Priority, kwargs["priority_pk"])
+            self.priority = visible_or_404(
+                request.user,
+                Priority,
+                kwargs["priority_pk"],
+                selectors.with_visible_subject(request.user, Priority.objects.all()),
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -339,8 +344,11 @@ class PriorityListView(RestrictedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status", PriorityStatus.CANDIDATE)
-        queryset = Priority.objects.visible_to(self.request.user).select_related(
-            "proposed_by", "crime_type", "subject_entity"
+        queryset = selectors.with_visible_subject(
+            self.request.user,
+            Priority.objects.visible_to(self.request.user).select_related(
+                "proposed_by", "crime_type", "subject_entity"
+            ),
         )
         if status in PriorityStatus.values:
             queryset = queryset.filter(status=status)
@@ -396,10 +404,11 @@ class PriorityDetailView(RestrictedDetailView):
     template_name = "tasking/priority_detail.html"
 
     def get_base_queryset(self):
-        return (
+        return selectors.with_visible_subject(
+            self.request.user,
             super()
             .get_base_queryset()
-            .select_related("proposed_by", "decided_by", "crime_type", "subject_entity")
+            .select_related("proposed_by", "decided_by", "crime_type", "subject_entity"),
         )
 
     def get_context_data(self, **kwargs):
@@ -416,6 +425,10 @@ class PriorityDetailView(RestrictedDetailView):
                     priority=priority
                 ),
                 "open_meetings": Meeting.objects.visible_to(user).filter(status=MeetingStatus.OPEN),
+                "decided_at_meeting_visible": priority.decided_at_meeting_id
+                and Meeting.objects.visible_to(user)
+                .filter(pk=priority.decided_at_meeting_id)
+                .exists(),
             }
         )
         return context
@@ -433,6 +446,11 @@ class PriorityScoreView(RestrictedViewMixin, FormView):
         if request.user.is_authenticated and self.has_permission():
             self.priority = visible_or_404(request.user, Priority, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        # The form shows the priority and its current inputs: a consultation, as on its page.
+        audit.consultation(Action.VIEW, obj=self.priority)
+        return super().get(request, *args, **kwargs)
 
     def matrix_key(self) -> str:
         key = self.request.POST.get("matrix") or self.request.GET.get("matrix")
@@ -549,6 +567,10 @@ class RequirementDetailView(RestrictedDetailView):
                 else None,
                 "priority_visible": requirement.priority_id
                 and Priority.objects.visible_to(user).filter(pk=requirement.priority_id).exists(),
+                "raised_at_meeting_visible": requirement.raised_at_meeting_id
+                and Meeting.objects.visible_to(user)
+                .filter(pk=requirement.raised_at_meeting_id)
+                .exists(),
             }
         )
         return context

@@ -287,10 +287,16 @@ class ProductCiteView(ProductPostView):
 class ProductUnciteView(ProductPostView):
     permission_required = services.CHANGE
     success_message = _("Citation removed.")
+    recheck_visibility = False  # as for citing: the product stays where it is
 
     def run(self, request, product):
         citation = Citation.objects.filter(product=product, pk=self.kwargs["citation"]).first()
         if citation is None:
+            audit.record_denied(
+                object_type=Citation._meta.label_lower,
+                object_id=self.kwargs["citation"],
+                reason=f"not a citation of product {product.pk}, or already removed",
+            )
             raise Http404
         services.remove_citation(citation, actor=request.user)
         return product
@@ -330,6 +336,9 @@ class ProductCiteSearchView(ProductObjectMixin, TemplateView):
                 .filter(compartment=product.compartment, name__icontains=query)
                 .order_by("name", "id")[:SEARCH_LIMIT]
             )
+        if not self.request.headers.get("HX-Request"):
+            # The whole page names the product (reference and title): a consultation of it.
+            audit.consultation(Action.VIEW, obj=product, details={"part": "cite search"})
         if query:
             model = Report if kind == "report" else Entity
             audit.consultation(

@@ -15,6 +15,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import FormView
 
+from audit import services as audit
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
 from intelligence.forms import apply_errors
@@ -130,17 +131,28 @@ class ImportMappingView(RestrictedViewMixin, FormView):
     permission_required = "intelligence.add_importjob"
     requires_justification = False
 
-    def dispatch(self, request, *args, **kwargs):
-        pending = request.session.get(PENDING) if request.user.is_authenticated else None
+    def pending_upload(self):
+        """The stored upload waiting for its mapping, or ``None``. Read once the role and the
+        method have been checked, so a person without the role is refused, not redirected."""
+        pending = self.request.session.get(PENDING)
         try:
-            self.stored = files.StoredFile.from_dict(pending) if pending else None
+            stored = files.StoredFile.from_dict(pending) if pending else None
         except (KeyError, TypeError, ValueError):
-            self.stored = None
-        if request.user.is_authenticated and (self.stored is None or not self.stored.path.exists()):
-            request.session.pop(PENDING, None)
-            messages.warning(request, _("Upload the file first."))
-            return redirect("intelligence:import_upload")
-        return super().dispatch(request, *args, **kwargs)
+            stored = None
+        if stored is None or not stored.path.exists():
+            self.request.session.pop(PENDING, None)
+            return None
+        return stored
+
+    def upload_first(self):
+        messages.warning(self.request, _("Upload the file first."))
+        return redirect("intelligence:import_upload")
+
+    def get(self, request, *args, **kwargs):
+        self.stored = self.pending_upload()
+        if self.stored is None:
+            return self.upload_first()
+        return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = {**super().get_form_kwargs(), "columns": self.stored.columns}
@@ -152,6 +164,9 @@ class ImportMappingView(RestrictedViewMixin, FormView):
         return super().get_context_data(stored=self.stored, labels=FIELD_LABELS, **kwargs)
 
     def post(self, request, *args, **kwargs):
+        self.stored = self.pending_upload()
+        if self.stored is None:
+            return self.upload_first()
         if "cancel" in request.POST:
             self.stored.delete()
             request.session.pop(PENDING, None)
@@ -201,6 +216,11 @@ class ImportProgressView(RestrictedViewMixin, View):
     def get(self, request, pk):
         job = ImportJob.objects.visible_to(request.user).filter(pk=pk).first()
         if job is None:
+            audit.record_denied(
+                object_type=ImportJob._meta.label_lower,
+                object_id=pk,
+                reason="not found or outside the user's compartments",
+            )
             raise Http404
         if job.is_finished and request.headers.get("HX-Request"):
             response = HttpResponse(status=204)

@@ -53,6 +53,16 @@ REVIEWERS = frozenset({"analyst", "analyst2", "manager"})
 SOURCE_READERS = frozenset({"analyst", "analyst2", "manager", "handler"})
 AUDIT_READERS = frozenset({"oversight", "admin"})
 ADMINS = frozenset({"admin"})
+IMPORTERS = ANALYSTS
+PRODUCT_READERS = INTEL_READERS
+PRODUCT_AUTHORS = ANALYSTS
+MANAGERS = frozenset({"manager"})
+# Meetings, priorities, requirements and the decision log: analysts and managers read them.
+TASKING_READERS = frozenset({"analyst", "analyst2", "manager"})
+PRIORITY_EDITORS = TASKING_READERS
+ANSWERERS = TASKING_READERS
+# Officers also reach taskings, but only those they (or their unit) own.
+TASKING_VIEWERS = frozenset({"officer", "analyst", "analyst2", "manager"})
 NOBODY: frozenset[str] = frozenset()
 
 
@@ -156,6 +166,233 @@ def _analysis_job(world, compartment):
     return job
 
 
+def _spatial_job(world, compartment):
+    """A hotspot job over three incidents of one compartment, run to the end in this process:
+    its result has a table, map features and a chart, so the CSV and GeoJSON downloads serve."""
+    from analysis.services.jobs import request_job, run_job_now
+    from tests.intelligence.helpers import as_user, make_incident
+
+    marker = MARKERS[compartment.slug]
+    for n, (lat, lon) in enumerate(((51.450, -2.590), (51.451, -2.591), (51.458, -2.582))):
+        make_incident(
+            world,
+            compartment,
+            reference=f"INC-{marker}-{n}",
+            latitude=lat,
+            longitude=lon,
+            address=f"{n} {marker} Street",
+        )
+    with as_user(world.analyst):
+        job = request_job(
+            world.analyst,
+            "hotspot",
+            {"compartments": [compartment.slug], "cell_size_m": 250, "bandwidth_m": 500},
+            title=f"Hotspots {marker} {SEARCH_WORD}",
+        )
+    job = run_job_now(job)
+    assert job.status == "succeeded", job.message
+    return job
+
+
+def _import_job(world, compartment):
+    """An incident file imported into one compartment by the analyst, loaded in this process.
+
+    The upload is stored under a throw-away data directory and deleted once loaded."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from django.test import override_settings
+
+    from intelligence.imports import services
+    from tests.intelligence.helpers import as_user
+
+    marker = MARKERS[compartment.slug]
+    data = (
+        "reference,crime_type,occurred_from,occurred_to,latitude,longitude,address\n"
+        f"IMP-{marker}-1,burglary,2026-01-05 10:00,,51.45,-2.59,1 {marker} {SEARCH_WORD} Street\n"
+    ).encode()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        override_settings(DATA_DIR=Path(folder)),
+        as_user(world.analyst),
+    ):
+        job = services.import_file(
+            actor=world.analyst,
+            upload=io.BytesIO(data),
+            file_name=f"incidents-{marker}-{SEARCH_WORD}.csv",
+            size=len(data),
+            compartment=compartment,
+            enqueue=False,
+        )
+        services.run_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.message
+    return job
+
+
+def _product(world, compartment):
+    """A product taken once through the whole workflow and now being revised: version 1
+    approved and disseminated, the working copy (version 2) a draft citing a report.
+
+    ``matrix_citation`` is the citation's id, for the route that removes it."""
+    from analysis.services import products as services
+    from tests.intelligence.helpers import as_user
+
+    marker = MARKERS[compartment.slug]
+    report = _report(world, compartment)
+    author, manager = world.analyst, world.manager
+    with as_user(author):
+        product = services.create_product(
+            actor=author,
+            data={
+                "kind": "problem_profile",
+                "title": f"Profile {marker} {SEARCH_WORD}",
+                "terms_of_reference": f"Terms {marker}",
+                "compartment": compartment,
+            },
+        )
+        citation = services.cite(
+            product, actor=author, kind="report", target_id=report.pk, note=f"Cited {marker}"
+        )
+        services.submit_product(product, actor=author)
+    with as_user(manager):
+        services.approve_product(product, actor=manager)
+        services.disseminate_product(
+            product, actor=manager, recipient=f"Partner {marker}", legal_basis="DPA 2018 s.35"
+        )
+    with as_user(author):
+        services.revise_product(product, actor=author)
+    product.matrix_citation = citation.pk
+    return product
+
+
+def _candidate(world, compartment, title):
+    """A scored candidate priority proposed by the analyst, about a group: an entity of
+    ``restricted`` (from ``general``, one its readers may not see)."""
+    from tasking import services
+    from tests.intelligence.helpers import make_entity
+    from tests.tasking.helpers import MORILE_INPUTS, as_user
+
+    group = make_entity(world, world.restricted, name=f"Group {HIDDEN_MARKER}", kind="organisation")
+    with as_user(world.analyst):
+        return services.propose_priority(
+            actor=world.analyst,
+            data={
+                "title": title,
+                "description": f"{title} described",
+                "subject_kind": "group",
+                "subject_entity": group,
+                "compartment": compartment,
+                "enforcement_plan": f"Plan {MARKERS[compartment.slug]}",
+            },
+            matrix="morile",
+            inputs=dict(MORILE_INPUTS),
+        )
+
+
+def _meeting(world, compartment):
+    """A planned meeting (its agenda is built afresh for each viewer) and a scored candidate
+    priority of the same compartment (``candidate``) that the meeting can decide on. An open
+    requirement and an open tasking of the compartment put rows on the agenda."""
+    from tests.tasking.helpers import make_meeting
+
+    marker = MARKERS[compartment.slug]
+    meeting = make_meeting(world, compartment, title=f"Meeting {marker} {SEARCH_WORD}")
+    meeting.candidate = _candidate(world, compartment, f"Candidate {marker} {SEARCH_WORD}")
+    _requirement(world, compartment)
+    _tasking(world, compartment)
+    return meeting
+
+
+def _hidden_priority(world):
+    """A priority of ``restricted``, which records of either compartment may serve."""
+    from tests.tasking.helpers import make_priority
+
+    return make_priority(world, world.restricted, scored=False, title=f"Priority {HIDDEN_MARKER}")
+
+
+def _decision(world, compartment):
+    """A priority approved at an open meeting: the decision in the log (proposed by the
+    analyst, approved by the manager). The meeting is one of ``restricted``: a decision is
+    kept in its subject's compartment, so in ``general`` it names a meeting some of its
+    readers may not see."""
+    from tasking import services
+    from tests.tasking.helpers import as_user, make_meeting
+
+    marker = MARKERS[compartment.slug]
+    meeting = make_meeting(world, world.restricted, title=f"Meeting {HIDDEN_MARKER}", open_=True)
+    priority = _candidate(world, compartment, f"Priority {marker} {SEARCH_WORD}")
+    with as_user(world.manager):
+        return services.decide_priority(
+            priority,
+            actor=world.manager,
+            meeting=meeting,
+            approve=True,
+            rationale=f"Rationale {marker} {SEARCH_WORD}",
+        )
+
+
+def _priority(world, compartment):
+    """An approved priority: it is in the control strategy and the decision log, and names
+    the meeting that approved it and the group it is about (both of ``restricted``)."""
+    priority = _decision(world, compartment).priority
+    priority.refresh_from_db()
+    return priority
+
+
+def _requirement(world, compartment):
+    """An open requirement raised at a meeting of ``restricted`` for a priority of
+    ``restricted`` (from ``general``, a meeting and a priority its readers may not see)."""
+    from django.utils import timezone
+
+    from tasking import services
+    from tests.tasking.helpers import as_user, make_meeting
+
+    marker = MARKERS[compartment.slug]
+    priority = _hidden_priority(world)
+    meeting = make_meeting(world, world.restricted, title=f"Meeting {HIDDEN_MARKER}", open_=True)
+    with as_user(world.manager):
+        return services.raise_requirement(
+            actor=world.manager,
+            data={
+                "question": f"Requirement {marker} {SEARCH_WORD}?",
+                "detail": f"Detail {marker}",
+                "priority": priority,
+                "due_date": timezone.localdate(),
+                "assigned_to": world.analyst,
+                "compartment": compartment,
+            },
+            meeting=meeting,
+        )
+
+
+def _tasking(world, compartment):
+    """A tasking owned by the officer (who sees it when holding its compartment), serving a
+    priority of ``restricted``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tasking import services
+    from tests.tasking.helpers import as_user
+
+    marker = MARKERS[compartment.slug]
+    priority = _hidden_priority(world)
+    with as_user(world.manager):
+        return services.create_tasking(
+            actor=world.manager,
+            data={
+                "title": f"Tasking {marker} {SEARCH_WORD}",
+                "detail": f"Detail {marker}",
+                "priority": priority,
+                "owner_user": world.officer,
+                "due_date": timezone.localdate() + timedelta(days=7),
+                "compartment": compartment,
+            },
+        )
+
+
 def _compartment(world, compartment):
     return compartment
 
@@ -178,6 +415,14 @@ FACTORIES: dict[str, Callable] = {
     "source": _source,
     "incident": _incident,
     "analysisjob": _analysis_job,
+    "spatialjob": _spatial_job,
+    "importjob": _import_job,
+    "product": _product,
+    "meeting": _meeting,
+    "priority": _priority,
+    "requirement": _requirement,
+    "tasking": _tasking,
+    "decision": _decision,
     "compartment": _compartment,
     "auditevent": _audit_event,
     "user": _user,
@@ -211,6 +456,7 @@ class Entry:
     ``lookup_first``: the view looks the record up before the role check (404 before 403).
     ``leak_check``: the body must not carry the other compartment's marker (the audit console
     names objects by design, so it is exempt).
+    ``url_kwargs``: record -> the URL's further parameters (a route naming two records).
     """
 
     record: str | None = None
@@ -224,103 +470,7 @@ class Entry:
     lookup_first: bool = False
     leak_check: bool = True
     lookup: str = "pk"
-
-
-# Routes that landed while this table was written, still waiting for their entry. Listed by
-# name, so a route added after them still fails the matrix at once; each entry added here
-# should move the name into REGISTRY. The matrix skips these with that reminder.
-PENDING = {
-    # two-factor and re-authentication pages (accounts)
-    "accounts:security",
-    "accounts:two_factor_verify",
-    "accounts:two_factor_enrol",
-    "accounts:recovery_codes",
-    "accounts:reauth",
-    # incident imports
-    "importjob-list",
-    "importjob-detail",
-    "intelligence:import_list",
-    "intelligence:import_upload",
-    "intelligence:import_mapping",
-    "intelligence:import_detail",
-    "intelligence:import_progress",
-    # analysis job exports (need a job with tables / features in its result)
-    "analysis:job_csv",
-    "analysis:job_geojson",
-    # analytical products
-    "product-list",
-    "product-detail",
-    "product-approve",
-    "product-cite",
-    "product-disseminate",
-    "product-disseminations",
-    "product-export",
-    "product-return",
-    "product-revise",
-    "product-submit",
-    "product-versions",
-    "analysis:product_list",
-    "analysis:product_create",
-    "analysis:product_detail",
-    "analysis:product_edit",
-    "analysis:product_submit",
-    "analysis:product_approve",
-    "analysis:product_return",
-    "analysis:product_revise",
-    "analysis:product_cite",
-    "analysis:product_cite_search",
-    "analysis:product_uncite",
-    "analysis:product_disseminate",
-    "analysis:product_version",
-    "analysis:product_export",
-    # tasking
-    "meeting-list",
-    "meeting-detail",
-    "meeting-agenda",
-    "meeting-close",
-    "meeting-minutes",
-    "meeting-open",
-    "priority-list",
-    "priority-detail",
-    "priority-approve",
-    "priority-reject",
-    "priority-score",
-    "requirement-list",
-    "requirement-detail",
-    "requirement-answer",
-    "tasking-list",
-    "tasking-detail",
-    "tasking-complete",
-    "decision-list",
-    "decision-detail",
-    "tasking:meeting_list",
-    "tasking:meeting_create",
-    "tasking:meeting_detail",
-    "tasking:meeting_open",
-    "tasking:meeting_close",
-    "tasking:decision_add",
-    "tasking:priority_decide",
-    "tasking:meeting_requirement_create",
-    "tasking:meeting_tasking_create",
-    "tasking:meeting_minutes",
-    "tasking:priority_list",
-    "tasking:priority_create",
-    "tasking:priority_detail",
-    "tasking:priority_score",
-    "tasking:control_strategy",
-    "tasking:requirement_list",
-    "tasking:requirement_create",
-    "tasking:requirement_detail",
-    "tasking:requirement_answer",
-    "tasking:tasking_list",
-    "tasking:my_taskings",
-    "tasking:tasking_create",
-    "tasking:tasking_detail",
-    "tasking:tasking_complete",
-    "tasking:decision_list",
-    "tasking:decision_export",
-    "tasking:decision_detail",
-}
+    url_kwargs: Callable | None = None
 
 
 def api_detail(record, read, *, write=None, ok=None, **kw) -> Entry:
@@ -353,6 +503,43 @@ def _author_or_403(user, obj) -> int:
     return 400 if obj.submitted_by_id == user.pk else 403
 
 
+def _product_author_or_403(ok: int) -> Callable:
+    """Only a product's author changes it: ``ok`` for the author, 403 for anyone else."""
+
+    def status(user, product) -> int:
+        return ok if product.author_id == user.pk else 403
+
+    return status
+
+
+def _while_cited(user, product) -> int:
+    """Removing the citation: the page returns to the product while the citation exists (the
+    author removes it, anyone else is told why not); once removed, the citation is a 404."""
+    from analysis.models import Citation
+
+    return 302 if Citation.objects.filter(pk=product.matrix_citation).exists() else 404
+
+
+def _while_planned(user, meeting) -> int:
+    """Opening: the first manager opens the planned meeting; opening it again is a 409."""
+    status = type(meeting).objects.values_list("status", flat=True).get(pk=meeting.pk)
+    return 200 if status == "planned" else 409
+
+
+def _sees_or_400(model_path: str, field: str) -> Callable:
+    """An edit re-checks the records the changed one names: someone who may not see the one
+    in ``field`` gets a 400 naming it (an unknown record), and nothing changes."""
+
+    def status(user, record) -> int:
+        from django.apps import apps
+
+        model = apps.get_model(model_path)
+        named = getattr(record, field)
+        return 200 if model.objects.visible_to(user).filter(pk=named).exists() else 400
+
+    return status
+
+
 # Routes served to anyone, or that are not about records: login, health, schema and docs.
 EXEMPT = {
     "healthz",
@@ -365,6 +552,8 @@ EXEMPT = {
 }
 
 _FORM = {"POST": 200, "PUT": 200}
+# A person's own sign-in settings: no record, no justification, nothing consulted.
+_OWN = {"justification": False, "consults": False}
 
 REGISTRY: dict[str, Entry] = {
     # --- accounts, core -------------------------------------------------------------------
@@ -535,6 +724,231 @@ REGISTRY: dict[str, Entry] = {
     "intelligence:source_detail": Entry(record="source", roles={"GET": SOURCE_READERS}),
     "intelligence:incident_list": page_list("incident", INTEL_READERS),
     "intelligence:incident_detail": Entry(record="incident", roles={"GET": INTEL_READERS}),
+    # --- accounts: the person's own sign-in security (no record, nothing consulted) ---------
+    "accounts:security": Entry(roles={"GET": SIGNED_IN}, **_OWN),
+    # With no second factor pending there is nothing to verify: on to where the person was going.
+    "accounts:two_factor_verify": Entry(
+        roles=dict.fromkeys(("GET", "POST"), SIGNED_IN), ok={"GET": 302, "POST": 302}, **_OWN
+    ),
+    "accounts:two_factor_enrol": Entry(
+        roles=dict.fromkeys(("GET", "POST"), SIGNED_IN), ok={"POST": 200}, **_OWN
+    ),
+    # New codes need a recent password confirmation and an authenticator: a redirect to either.
+    "accounts:recovery_codes": Entry(
+        roles=dict.fromkeys(("GET", "POST"), SIGNED_IN), ok={"POST": 302}, **_OWN
+    ),
+    "accounts:reauth": Entry(
+        roles=dict.fromkeys(("GET", "POST"), SIGNED_IN), ok={"POST": 200}, **_OWN
+    ),
+    # --- incident imports -------------------------------------------------------------------
+    # The endpoint reads multipart uploads only: an empty JSON body is a 415.
+    "importjob-list": api_list("importjob", IMPORTERS, create=IMPORTERS, ok={"POST": 415}),
+    "importjob-detail": api_detail("importjob", IMPORTERS),
+    # The list shows file names and counts, no incident content: no justification asked.
+    "intelligence:import_list": page_list("importjob", IMPORTERS, justification=False),
+    "intelligence:import_upload": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), IMPORTERS),
+        ok=_FORM,
+        justification=False,
+        consults=False,
+    ),
+    # With no upload waiting for its mapping in the session, the step sends back to the upload.
+    "intelligence:import_mapping": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), IMPORTERS),
+        ok=dict.fromkeys(("GET", "POST", "PUT"), 302),
+        justification=False,
+        consults=False,
+    ),
+    "intelligence:import_detail": Entry(record="importjob", roles={"GET": IMPORTERS}),
+    # The progress block polls every few seconds and shows status only: not a consultation.
+    "intelligence:import_progress": Entry(
+        record="importjob", roles={"GET": IMPORTERS}, justification=False, consults=False
+    ),
+    # --- analysis job downloads (exports) -----------------------------------------------------
+    "analysis:job_csv": Entry(record="spatialjob", roles={"GET": INTEL_READERS}),
+    "analysis:job_geojson": Entry(record="spatialjob", roles={"GET": INTEL_READERS}),
+    # --- analytical products API --------------------------------------------------------------
+    "product-list": api_list("product", PRODUCT_READERS, create=PRODUCT_AUTHORS),
+    # Only a product's author changes it: the service refuses anyone else (403).
+    "product-detail": api_detail(
+        "product",
+        PRODUCT_READERS,
+        write={"PATCH": PRODUCT_AUTHORS},
+        ok={"PATCH": _product_author_or_403(200)},
+    ),
+    "product-submit": api_detail(
+        "product",
+        NOBODY,
+        write={"POST": PRODUCT_AUTHORS},
+        ok={"POST": _product_author_or_403(200)},
+    ),
+    # The working copy is a draft already: the author gets a 400, anyone else a 403.
+    "product-revise": api_detail(
+        "product",
+        NOBODY,
+        write={"POST": PRODUCT_AUTHORS},
+        ok={"POST": _product_author_or_403(400)},
+    ),
+    "product-cite": api_detail("product", NOBODY, write={"POST": PRODUCT_AUTHORS}),
+    # A draft is neither approved nor returned, and an empty body names no recipient: 400.
+    "product-approve": api_detail("product", NOBODY, write={"POST": MANAGERS}),
+    "product-return": api_detail("product", NOBODY, write={"POST": MANAGERS}),
+    "product-disseminate": api_detail("product", NOBODY, write={"POST": MANAGERS}),
+    "product-versions": api_detail("product", PRODUCT_READERS),
+    "product-disseminations": api_detail("product", PRODUCT_READERS),
+    # HTML rather than PDF: the same service and audit, a body the leak check can read.
+    "product-export": api_detail("product", PRODUCT_READERS, query={"fmt": "html"}),
+    # --- analytical products pages ------------------------------------------------------------
+    "analysis:product_list": page_list("product", PRODUCT_READERS),
+    "analysis:product_create": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), PRODUCT_AUTHORS),
+        ok=_FORM,
+        justification=False,
+        consults=False,
+    ),
+    "analysis:product_detail": Entry(record="product", roles={"GET": PRODUCT_READERS}),
+    "analysis:product_edit": Entry(
+        record="product", roles=dict.fromkeys(("GET", "POST", "PUT"), PRODUCT_AUTHORS), ok=_FORM
+    ),
+    # Workflow buttons return to the product with a message, whether the service agreed or not.
+    "analysis:product_submit": Entry(
+        record="product", roles={"POST": PRODUCT_AUTHORS}, ok={"POST": 302}
+    ),
+    "analysis:product_approve": Entry(record="product", roles={"POST": MANAGERS}, ok={"POST": 302}),
+    "analysis:product_return": Entry(record="product", roles={"POST": MANAGERS}, ok={"POST": 302}),
+    "analysis:product_revise": Entry(
+        record="product", roles={"POST": PRODUCT_AUTHORS}, ok={"POST": 302}
+    ),
+    "analysis:product_cite": Entry(
+        record="product", roles={"POST": PRODUCT_AUTHORS}, ok={"POST": 302}
+    ),
+    "analysis:product_uncite": Entry(
+        record="product",
+        roles={"POST": PRODUCT_AUTHORS},
+        ok={"POST": _while_cited},
+        url_kwargs=lambda product: {"citation": product.matrix_citation},
+    ),
+    "analysis:product_cite_search": Entry(record="product", roles={"GET": PRODUCT_AUTHORS}),
+    "analysis:product_disseminate": Entry(
+        record="product", roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS), ok=_FORM
+    ),
+    "analysis:product_version": Entry(
+        record="product",
+        roles={"GET": PRODUCT_READERS},
+        url_kwargs=lambda product: {"number": 1},
+    ),
+    "analysis:product_export": Entry(
+        record="product", roles={"GET": PRODUCT_READERS}, query={"fmt": "html"}
+    ),
+    # --- tasking API --------------------------------------------------------------------------
+    "meeting-list": api_list("meeting", TASKING_READERS, create=MANAGERS),
+    "meeting-detail": api_detail(
+        "meeting", TASKING_READERS, write={"PATCH": MANAGERS}, ok={"PATCH": 200}
+    ),
+    "meeting-agenda": api_detail("meeting", TASKING_READERS),
+    "meeting-open": api_detail(
+        "meeting", NOBODY, write={"POST": MANAGERS}, ok={"POST": _while_planned}
+    ),
+    # A planned meeting cannot be closed: the state refuses (409), not the person.
+    "meeting-close": api_detail("meeting", NOBODY, write={"POST": MANAGERS}, ok={"POST": 409}),
+    # HTML rather than PDF: the same export and audit, a body the leak check can read.
+    "meeting-minutes": api_detail("meeting", TASKING_READERS, query={"as": "html"}),
+    "priority-list": api_list("priority", TASKING_READERS, create=PRIORITY_EDITORS),
+    "priority-detail": api_detail(
+        "priority",
+        TASKING_READERS,
+        write={"PATCH": PRIORITY_EDITORS},
+        ok={"PATCH": _sees_or_400("intelligence.Entity", "subject_entity_id")},
+    ),
+    "priority-score": api_detail("priority", NOBODY, write={"POST": PRIORITY_EDITORS}),
+    "priority-approve": api_detail("priority", NOBODY, write={"POST": MANAGERS}),
+    "priority-reject": api_detail("priority", NOBODY, write={"POST": MANAGERS}),
+    "requirement-list": api_list("requirement", TASKING_READERS, create=MANAGERS),
+    "requirement-detail": api_detail(
+        "requirement",
+        TASKING_READERS,
+        write={"PATCH": MANAGERS},
+        ok={"PATCH": _sees_or_400("tasking.Priority", "priority_id")},
+    ),
+    "requirement-answer": api_detail("requirement", NOBODY, write={"POST": ANSWERERS}),
+    "tasking-list": api_list("tasking", TASKING_VIEWERS, create=MANAGERS),
+    "tasking-detail": api_detail(
+        "tasking",
+        TASKING_VIEWERS,
+        write={"PATCH": MANAGERS},
+        ok={"PATCH": _sees_or_400("tasking.Priority", "priority_id")},
+    ),
+    # The owner or a manager reports the result; an empty body names none: 400.
+    "tasking-complete": api_detail("tasking", NOBODY, write={"POST": TASKING_VIEWERS}),
+    "decision-list": api_list("decision", TASKING_READERS, create=MANAGERS),
+    "decision-detail": api_detail(
+        "decision", TASKING_READERS, write={"PATCH": MANAGERS}, ok={"PATCH": 200}
+    ),
+    # --- tasking pages ------------------------------------------------------------------------
+    "tasking:meeting_list": page_list("meeting", TASKING_READERS),
+    "tasking:meeting_create": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS),
+        ok=_FORM,
+        justification=False,
+        consults=False,
+    ),
+    "tasking:meeting_detail": Entry(record="meeting", roles={"GET": TASKING_READERS}),
+    # Meeting buttons return to the meeting with a message, whether the service agreed or not.
+    "tasking:meeting_open": Entry(record="meeting", roles={"POST": MANAGERS}, ok={"POST": 302}),
+    "tasking:meeting_close": Entry(record="meeting", roles={"POST": MANAGERS}, ok={"POST": 302}),
+    "tasking:decision_add": Entry(record="meeting", roles={"POST": MANAGERS}, ok={"POST": 302}),
+    "tasking:priority_decide": Entry(
+        record="meeting",
+        roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS),
+        ok=_FORM,
+        url_kwargs=lambda meeting: {"priority_pk": meeting.candidate.pk},
+    ),
+    "tasking:meeting_requirement_create": Entry(
+        record="meeting",
+        roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS),
+        ok=_FORM,
+        consults=False,
+    ),
+    "tasking:meeting_tasking_create": Entry(
+        record="meeting",
+        roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS),
+        ok=_FORM,
+        consults=False,
+    ),
+    "tasking:meeting_minutes": Entry(
+        record="meeting", roles={"GET": TASKING_READERS}, query={"as": "html"}
+    ),
+    # Every status, not only the candidates the page opens on.
+    "tasking:priority_list": page_list("priority", TASKING_READERS, query={"status": "all"}),
+    "tasking:priority_create": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), PRIORITY_EDITORS), ok=_FORM, consults=False
+    ),
+    "tasking:priority_detail": Entry(record="priority", roles={"GET": TASKING_READERS}),
+    "tasking:priority_score": Entry(
+        record="priority", roles=dict.fromkeys(("GET", "POST", "PUT"), PRIORITY_EDITORS), ok=_FORM
+    ),
+    "tasking:control_strategy": page_list("priority", TASKING_READERS),
+    "tasking:requirement_list": page_list("requirement", TASKING_READERS),
+    "tasking:requirement_create": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS), ok=_FORM, consults=False
+    ),
+    "tasking:requirement_detail": Entry(record="requirement", roles={"GET": TASKING_READERS}),
+    "tasking:requirement_answer": Entry(
+        record="requirement", roles={"POST": ANSWERERS}, ok={"POST": 302}
+    ),
+    "tasking:tasking_list": page_list("tasking", TASKING_VIEWERS),
+    "tasking:my_taskings": page_list("tasking", TASKING_VIEWERS),
+    "tasking:tasking_create": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS), ok=_FORM, consults=False
+    ),
+    "tasking:tasking_detail": Entry(record="tasking", roles={"GET": TASKING_VIEWERS}),
+    "tasking:tasking_complete": Entry(
+        record="tasking", roles={"POST": TASKING_VIEWERS}, ok={"POST": 302}
+    ),
+    "tasking:decision_list": page_list("decision", TASKING_READERS),
+    "tasking:decision_detail": Entry(record="decision", roles={"GET": TASKING_READERS}),
+    # The CSV of the decision log: an export of the records built, read for leaks.
+    "tasking:decision_export": Entry(record="decision", roles={"GET": TASKING_READERS}),
 }
 
 

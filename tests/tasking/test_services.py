@@ -211,6 +211,30 @@ def test_opening_stores_the_agenda_and_viewers_see_only_their_share_of_it(world)
     assert not seen.live
 
 
+def test_an_agenda_names_the_priority_a_row_serves_only_to_those_who_may_see_it(world):
+    secret = make_priority(world, world.restricted, title="Operation Nightjar")
+    tasking = make_tasking(world, secret, world.general)
+    requirement = make_requirement(world, secret, world.general)
+    meeting = make_meeting(world)
+
+    def priorities(agenda) -> dict:
+        return {
+            name: {row["id"]: row["priority"] for row in agenda.sections[name]}
+            for name in ("taskings", "requirements")
+        }
+
+    named = {"taskings": {tasking.pk: secret.title}, "requirements": {requirement.pk: secret.title}}
+    unnamed = {"taskings": {tasking.pk: ""}, "requirements": {requirement.pk: ""}}
+    live = selectors.agenda_for(meeting, world.analyst2)  # holds 'general' only
+    assert live.live and priorities(live) == unnamed
+    assert priorities(selectors.agenda_for(meeting, world.analyst)) == named
+    with as_user(world.manager):
+        services.open_meeting(meeting, actor=world.manager)  # stored as the manager sees it
+    assert priorities(selectors.agenda_for(meeting, world.analyst)) == named
+    stored = selectors.agenda_for(meeting, world.analyst2)
+    assert not stored.live and priorities(stored) == unnamed
+
+
 def test_requirement_coverage_counts_only_reports_the_viewer_may_see(world):
     priority = make_priority(world)
     requirement = make_requirement(world, priority)
