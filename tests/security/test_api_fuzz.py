@@ -9,9 +9,10 @@ justification header. Checks on every response:
 - authentication is not ignored: an operation that answers the role with 2xx refuses the same
   request without credentials and with invalid ones (401/403).
 
-Examples per operation: ``ILP_FUZZ_EXAMPLES`` (default 50) for the analyst, who may use the
-most operations, and ``ILP_FUZZ_ROLE_EXAMPLES`` (default 5) for every other role. Generation is
-derandomised (the same cases each run) and nothing is written to a Hypothesis database.
+Examples per operation and role: ``ILP_FUZZ_EXAMPLES`` (default 50); ``ILP_FUZZ_ROLE_EXAMPLES``
+sets another number for the roles other than the analyst (default: the same), to shorten a local
+run. Generation is derandomised (the same cases each run) and nothing is written to a
+Hypothesis database.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ pytestmark = [pytest.mark.fuzz]
 
 MAIN_ROLE = "analyst"
 MAIN_EXAMPLES = int(os.environ.get("ILP_FUZZ_EXAMPLES", "50"))
-ROLE_EXAMPLES = int(os.environ.get("ILP_FUZZ_ROLE_EXAMPLES", "5"))
+ROLE_EXAMPLES = int(os.environ.get("ILP_FUZZ_ROLE_EXAMPLES", str(MAIN_EXAMPLES)))
 CHECKS = [not_a_server_error, response_schema_conformance, ignored_auth]
 FIGURES: dict[str, dict] = {}
 

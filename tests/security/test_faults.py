@@ -450,6 +450,34 @@ class Server:
             self.process.wait(timeout=30)
 
 
+def _refuse_connections(seconds: float) -> None:
+    """A restart's down time: the test database refuses every new connection for ``seconds``
+    while its open ones are ended, then accepts them again. Done from the maintenance
+    database, so the shared server itself keeps running."""
+    import psycopg
+    from psycopg import sql
+
+    db = connection.settings_dict
+    name = sql.Identifier(db["NAME"])
+    with psycopg.connect(
+        host=db.get("HOST") or "127.0.0.1",
+        port=db.get("PORT") or 5432,
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(name))
+        try:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                [db["NAME"]],
+            )
+            time.sleep(seconds)
+        finally:
+            admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(name))
+
+
 def _terminate_backends() -> int:
     """Kill every connection to the test database but this one: a restart as clients see it."""
     with _admin_connection() as admin:
@@ -510,6 +538,11 @@ def test_the_app_answers_again_without_a_restart_after_its_database_connections_
             _terminate_backends()
             killed_at.append(time.monotonic())
             time.sleep(1.5)
+        # Then a restart with its down time: three seconds during which nothing can connect.
+        FIGURES["injected"] += 1
+        down_from = time.monotonic()
+        _refuse_connections(3)
+        killed_at.append(time.monotonic())
         time.sleep(2)
         stop.set()
         thread.join(timeout=30)
@@ -519,7 +552,10 @@ def test_the_app_answers_again_without_a_restart_after_its_database_connections_
         assert server.get("/healthz")[0] in (200, 503)
         after = [s for t, s in outcomes if t > killed_at[-1] + 0.5]
         assert after and all(s == 201 for s in after), after
-        FIGURES["survived"] += 3
+        # While nothing could connect, writes were refused with an error, never acknowledged.
+        down = [s for t, s in outcomes if down_from + 0.5 < t < killed_at[-1]]
+        assert down and all(s >= 500 for s in down), down
+        FIGURES["survived"] += 4
     finally:
         stop.set()
         server.stop()
