@@ -6,7 +6,6 @@ only what the person exporting may see.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib.staticfiles import finders
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core.exports import csv_lines
 from tasking import selectors
 from tasking.models import Meeting
 
@@ -35,14 +35,6 @@ CSV_COLUMNS = (
     "evidence_reports",
 )
 CSV_BATCH = 1000  # rows fetched per query while streaming an export
-
-
-def neutralise_cell(value) -> str:
-    """Stop spreadsheet formula injection: a cell starting with = + - @ is prefixed with '."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def agenda_ids(agenda) -> dict:
@@ -105,14 +97,11 @@ def minutes(meeting: Meeting, user, fmt: str) -> tuple[bytes, str, str]:
 
 def decision_rows(user, queryset):
     """CSV lines for the decisions in ``queryset`` (from ``selectors.visible_decisions``), in
-    keyset batches."""
+    keyset batches, cells neutralised."""
+    return csv_lines(CSV_COLUMNS, _decision_values(user, queryset))
 
-    class Echo:
-        def write(self, value):
-            return value
 
-    writer = csv.writer(Echo())
-    yield writer.writerow(CSV_COLUMNS)
+def _decision_values(user, queryset):
     last_id = None
     while True:
         batch = queryset.order_by("-id")
@@ -125,7 +114,7 @@ def decision_rows(user, queryset):
             subject = d.subject
             # The meeting is named only to those who may see it (selectors.visible_decisions).
             shown = d.meeting_visible
-            row = [
+            yield [
                 d.pk,
                 d.meeting.title if shown else "",
                 d.meeting.scheduled_for.date().isoformat() if shown else "",
@@ -140,7 +129,6 @@ def decision_rows(user, queryset):
                 " ".join(p.reference for p in d.visible_products),
                 " ".join(r.urn for r in d.visible_reports),
             ]
-            yield writer.writerow([neutralise_cell(v) for v in row])
         last_id = chunk[-1].pk
 
 
