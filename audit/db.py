@@ -157,3 +157,45 @@ def app_role_grants(role: str, database: str) -> list[str]:
             sql.SQL("GRANT " + privileges + " ON {} TO {}").format(sql.Identifier(table), name),
         ]
     return statements
+
+
+# Migration 0006: names resolved without the session's search_path. ``pg_temp`` comes first
+# in every session's search_path, so an unqualified ``audit_auditanchor`` could be a session's
+# own TEMPORARY table (one row with a huge ``last_event_id`` made every event deletable). The
+# function names the platform's schema (``{schema}``, already quoted, resolved when the
+# migration runs) and ``pg_catalog`` explicitly, and runs with ``pg_temp`` searched last.
+POSTGRES_QUALIFIED_REFUSE_CHANGE = """
+CREATE OR REPLACE FUNCTION {schema}.audit_refuse_change() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF pg_catalog.current_setting('ilp.audit_maintenance', true) = 'on'
+     AND pg_catalog.pg_has_role(
+       current_user,
+       (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID),
+       'USAGE') THEN
+    RETURN COALESCE(OLD, NEW);
+  END IF;
+  IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_auditevent' AND OLD.id <= COALESCE(
+       (SELECT pg_catalog.max(a.last_event_id) FROM {schema}.audit_auditanchor a), 0) THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$"""
+
+
+def platform_schema(cursor) -> str:
+    """The quoted name of the schema the audit tables live in (never a temporary schema)."""
+    cursor.execute(
+        "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relname = 'audit_auditanchor' AND c.relkind = 'r' "
+        "AND n.nspname = pg_catalog.current_schema()"
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("audit_auditanchor is not in the current schema")
+    return row[0]
