@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment
+from ilp_platform.core.references import stored_values
 from intelligence import grading
 from intelligence.choices import EntityKind, ReportStatus, ReviewDecision, SubjectCategory
 from intelligence.models import (
@@ -240,7 +241,7 @@ def update_draft(report: Report, *, actor, data: dict, submit: bool = False) -> 
     """Alteration of a draft (or a report sent back) by the person who wrote it."""
     if report.submitted_by_id != actor.pk or report.status != ReportStatus.DRAFT:
         raise PermissionDenied(_("Only the author can change a report, and only as a draft."))
-    merged = {f: getattr(report, f) for f in REPORT_CONTENT_FIELDS}
+    merged = stored_values(report, REPORT_CONTENT_FIELDS)
     merged.update(data)
     check_report_data(merged, actor, new_report=False)
     with transaction.atomic(), audit.service_scope():
@@ -563,7 +564,7 @@ def update_source(source: Source, *, actor, data: dict) -> Source:
         actor
     ):
         raise PermissionDenied(_("Only the source's handler changes its identity details."))
-    merged = {f: getattr(source, f) for f in SOURCE_FIELDS}
+    merged = stored_values(source, SOURCE_FIELDS)
     merged.update(data)
     _check_source(merged, actor, source)
     with transaction.atomic(), audit.service_scope():

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.mixins import AuditedModel
 from ilp_platform.core.querysets import RestrictedQuerySet
+from ilp_platform.core.references import UNSET, reader_of
 from tasking.choices import (
     ACTIVE_TASKING_STATUSES,
     DecisionSubject,
@@ -249,14 +250,14 @@ class Priority(AuditedModel):
     def subject_display(self) -> str:
         if self.subject_kind == SubjectKind.CRIME_TYPE and self.crime_type_id:
             return str(self.crime_type)
-        # The entity may live in another compartment: it is named only when the queryset
-        # marked it visible to the reader (``selectors.with_visible_subject``).
-        if (
-            self.subject_kind == SubjectKind.GROUP
-            and self.subject_entity_id
-            and getattr(self, "subject_entity_visible", False)
-        ):
-            return self.subject_entity.name
+        # The entity may live in another compartment: it is named only to a reader who may see
+        # it (the reference is masked for others, ``ilp_platform.core.references``), and never
+        # when the priority was not fetched for a reader at all.
+        if self.subject_kind == SubjectKind.GROUP and self.subject_entity_id:
+            flag = getattr(self, "subject_entity_visible", None)
+            entity = self.subject_entity
+            if entity is not None and (flag or (flag is None and reader_of(self) is not UNSET)):
+                return entity.name
         return self.subject_label
 
     def plan(self, strand: str) -> str:
@@ -362,6 +363,12 @@ class RequirementAnswer(models.Model):
     )
     linked_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
+    # Governed by its requirement; it pairs a report with it, so it shows only to people who
+    # may see both.
+    compartment_path = "requirement__compartment"
+
     class Meta:
         ordering = ["-linked_at", "-id"]
         verbose_name = _("answering report")
@@ -464,6 +471,10 @@ class Tasking(AuditedModel):
     )
 
     objects = TaskingQuerySet.as_manager()
+
+    # A tasking may serve a priority of another compartment: its owner sees the tasking and,
+    # without that compartment, no priority (``ilp_platform.core.references``).
+    masked_references = ("priority",)
 
     audit_ignored_fields = ("updated_at",)
 
@@ -602,6 +613,10 @@ class Decision(AuditedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = DecisionQuerySet.as_manager()
+
+    # A decision is kept in its subject's compartment and may be taken at a meeting of
+    # another: without that one, the meeting reads as none.
+    masked_references = ("meeting",)
 
     audit_ignored_fields = ("updated_at",)
 

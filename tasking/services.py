@@ -20,6 +20,7 @@ from analysis.models import Product
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment
+from ilp_platform.core.references import stored, stored_values
 from intelligence.models import Report
 from tasking import scoring
 from tasking.choices import (
@@ -183,7 +184,7 @@ def update_meeting(meeting: Meeting, *, actor, data: dict, attendees=None) -> Me
     _require(actor, "tasking.change_meeting")
     if meeting.is_closed:
         raise StateConflict(_("A closed meeting cannot be changed."))
-    merged = {f: getattr(meeting, f) for f in MEETING_FIELDS}
+    merged = stored_values(meeting, MEETING_FIELDS)
     merged.update(data)
     _check_meeting(merged, actor)
     with transaction.atomic(), audit.service_scope():
@@ -342,7 +343,7 @@ def update_priority(
     _require(actor, "tasking.change_priority")
     if "status" in data:
         raise ValidationError({"status": [_("Approve or reject at a meeting instead.")]})
-    merged = {f: getattr(priority, f) for f in PRIORITY_FIELDS}
+    merged = stored_values(priority, PRIORITY_FIELDS)
     merged.update(data)
     _check_priority(merged, actor)
     errors: dict[str, list[str]] = {}
@@ -526,7 +527,7 @@ def raise_requirement(*, actor, data: dict, meeting: Meeting | None = None) -> R
 
 def update_requirement(requirement: Requirement, *, actor, data: dict) -> Requirement:
     _require(actor, "tasking.change_requirement")
-    merged = {f: getattr(requirement, f) for f in REQUIREMENT_FIELDS}
+    merged = stored_values(requirement, REQUIREMENT_FIELDS)
     merged.update(data)
     _check_requirement(merged, actor)
     with transaction.atomic(), audit.service_scope():
@@ -620,7 +621,7 @@ def create_tasking(*, actor, data: dict, meeting: Meeting | None = None) -> Task
 
 def update_tasking(tasking: Tasking, *, actor, data: dict) -> Tasking:
     _require(actor, "tasking.change_tasking")
-    merged = {f: getattr(tasking, f) for f in TASKING_FIELDS}
+    merged = stored_values(tasking, TASKING_FIELDS)
     merged.update(data)
     _check_tasking(merged, actor)
     with transaction.atomic(), audit.service_scope():
@@ -811,7 +812,7 @@ def record_decision(
 def update_decision(decision: Decision, *, actor, data: dict) -> Decision:
     """Correct a decision while its meeting is still open; afterwards only an amendment."""
     _require(actor, "tasking.change_decision")
-    meeting = decision.meeting
+    meeting = stored(decision, "meeting")
     if meeting.status == MeetingStatus.CLOSED:
         raise StateConflict(_(LOCKED_MESSAGE))
     allowed = {"decision", "rationale"}

@@ -26,6 +26,7 @@ class AnalysisJobQuerySet(RestrictedQuerySet):
             self.filter(~models.Exists(lacking))
             .filter(models.Q(compartments__isnull=False) | models.Q(requested_by=user.pk))
             .distinct()
+            .read_by(user)
         )
 
 

@@ -152,6 +152,13 @@ class Citation(models.Model):
     )
     cited_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
+    # Governed by its product; a citation quotes its target, so it shows only to people who
+    # may see both (``ilp_platform.core.references``).
+    compartment_path = "product__compartment"
+    required_references = ("report", "entity", "job")
+
     class Meta:
         ordering = ["cited_at", "id"]
         verbose_name = _("citation")
@@ -193,6 +200,10 @@ class ProductVersion(models.Model):
     approved_at = models.DateTimeField(_("approved"))
     content_hash = models.CharField(max_length=64)
 
+    objects = RestrictedQuerySet.as_manager()
+
+    compartment_path = "product__compartment"
+
     class Meta:
         ordering = ["product", "-number"]
         verbose_name = _("product version")
@@ -222,6 +233,10 @@ class Dissemination(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     disseminated_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    compartment_path = "product__compartment"
 
     class Meta:
         ordering = ["-disseminated_at", "-id"]

@@ -39,6 +39,7 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core.jobs import JobStatus
+from ilp_platform.core.references import stored_values
 from intelligence import grading
 from intelligence.choices import GradingScheme, ReportStatus
 from intelligence.models import Entity, Report
@@ -504,7 +505,7 @@ def update_product(product: Product, *, actor, data: dict) -> Product:
             }
         )
     data = {k: v for k, v in data.items() if k in CONTENT_FIELDS}
-    merged = {f: getattr(product, f) for f in CONTENT_FIELDS}
+    merged = stored_values(product, CONTENT_FIELDS)
     merged.update(data)
     _check_product_data(merged, actor, creating=False)
     if "sections" in data:

@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from ilp_platform.core import schema  # noqa: F401  (registers OpenAPI extensions)
+        from ilp_platform.core import references, schema  # noqa: F401  (OpenAPI extensions)
+
+        references.install()

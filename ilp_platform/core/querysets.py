@@ -1,8 +1,25 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
+from django.db.models.query import ModelIterable
 
 from ilp_platform.accounts.models import Compartment
+from ilp_platform.core import references
+from ilp_platform.core.references import UNSET
+
+
+class ReaderIterable(ModelIterable):
+    """Model instances marked with the person they were fetched for (see ``references``)."""
+
+    def __iter__(self):
+        reader = self.queryset._reader
+        batch = references.Batch(reader)
+        for obj in super().__iter__():
+            if len(batch.members) >= references.BATCH_SIZE:
+                batch = references.Batch(reader)
+            batch.add(obj)
+            yield obj
 
 
 class RestrictedQuerySet(models.QuerySet):
@@ -11,14 +28,69 @@ class RestrictedQuerySet(models.QuerySet):
     A model sets ``compartment_path`` (default ``"compartment"``) to the lookup of the
     compartment foreign key that governs it. Subclasses add narrower rules (handling codes,
     special-category data) by overriding :meth:`visible_to` and calling ``super()``.
+
+    The reference rule (``ilp_platform.core.references``) is applied here too: a record that
+    pairs others (a report's mention of an entity, a link, a citation) is visible only with
+    every record it pairs, and the records returned remember their reader, so what they refer
+    to in passing shows only when that reader may see it.
     """
+
+    _reader = UNSET
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._reader = self._reader
+        return clone
 
     def visible_to(self, user) -> RestrictedQuerySet:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         path = getattr(self.model, "compartment_path", "compartment")
-        return self.filter(Compartment.grant_filter(user, path))
+        qs = self
+        governed_by = None
+        for field, kind in references.references(self.model):
+            if kind == references.MASKED:
+                continue
+            if kind == references.GOVERNING:
+                governed_by = field.name
+            target = field.related_model._default_manager.get_queryset().visible_to(user)
+            condition = Q(**{f"{field.name}__in": target.values("pk")})
+            if field.null:
+                condition |= Q(**{f"{field.name}__isnull": True})
+            qs = qs.filter(condition)
+        if governed_by is None or not path.startswith(f"{governed_by}__"):
+            qs = qs.filter(Compartment.grant_filter(user, path))
+        return qs.read_by(user)
+
+    def read_by(self, user) -> RestrictedQuerySet:
+        """Records of this queryset remember ``user`` as their reader (no filtering here)."""
+        clone = self._chain()
+        clone._reader = user
+        if clone._iterable_class is ModelIterable:
+            clone._iterable_class = ReaderIterable
+        return clone
 
 
-class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):
-    pass
+class RestrictedManager(models.Manager):
+    """The manager of restricted models. As a related manager (``report.entity_links``,
+    ``link.reports``) of a record fetched for a reader, it answers only what that reader may
+    see."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        instance = getattr(self, "instance", None)
+        if instance is not None:
+            reader = references.reader_of(instance)
+            if reader is not UNSET:
+                return queryset.visible_to(reader)
+        return queryset
+
+
+def _as_manager(cls):
+    manager = RestrictedManager.from_queryset(cls)()
+    manager._built_with_as_manager = True
+    return manager
+
+
+_as_manager.queryset_only = True
+RestrictedQuerySet.as_manager = classmethod(_as_manager)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.disclosure import DisclosureRules
 from audit.mixins import AuditedModel
 from ilp_platform.core.querysets import RestrictedQuerySet
+from ilp_platform.core.references import stored
 from intelligence import grading
 from intelligence.choices import GradingScheme, ReportStatus, ReviewDecision
 
@@ -215,7 +216,7 @@ class Report(AuditedModel):
             return False
         if self.submitted_by_id == user.pk:
             return True
-        if self.source_id and self.source.handler_id == user.pk:
+        if self.source_id and stored(self, "source").handler_id == user.pk:
             return True
         return user.has_perm(EVALUATE)
 

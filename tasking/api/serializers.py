@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
+from ilp_platform.core.references import stored
 from intelligence.api.serializers import CompartmentField, VisibleRelatedField
 from intelligence.models import CrimeType, Entity, Report
 from tasking import scoring
@@ -376,7 +377,9 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_locked(self, decision) -> bool:
-        return decision.meeting.is_closed
+        # Whether the minutes are closed is the decision's own state, even when its meeting
+        # is one the reader may not see (the meeting is not named).
+        return stored(decision, "meeting").is_closed
 
 
 class DecisionWriteSerializer(serializers.Serializer):
