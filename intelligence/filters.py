@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ilp_platform.core.filters import RestrictedFilterSet
 from intelligence.choices import (
     EntityKind,
     GradingScheme,
@@ -36,7 +37,7 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class ReportFilter(django_filters.FilterSet):
+class ReportFilter(RestrictedFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=ReportStatus.choices, widget=forms.Select(attrs=_SELECT)
     )
@@ -96,8 +97,10 @@ class ReportFilter(django_filters.FilterSet):
         )
 
     def filter_entity(self, queryset, name, value):
+        # Mentions the person may see only: an entity of a compartment they do not hold
+        # matches nothing, as a missing one does.
         return queryset.filter(
-            id__in=ReportEntity.objects.filter(entity_id=value).values("report_id")
+            id__in=self.visible(ReportEntity).filter(entity_id=value).values("report_id")
         )
 
     def filter_after(self, queryset, name, value):
@@ -113,7 +116,7 @@ class ReportFilter(django_filters.FilterSet):
         )
 
 
-class SourceFilter(django_filters.FilterSet):
+class SourceFilter(RestrictedFilterSet):
     reference = django_filters.CharFilter(
         label=_("Reference"), lookup_expr="icontains", widget=forms.TextInput(attrs=_INPUT)
     )
@@ -126,7 +129,7 @@ class SourceFilter(django_filters.FilterSet):
         fields = ["reference", "source_type"]
 
 
-class EntityFilter(django_filters.FilterSet):
+class EntityFilter(RestrictedFilterSet):
     q = django_filters.CharFilter(
         label=_("Name or identifier"), method="filter_q", widget=forms.TextInput(attrs=_INPUT)
     )
@@ -150,7 +153,7 @@ class EntityFilter(django_filters.FilterSet):
         )
 
 
-class LinkFilter(django_filters.FilterSet):
+class LinkFilter(RestrictedFilterSet):
     entity = IdFilter(label=_("Entity id"), method="filter_entity")
     kind = django_filters.ChoiceFilter(choices=LinkKind.choices)
     strength = django_filters.ChoiceFilter(choices=LinkStrength.choices)
@@ -163,7 +166,7 @@ class LinkFilter(django_filters.FilterSet):
         return queryset.filter(Q(from_entity_id=value) | Q(to_entity_id=value))
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(RestrictedFilterSet):
     reference = django_filters.CharFilter(
         label=_("Reference"), widget=forms.TextInput(attrs=_INPUT)
     )

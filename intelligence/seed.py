@@ -450,6 +450,9 @@ def seed_intelligence(command) -> None:
             parts = [report.urn, sanitised, report.place_name]
             parts += [crime_types[t].name for t in types]
             for entity, _cat in links:
+                # As the services build it: entities of the report's own compartment only.
+                if entity.compartment_id != compartment.pk:
+                    continue
                 parts.append(entity.name)
                 parts += id_values.get(entity.pk, [])
             report.search_document = "\n".join(parts)

@@ -167,12 +167,17 @@ def _default_retention() -> RetentionClass | None:
 
 
 def search_document_for(report: Report) -> str:
-    """What search reads: never the original text."""
+    """What search reads: never the original text, and only what every reader of the report
+    may read. An entity named in the report counts only when it lives in the report's own
+    compartment: one of another compartment would make search an oracle for it (a search for
+    its phone number would find this report) for readers who cannot see it."""
     if report.is_erased:
         return ""
     parts = [report.urn, report.sanitised_text, report.place_name]
     parts += [ct.name for ct in report.crime_types.all()]
-    links = ReportEntity.objects.filter(report=report).select_related("entity")
+    links = ReportEntity.objects.filter(
+        report=report, entity__compartment_id=report.compartment_id
+    ).select_related("entity")
     entity_ids = []
     for link in links:
         parts.append(link.entity.name)

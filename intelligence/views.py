@@ -139,7 +139,7 @@ class FilteredListMixin:
 
     def get_queryset(self):
         self.filterset = self.filterset_class(
-            self.request.GET or None, queryset=self.get_list_queryset()
+            self.request.GET or None, queryset=self.get_list_queryset(), request=self.request
         )
         if self.filterset.is_bound and self.filterset.is_valid():
             return self.filterset.qs

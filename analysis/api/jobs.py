@@ -19,11 +19,12 @@ from analysis.services import jobs as services
 from ilp_platform.core.api import RestrictedViewSetMixin
 from ilp_platform.core.jobs import JobStatus
 from ilp_platform.core.justification import JustificationRequired, justification_in_force
+from ilp_platform.core.serializers import RestrictedModelSerializer
 
 _KINDS = ", ".join(JobKind.values)
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(RestrictedModelSerializer):
     # Plain text with the values listed: "kind" names other choice sets elsewhere in the API.
     kind = serializers.CharField(read_only=True, help_text=f"One of: {_KINDS}.")
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)

@@ -18,6 +18,7 @@ from analysis.choices import ProductKind, ProductStatus
 from analysis.models import Citation, CitationKind, Dissemination, Product, ProductVersion
 from analysis.services import products as services
 from ilp_platform.core.api import RestrictedViewSetMixin
+from ilp_platform.core.serializers import RestrictedModelSerializer
 from intelligence.api.serializers import CompartmentField
 from intelligence.api.views import ACTION_PERMISSIONS, ServiceWritesMixin, requires
 from intelligence.choices import GradingScheme
@@ -37,7 +38,7 @@ def _one_of(choices) -> str:
 
 # Choice sets are documented as text with their values listed: several apps use the field
 # names "kind" and "status" for different choice sets, and one enum name cannot serve them all.
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(RestrictedModelSerializer):
     kind = serializers.CharField(read_only=True, help_text=_one_of(CitationKind))
     cited_by = serializers.CharField(source="cited_by.username", read_only=True)
 
@@ -57,7 +58,7 @@ class CitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(RestrictedModelSerializer):
     kind = serializers.CharField(read_only=True, help_text=_one_of(ProductKind))
     status = serializers.CharField(read_only=True, help_text=_one_of(ProductStatus))
     handling_scheme = serializers.CharField(read_only=True, help_text=_one_of(GradingScheme))
@@ -156,7 +157,7 @@ class DisseminateSerializer(serializers.Serializer):
     )
 
 
-class DisseminationSerializer(serializers.ModelSerializer):
+class DisseminationSerializer(RestrictedModelSerializer):
     version = serializers.IntegerField(source="version.number", read_only=True)
     disseminated_by = serializers.CharField(source="disseminated_by.username", read_only=True)
 
@@ -176,7 +177,7 @@ class DisseminationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(RestrictedModelSerializer):
     approved_by = serializers.CharField(source="approved_by.username", read_only=True)
     hash_intact = serializers.SerializerMethodField()
 

@@ -62,6 +62,17 @@ class RestrictedQuerySet(models.QuerySet):
             qs = qs.filter(Compartment.grant_filter(user, path))
         return qs.read_by(user)
 
+    def refers_to(self, field_name: str, value) -> RestrictedQuerySet:
+        """Records whose reference ``field_name`` is ``value``, when this queryset's reader may
+        see that record; none otherwise, so a filter answers the same for a record the reader
+        may not see as for one that does not exist."""
+        field = self.model._meta.get_field(field_name)
+        target = field.related_model
+        if self._reader is UNSET or not references.is_restricted(target):
+            return self.filter(**{field_name: value})
+        visible = target._default_manager.get_queryset().visible_to(self._reader)
+        return self.filter(**{field_name: value, f"{field_name}__in": visible.values("pk")})
+
     def read_by(self, user) -> RestrictedQuerySet:
         """Records of this queryset remember ``user`` as their reader (no filtering here)."""
         clone = self._chain()

@@ -176,14 +176,32 @@ class MaskedReferenceDescriptor(ForwardManyToOneDescriptor):
         value = super().__get__(instance, cls)
         if value is None:
             return None
-        reader = reader_of(instance)
-        if reader is UNSET:
-            return value
-        batch = getattr(instance._state, "reference_batch", None)
-        if batch is None:
-            batch = Batch(reader)
-            batch.add(instance)
-        return value if batch.may_follow(instance, self.field) else None
+        return value if may_follow(instance, self.field) else None
+
+
+def may_follow(instance, field) -> bool:
+    """Whether the reader ``instance`` was fetched for may see what ``field`` names on it."""
+    reader = reader_of(instance)
+    if reader is UNSET:
+        return True
+    batch = getattr(instance._state, "reference_batch", None)
+    if batch is None:
+        batch = Batch(reader)
+        batch.add(instance)
+    return batch.may_follow(instance, field)
+
+
+def visible_id(instance, name: str):
+    """The id a foreign key ``name`` holds, or ``None`` when it is masked for the reader;
+    without loading the record it names (lists show ids in one query per field)."""
+    field = instance._meta.get_field(name)
+    value = getattr(instance, field.attname)
+    if value is None:
+        return None
+    descriptor = type(instance).__dict__.get(name)
+    if isinstance(descriptor, MaskedReferenceDescriptor) and not may_follow(instance, field):
+        return None
+    return value
 
 
 def may_see(user, obj) -> bool:

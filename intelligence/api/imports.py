@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from ilp_platform.core.api import RestrictedViewSetMixin
+from ilp_platform.core.serializers import RestrictedModelSerializer
 from intelligence.api.serializers import CompartmentField
 from intelligence.imports import files, services
 from intelligence.imports.choices import Encoding, ImportMode
@@ -24,7 +25,7 @@ class ImportErrorSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(RestrictedModelSerializer):
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     error_report = ImportErrorSerializer(many=True, read_only=True)

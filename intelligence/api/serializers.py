@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from ilp_platform.accounts.choices import Role
 from ilp_platform.accounts.models import Compartment, User
+from ilp_platform.core.serializers import RestrictedModelSerializer
 from intelligence.choices import (
     EntityKind,
     GradingScheme,
@@ -76,7 +77,7 @@ class VisibleSlugField(serializers.SlugRelatedField):
 # --- Reports ----------------------------------------------------------------------------------
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(RestrictedModelSerializer):
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     source = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     crime_types = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -217,7 +218,7 @@ class ReportEntitySerializer(serializers.Serializer):
 # --- Sources ----------------------------------------------------------------------------------
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(RestrictedModelSerializer):
     """A source; ``handler`` and identity fields are null unless you may see the identity."""
 
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -298,7 +299,7 @@ class SourceWriteSerializer(serializers.Serializer):
 # --- Entities and links -----------------------------------------------------------------------
 
 
-class IdentifierSerializer(serializers.ModelSerializer):
+class IdentifierSerializer(RestrictedModelSerializer):
     kind = serializers.ChoiceField(choices=IdentifierKind.choices)
 
     class Meta:
@@ -306,7 +307,7 @@ class IdentifierSerializer(serializers.ModelSerializer):
         fields = ["kind", "value"]
 
 
-class EntitySerializer(serializers.ModelSerializer):
+class EntitySerializer(RestrictedModelSerializer):
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     identifiers = IdentifierSerializer(many=True, read_only=True)
 
@@ -353,7 +354,7 @@ class MergeSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class LinkSerializer(serializers.ModelSerializer):
+class LinkSerializer(RestrictedModelSerializer):
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     reports = serializers.SlugRelatedField(slug_field="urn", many=True, read_only=True)
 
@@ -387,7 +388,7 @@ class LinkWriteSerializer(serializers.Serializer):
 # --- Incidents --------------------------------------------------------------------------------
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(RestrictedModelSerializer):
     compartment = CompartmentField()
     crime_type = serializers.SlugRelatedField(slug_field="slug", queryset=CrimeType.objects.all())
     latitude = serializers.FloatField(min_value=-90, max_value=90)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
 from ilp_platform.core.references import stored
+from ilp_platform.core.serializers import RestrictedModelSerializer
 from intelligence.api.serializers import CompartmentField, VisibleRelatedField
 from intelligence.models import CrimeType, Entity, Report
 from tasking import scoring
@@ -80,7 +81,7 @@ class ReportIdsField(VisibleIdsField):
 # --- Meetings ---------------------------------------------------------------------------------
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(RestrictedModelSerializer):
     kind = choice_text(MeetingKind.choices)
     status = choice_text(MeetingStatus.choices)
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -133,7 +134,7 @@ class AgendaSerializer(serializers.Serializer):
 # --- Priorities -------------------------------------------------------------------------------
 
 
-class PrioritySerializer(serializers.ModelSerializer):
+class PrioritySerializer(RestrictedModelSerializer):
     subject_kind = choice_text(SubjectKind.choices)
     status = choice_text(PriorityStatus.choices)
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -223,7 +224,7 @@ class PriorityDecisionSerializer(serializers.Serializer):
 # --- Requirements -----------------------------------------------------------------------------
 
 
-class RequirementSerializer(serializers.ModelSerializer):
+class RequirementSerializer(RestrictedModelSerializer):
     status = choice_text(RequirementStatus.choices)
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -284,7 +285,7 @@ class AnswerSerializer(serializers.Serializer):
 # --- Taskings ---------------------------------------------------------------------------------
 
 
-class TaskingSerializer(serializers.ModelSerializer):
+class TaskingSerializer(RestrictedModelSerializer):
     strand = choice_text(Strand.choices)
     status = choice_text(TaskingStatus.choices)
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -345,7 +346,7 @@ class CompleteSerializer(serializers.Serializer):
 # --- Decisions --------------------------------------------------------------------------------
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(RestrictedModelSerializer):
     subject_kind = choice_text(DecisionSubject.choices)
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
