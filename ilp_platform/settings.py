@@ -194,7 +194,7 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 REAUTH_MINUTES = env_int("REAUTH_MINUTES", 5, minimum=1)
 
 # Brute force (django-axes): a username+IP pair is locked after AXES_FAILURE_LIMIT failed
-# logins and stays locked until an administrator unlocks it (no cool-off).
+# logins, for an escalating cool-off (see "Authentication hardening" below).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = None
@@ -322,6 +322,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ilp_platform.core.tasks.sweep_jobs",
         "schedule": timedelta(seconds=env_int("JOB_SWEEP_SECONDS", 60, minimum=5)),
     },
+}
+
+# --- Authentication hardening: lockout cool-off, notices, two-factor enrolment codes ----------
+# A locked username+IP pair waits out a cool-off that grows with each lockout in a row: the
+# n-th waits the n-th entry of LOCKOUT_COOLOFF_MINUTES (the last entry repeats), and a pair
+# without a lockout for LOCKOUT_RESET_HOURS starts again at the first. django-axes keeps
+# counting failures (AXES_COOLOFF_TIME stays None); the handler below adds the cool-off.
+from ilp_platform.accounts.config import env_minutes_ladder  # noqa: E402
+
+AXES_HANDLER = "ilp_platform.accounts.lockout.EscalatingLockoutHandler"
+LOCKOUT_COOLOFF_MINUTES = env_minutes_ladder("LOCKOUT_COOLOFF_MINUTES", [1, 5, 15, 60])
+LOCKOUT_RESET_HOURS = env_int("LOCKOUT_RESET_HOURS", 24, minimum=1)
+# Administrators see current lockouts on their home page and in the admin; with EMAIL_HOST set
+# they are also e-mailed (at most every 15 minutes; counts only, no usernames).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ilp-platform@localhost")
+# Roles that must use two-factor authentication (when enforced) enrol an authenticator only with
+# a one-time code an administrator issues; it expires after this many hours and is withdrawn
+# after this many wrong entries.
+TWO_FACTOR_ENROLMENT_CODE_HOURS = env_int("TWO_FACTOR_ENROLMENT_CODE_HOURS", 72, minimum=1)
+TWO_FACTOR_ENROLMENT_CODE_ATTEMPTS = env_int("TWO_FACTOR_ENROLMENT_CODE_ATTEMPTS", 5, minimum=1)
+# Records the end of cool-offs and the expiry of enrolment codes as they happen.
+CELERY_BEAT_SCHEDULE["expire-authentication-holds"] = {
+    "task": "ilp_platform.accounts.tasks.expire_authentication_holds",
+    "schedule": timedelta(minutes=1),
 }
 
 # --- Caches -----------------------------------------------------------------------------------

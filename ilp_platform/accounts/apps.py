@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from ilp_platform.accounts import checks, signals  # noqa: F401  (registers them)
+        from ilp_platform.accounts.home import lockout_panels
         from ilp_platform.accounts.roles import sync_roles_after_migrate
+        from ilp_platform.core import home
+
+        home.register(lockout_panels)
 
         # Later apps add permissions in their own migrations; attach them to roles afterwards.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")

@@ -30,3 +30,33 @@ class LogoutReason(models.TextChoices):
     IDLE = "idle", _("Inactivity timeout")
     ABSOLUTE = "absolute", _("Maximum session length reached")
     ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
+
+
+# --- Two-factor enrolment codes -------------------------------------------------------------------
+
+# Letters and digits a person cannot mistake for one another (no 0/O, 1/I/L).
+ENROLMENT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# 12 characters of 31: about 59 bits, shown in groups of four (ABCD-EFGH-JKMN).
+ENROLMENT_CODE_LENGTH = 12
+
+
+class EnrolmentCodeStatus(models.TextChoices):
+    """Where a one-time enrolment code stands; only ``issued`` codes can be used."""
+
+    ISSUED = "issued", _("Issued, not used yet")
+    USED = "used", _("Used")
+    EXPIRED = "expired", _("Expired")
+    REPLACED = "replaced", _("Replaced by a newer code")
+    EXHAUSTED = "exhausted", _("Withdrawn after too many wrong entries")
+    REVOKED = "revoked", _("Withdrawn by an administrator")
+
+
+class LockoutEnd(models.TextChoices):
+    """How a lockout ended, recorded on its ``unlock`` event."""
+
+    COOL_OFF_EXPIRED = "cool_off_expired", _("Cool-off expired")
+    ADMINISTRATOR = "administrator", _("Lifted by an administrator")
+
+
+# At most one lockout e-mail to the administrators in this many minutes (when EMAIL_HOST is set).
+LOCKOUT_MAIL_INTERVAL_MINUTES = 15

@@ -23,8 +23,26 @@ class CodeForm(forms.Form):
 
 
 class EnrolmentForm(forms.Form):
-    """Confirming a new authenticator with the first code it shows."""
+    """Confirming a new authenticator with the first code it shows (and, for the roles that
+    must use two-factor authentication, the enrolment code an administrator issued)."""
 
+    enrolment_code = forms.CharField(
+        label=_("Enrolment code"),
+        max_length=40,
+        help_text=_(
+            "The one-time code an administrator gave you (for example ABCD-EFGH-JKMN). "
+            "Ask your system administrator for one if you have none."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control",
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
     code = forms.CharField(
         label=_("Code from the app"),
         max_length=6,
@@ -39,6 +57,13 @@ class EnrolmentForm(forms.Form):
             }
         ),
     )
+
+    def __init__(self, *args, needs_enrolment_code: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_enrolment_code:
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+        else:
+            del self.fields["enrolment_code"]
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from ilp_platform.accounts.choices import Role
+from ilp_platform.accounts.choices import EnrolmentCodeStatus, Role
 
 
 class Unit(models.Model):
@@ -174,3 +174,109 @@ class TokenConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id[:6]}… {self.confirmed_at:%Y-%m-%d %H:%M}"
+
+
+class LoginLockoutQuerySet(models.QuerySet):
+    def current(self, now=None) -> LoginLockoutQuerySet:
+        """Lockouts whose cool-off is still running."""
+        from django.utils import timezone
+
+        return self.filter(ended=False, locked_until__gt=now or timezone.now())
+
+    def due_to_end(self, now=None) -> LoginLockoutQuerySet:
+        """Lockouts whose cool-off has run out but whose end is not recorded yet."""
+        from django.utils import timezone
+
+        return self.filter(ended=False, locked_until__lte=now or timezone.now())
+
+
+class LoginLockout(models.Model):
+    """A username + address pair locked after too many failed logins, and its escalation.
+
+    django-axes counts the failures (``AccessAttempt``); this row says how long the pair waits:
+    the ``level``-th lockout in a row waits the ``level``-th entry of LOCKOUT_COOLOFF_MINUTES.
+    When the cool-off runs out the end is recorded (``ended``) and the pair starts a fresh count,
+    but the row stays so that a new lockout within LOCKOUT_RESET_HOURS escalates. A successful
+    login from the pair, or an administrator's unlock, deletes it. The username is what was
+    typed: an unknown username is locked exactly like a real one.
+    """
+
+    username = models.CharField(_("username"), max_length=255)
+    # The address as the lockout counter saw it ("" when the request carried none).
+    ip_address = models.CharField(_("address"), max_length=64, blank=True)
+    level = models.PositiveSmallIntegerField(_("lockouts in a row"), default=1)
+    failures = models.PositiveIntegerField(_("failed logins"), default=0)
+    locked_at = models.DateTimeField(_("locked at"))
+    locked_until = models.DateTimeField(_("locked until"))
+    ended = models.BooleanField(_("ended"), default=False)
+
+    objects = LoginLockoutQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("login lockout")
+        ordering = ["-locked_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["username", "ip_address"], name="accounts_lockout_one_per_pair"
+            )
+        ]
+        indexes = [models.Index(fields=["ended", "locked_until"], name="accounts_lockout_due")]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.ip_address or '?'}"
+
+
+class EnrolmentCodeQuerySet(models.QuerySet):
+    def live(self, now=None) -> EnrolmentCodeQuerySet:
+        from django.utils import timezone
+
+        return self.filter(status=EnrolmentCodeStatus.ISSUED, expires_at__gt=now or timezone.now())
+
+    def due_to_expire(self, now=None) -> EnrolmentCodeQuerySet:
+        from django.utils import timezone
+
+        return self.filter(status=EnrolmentCodeStatus.ISSUED, expires_at__lte=now or timezone.now())
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator issues so that a person can enrol an authenticator.
+
+    Only its hash is stored; the code itself is shown once, to the administrator who issues it,
+    who hands it to the person out of band. One code per person is live at a time (issuing a
+    new one replaces the old), it expires after TWO_FACTOR_ENROLMENT_CODE_HOURS, is used up by
+    a successful enrolment and withdrawn after TWO_FACTOR_ENROLMENT_CODE_ATTEMPTS wrong entries.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="enrolment_codes", verbose_name=_("user")
+    )
+    code_hash = models.CharField(max_length=256)
+    issued_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=EnrolmentCodeStatus.choices,
+        default=EnrolmentCodeStatus.ISSUED,
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    wrong_entries = models.PositiveSmallIntegerField(_("wrong entries"), default=0)
+
+    objects = EnrolmentCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("two-factor enrolment code")
+        ordering = ["-issued_at"]
+        permissions = [("issue_enrolmentcode", "Can issue two-factor enrolment codes")]
+        indexes = [models.Index(fields=["status", "expires_at"], name="accounts_enrolcode_due")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.issued_at:%Y-%m-%d %H:%M} {self.status}"

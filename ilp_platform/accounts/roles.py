@@ -107,6 +107,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Lockouts after failed logins: see them and lift them (audited).
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
+        "accounts.view_loginlockout",
+        "accounts.delete_loginlockout",
+        # One-time codes with which privileged roles enrol (or re-enrol) an authenticator.
+        "accounts.view_enrolmentcode",
+        "accounts.issue_enrolmentcode",
     ],
 }
 

@@ -43,6 +43,17 @@ def two_factor_required(user) -> bool:
     return user.has_role(*settings.TWO_FACTOR_ROLES)
 
 
+def enrolment_code_required(user) -> bool:
+    """Whether enrolling an authenticator needs a one-time code issued by an administrator.
+
+    It does for the roles that must use two-factor authentication, whenever it is enforced:
+    at the first login, from the Security page, and after a reset. A stolen password alone
+    then cannot register the thief's phone. Other people enrol freely (it is optional for them),
+    and so does everyone when enforcement is off (the demo).
+    """
+    return two_factor_required(user)
+
+
 def has_totp_device(user) -> bool:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

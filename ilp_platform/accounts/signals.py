@@ -9,6 +9,7 @@ from django.dispatch import receiver
 
 from ilp_platform.accounts import security, services
 from ilp_platform.accounts.models import User
+from ilp_platform.core.middleware import client_ip
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.session_started")
@@ -24,6 +25,8 @@ def _session_started(sender, request, user, **kwargs):
     else:
         session.pop(security.TWO_FACTOR_PENDING, None)
     services.remember_session(user, session.session_key)
+    # A correct password from this address: the pair's lockout history no longer counts.
+    services.forget_lockouts(username=user.get_username(), ip_address=client_ip(request))
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.session_ended")
@@ -35,11 +38,13 @@ def _session_ended(sender, request, user, **kwargs):
 
 @receiver(user_locked_out, dispatch_uid="accounts.locked_out")
 def _locked_out(sender, request, username, ip_address, **kwargs):
-    services.record_lockout(
-        username=username or "",
-        ip_address=ip_address,
-        failures=getattr(request, "axes_failures_since_start", None),
-    )
+    # axes sends this when a failure reaches the limit (with the count), and again for every
+    # attempt refused while the pair is locked (without).
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures:
+        services.start_lockout(username=username, ip_address=ip_address, failures=failures)
+    else:
+        services.record_blocked_attempt(username=username, ip_address=ip_address)
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.disabled_ends_access")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ilp_platform.accounts import security, services
+from ilp_platform.accounts import lockout, security, services
 from ilp_platform.accounts.forms import CodeForm, EnrolmentForm, ReauthForm
 
 RECOVERY_CODES_SESSION_KEY = "ilp_new_recovery_codes"
@@ -37,14 +38,39 @@ def _with_next(url_name: str, next_url: str) -> str:
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """What a locked-out username+IP sees (django-axes calls this): a page, or JSON for the API."""
-    text = _(
-        "This account is locked on this network address after too many failed logins. "
-        "An administrator must unlock it; contact your system administrator."
-    )
+    """What a locked-out username+IP pair sees (django-axes calls this).
+
+    The login page again, saying how long to wait, or JSON with ``retry_after`` for the API
+    (a signed-in person confirming their password again gets the notice alone). The text is the
+    same whether or not the username exists.
+    """
+    from axes.helpers import get_client_username
+
+    from ilp_platform.core.middleware import client_ip
+
+    username = get_client_username(request, credentials) or ""
+    ip_address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    lock = lockout.current_lockout(username, ip_address)
+    text = lockout.wait_message(lock)
+    retry_after = lockout.retry_after_seconds(lock)
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": text, "code": "locked_out"}, status=403)
-    return render(request, "accounts/locked_out.html", {"message": text}, status=403)
+        response = JsonResponse(
+            {"detail": text, "code": "locked_out", "retry_after": retry_after}, status=403
+        )
+    elif request.user.is_authenticated:
+        # Confirming the password again (re-authentication) failed too often: no login form.
+        response = render(request, "accounts/locked_out.html", {"message": text}, status=403)
+    else:
+        form = AuthenticationForm(request, initial={"username": username[:150]})
+        response = render(
+            request,
+            "accounts/login.html",
+            {"form": form, "lockout": text, "next": _next_url(request, "")},
+            status=403,
+        )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required
@@ -77,14 +103,22 @@ def two_factor_enrol(request):
         # Replacing an authenticator is as sensitive as the actions it protects.
         return security.redirect_to_reauth(request)
     device = services.begin_enrolment(request.user)
-    form = EnrolmentForm(request.POST or None)
+    needs_enrolment_code = security.enrolment_code_required(request.user)
+    form = EnrolmentForm(request.POST or None, needs_enrolment_code=needs_enrolment_code)
     if request.method == "POST" and form.is_valid():
-        codes = services.confirm_enrolment(request, device, form.cleaned_data["code"])
-        if codes is not None:
+        try:
+            codes = services.confirm_enrolment(
+                request,
+                device,
+                form.cleaned_data["code"],
+                enrolment_code=form.cleaned_data.get("enrolment_code", ""),
+            )
+        except services.EnrolmentRefused as refused:
+            form.add_error(refused.field, refused.message)
+        else:
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             messages.success(request, _("Two-factor authentication is on for your account."))
             return redirect(_with_next("accounts:recovery_codes", _next_url(request)))
-        form.add_error("code", _("The code is not valid. Check the time on your phone."))
     secret = b32encode(device.bin_key).decode("ascii")
     qr = segno.make(device.config_url, error="m")
     return render(
@@ -96,6 +130,7 @@ def two_factor_enrol(request):
             "qr_svg": qr.svg_inline(scale=5, border=2, light="#fff", title=_("QR code")),
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
             "required": pending == security.PENDING_ENROL,
+            "needs_enrolment_code": needs_enrolment_code,
         },
     )
 
@@ -137,6 +172,7 @@ def security_overview(request):
         {
             "enrolled": security.has_totp_device(user),
             "required": security.two_factor_required(user),
+            "needs_enrolment_code": security.enrolment_code_required(user),
             "codes_left": services.recovery_codes_left(user),
             "idle_minutes": settings.SESSION_IDLE_MINUTES,
             "max_hours": settings.SESSION_MAX_HOURS,

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
+from ilp_platform.accounts import services
 from tests.accounts.auth_helpers import RECOVERY_CODES, current_code, enrol
 from tests.utils.world import PASSWORD
 
@@ -76,6 +77,8 @@ def test_the_roles_that_need_it_follow_the_setting(client, world, enforced):
 def test_enrolment_shows_a_qr_code_and_the_secret_and_is_confirmed_by_a_code(
     client, world, enforced
 ):
+    # Managers enrol with a one-time code from an administrator (test_enrolment_codes.py).
+    enrolment_code, _row = services.issue_enrolment_code(world.manager, actor=world.admin)
     _login(client, "manager")
     page = client.get(ENROL, {"next": "/audit/events/"}).content.decode()
     device = TOTPDevice.objects.get(user=world.manager, confirmed=False)
@@ -83,12 +86,14 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_is_confirmed_by_a_code(
     secret = re.search(r'<code class="fs-5 ilp-secret">([A-Z2-7 ]+)</code>', page).group(1)
     assert secret.replace(" ", "") == __import__("base64").b32encode(device.bin_key).decode()
 
-    wrong = client.post(ENROL, {"code": "000000", "next": "/"})
+    wrong = client.post(ENROL, {"enrolment_code": enrolment_code, "code": "000000", "next": "/"})
     assert wrong.status_code == 200
     assert "not valid" in wrong.content.decode()
     assert _two_factor_events("manager", "enrolment_failed").exists()
 
-    response = client.post(ENROL, {"code": current_code(device), "next": "/"})
+    response = client.post(
+        ENROL, {"enrolment_code": enrolment_code, "code": current_code(device), "next": "/"}
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:recovery_codes"))
     device.refresh_from_db()

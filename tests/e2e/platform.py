@@ -9,6 +9,7 @@ seed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -61,6 +62,14 @@ class Platform:
             timeout=timeout,
             check=False,
         )
+
+    def enrolment_code(self, username: str) -> str:
+        """A one-time two-factor enrolment code for ``username``, issued on the server."""
+        result = self.manage("issue_enrolment_code", username, timeout=120)
+        found = re.search(r"Enrolment code for \S+: ([A-Z0-9-]+)", result.stdout)
+        if result.returncode != 0 or not found:
+            raise RuntimeError(f"issue_enrolment_code {username} failed:\n{result.stderr[-2000:]}")
+        return found.group(1)
 
     def log_tail(self, lines: int = 60) -> str:
         out = []
@@ -162,7 +171,11 @@ def start_platform() -> Platform:
 def attach_platform(base_url: str) -> Platform:
     """A platform someone else started (its logs named by ``E2E_LOG_DIR`` when set)."""
     log_dir = Path(os.environ.get("E2E_LOG_DIR", tempfile.gettempdir()))
-    platform = Platform(base_url=base_url.rstrip("/"), env=dict(os.environ), data_dir=log_dir)
+    env = dict(os.environ)
+    # ``manage`` (an enrolment code, for instance) must reach the same data as the server.
+    if os.environ.get("E2E_LOG_DIR") and not os.environ.get("DATABASE_URL"):
+        env.setdefault("ILP_DATA_DIR", str(log_dir))
+    platform = Platform(base_url=base_url.rstrip("/"), env=env, data_dir=log_dir)
     platform.logs = [log_dir / "web.log", log_dir / "worker.log"]
     return platform
 
