@@ -530,7 +530,11 @@ def _check_source(data: dict, actor, instance: Source | None) -> None:
     if not reference:
         errors["reference"] = [_("Give the source a reference code.")]
     else:
-        clash = Source.objects.filter(reference__iexact=reference)
+        # Within the compartment only, which the person holds (checked below): a clash with a
+        # source they may not see would confirm that it exists.
+        clash = Source.objects.filter(
+            reference__iexact=reference, compartment=data.get("compartment")
+        )
         if instance is not None:
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
@@ -845,7 +849,11 @@ INCIDENT_FIELDS = (
 def record_incident(*, actor, data: dict) -> Incident:
     _require(actor, "intelligence.add_incident")
     errors: dict[str, list[str]] = {}
-    if Incident.objects.filter(reference=data.get("reference", "")).exists():
+    # Within the compartment only (one the person holds, checked below), so the refusal
+    # confirms nothing about compartments they do not hold.
+    if Incident.objects.filter(
+        reference=data.get("reference", ""), compartment=data.get("compartment")
+    ).exists():
         errors["reference"] = [_("An incident with this reference exists already.")]
     compartment = data.get("compartment")
     if (

@@ -20,6 +20,7 @@ from django.views.generic import FormView, TemplateView
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.accounts.security import recently_authenticated, redirect_to_reauth
+from ilp_platform.core import references
 from ilp_platform.core.exports import export_queryset
 from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
 from intelligence import exports, grading, selectors, services
@@ -492,6 +493,9 @@ class ReportEntityAddView(RestrictedViewMixin, TemplateView):
                 )
         else:
             messages.success(request, _("Entity linked to the report."))
+            notice = references.pairing_notice(report, form.cleaned_data["entity"])
+            if notice:
+                messages.info(request, notice)
         return redirect(report)
 
 
@@ -694,6 +698,9 @@ class EntityLinkCreateView(RestrictedViewMixin, TemplateView):
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         else:
             messages.success(request, _("Link recorded."))
+            notice = references.pairing_notice(entity, form.cleaned_data["to_entity"])
+            if notice:
+                messages.info(request, notice)
         return redirect(entity)
 
 

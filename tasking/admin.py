@@ -1,4 +1,5 @@
-"""Tasking records in the admin: read-mostly views for administrators.
+"""Tasking records in the admin: read-mostly views for administrators, restricted to the
+compartments they hold and audited like every page (``ilp_platform.core.admin``).
 
 Changes belong in the tasking pages, whose services write the audit trail; the audit safety
 net records anything changed here, and a closed meeting's decisions refuse every change.
@@ -6,15 +7,19 @@ net records anything changed here, and a closed meeting's decisions refuse every
 
 from django.contrib import admin
 
+from ilp_platform.core.admin import RestrictedModelAdmin
 from tasking.models import Decision, Meeting, Priority, Requirement, Tasking
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(RestrictedModelAdmin):
     list_display = ["title", "kind", "scheduled_for", "status", "compartment"]
     list_filter = ["kind", "status"]
     search_fields = ["title"]
-    readonly_fields = ["agenda", "opened_at", "opened_by", "closed_at", "closed_by"]
+    # The stored agenda is left out: it holds what the manager who opened the meeting saw, and
+    # the meeting page filters it again for each reader.
+    exclude = ["agenda"]
+    readonly_fields = ["opened_at", "opened_by", "closed_at", "closed_by"]
 
     def has_change_permission(self, request, obj=None):
         # Reopening a closed meeting would unlock its minutes.
@@ -24,7 +29,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Priority)
-class PriorityAdmin(admin.ModelAdmin):
+class PriorityAdmin(RestrictedModelAdmin):
     list_display = ["title", "subject_kind", "status", "score", "compartment"]
     list_filter = ["status", "subject_kind"]
     search_fields = ["title"]
@@ -32,21 +37,21 @@ class PriorityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(RestrictedModelAdmin):
     list_display = ["question", "status", "due_date", "compartment"]
     list_filter = ["status"]
     search_fields = ["question"]
 
 
 @admin.register(Tasking)
-class TaskingAdmin(admin.ModelAdmin):
+class TaskingAdmin(RestrictedModelAdmin):
     list_display = ["title", "status", "due_date", "owner_user", "owner_unit", "compartment"]
     list_filter = ["status", "strand"]
     search_fields = ["title"]
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(RestrictedModelAdmin):
     list_display = ["meeting", "subject_kind", "decided_by", "decided_at"]
     list_filter = ["subject_kind"]
     search_fields = ["decision", "rationale"]

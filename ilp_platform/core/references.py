@@ -233,3 +233,22 @@ def stored(obj, name: str):
 
 def stored_values(obj, names) -> dict:
     return {name: stored(obj, name) for name in names}
+
+
+def pairing_notice(*records) -> str:
+    """What to tell the person pairing records of different compartments (a report naming an
+    entity of another, a link across two): only people holding all of them will see the pair.
+    Empty when the records share one compartment."""
+    from django.utils.translation import gettext as _
+
+    names = []
+    for record in records:
+        compartment = getattr(record, "compartment", None)
+        if compartment is not None and compartment.name not in names:
+            names.append(compartment.name)
+    if len(names) < 2:
+        return ""
+    return _(
+        "These records are in different compartments (%(names)s): only people who hold all of "
+        "them will see this link; to everyone else it does not exist."
+    ) % {"names": ", ".join(names)}

@@ -407,5 +407,7 @@ class IncidentSerializer(RestrictedModelSerializer):
             "address",
             "compartment",
         ]
-        # Uniqueness is checked by the service, which names the field.
+        # Uniqueness (a reference once per compartment) is checked by the service, which
+        # names the field.
         extra_kwargs = {"reference": {"validators": []}}
+        validators: list = []

@@ -60,13 +60,12 @@ def load(
     compartment_id: int,
     mode: str,
     existing: int,
-    visible_compartments: set[int],
     report: Report | None = None,
 ) -> LoadResult:
     """Load every row or raise; call inside ``transaction.atomic()``."""
     report = report or (lambda fraction: None)
     if connection.vendor == "postgresql":
-        return _load_postgresql(frame, compartment_id, mode, visible_compartments, report)
+        return _load_postgresql(frame, compartment_id, mode, report)
     return _load_batched(frame, compartment_id, mode, existing, report)
 
 
@@ -135,7 +134,7 @@ def _copy(cursor, table: str, frame: pd.DataFrame, compartment_id: int, report: 
 
 
 def _load_postgresql(
-    frame: pd.DataFrame, compartment_id: int, mode: str, visible: set[int], report: Report
+    frame: pd.DataFrame, compartment_id: int, mode: str, report: Report
 ) -> LoadResult:
     with connection.cursor() as cursor:
         # Timestamps are sent as UTC text.
@@ -152,17 +151,15 @@ def _load_postgresql(
         _copy(cursor, _STAGE, frame, compartment_id, report)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATED_COLUMNS)
         table = Incident._meta.db_table
-        # An incident in a compartment the importer does not hold is never changed: the
-        # count check below then rolls the whole load back.
+        # References are unique within a compartment: only the import's own compartment
+        # (one the importer holds) is ever matched, so no other is read or changed.
         cursor.execute(
             f"WITH written AS (INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608
             f"SELECT {', '.join(COLUMNS)} FROM {_STAGE} "
-            f"ON CONFLICT (reference) DO UPDATE SET {updates} "
-            f"WHERE {table}.compartment_id = ANY(%s) "
+            f"ON CONFLICT (compartment_id, reference) DO UPDATE SET {updates} "
             "RETURNING (xmax = 0) AS inserted) "
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-            "FROM written",
-            [sorted(visible)],
+            "FROM written"
         )
         inserted, updated = cursor.fetchone()
     if inserted + updated != len(frame):
@@ -191,7 +188,7 @@ def _load_batched(
     if mode == ImportMode.UPDATE:
         options = {
             "update_conflicts": True,
-            "unique_fields": ["reference"],
+            "unique_fields": ["compartment", "reference"],
             "update_fields": [c.removesuffix("_id") for c in UPDATED_COLUMNS],
         }
     for first in range(0, total, INSERT_BATCH):

@@ -224,7 +224,7 @@ def _work(job: ImportJob, progress) -> dict:
     if not len(frame):
         raise JobError(_("The file has no rows to import."))
     progress(_CHECK, _("Checking %(rows)s rows") % {"rows": f"{len(frame):,}"})
-    outcome = validation.validate(frame, mode=job.mode, visible_compartments=visible)
+    outcome = validation.validate(frame, mode=job.mode, compartment_id=job.compartment_id)
     _store(
         job,
         rows_total=outcome.total,
@@ -245,7 +245,6 @@ def _work(job: ImportJob, progress) -> dict:
                 compartment_id=job.compartment_id,
                 mode=job.mode,
                 existing=outcome.existing,
-                visible_compartments=visible,
                 report=side,
             )
             seconds = time.monotonic() - started

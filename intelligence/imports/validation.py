@@ -132,30 +132,28 @@ def _crime_type_ids() -> dict[str, int]:
     return lookup
 
 
-def existing_references(references: np.ndarray) -> dict[str, int]:
-    """Reference -> compartment id of the incidents that exist already among ``references``.
-
-    A uniqueness check over the whole table, whatever the caller may see: the database would
-    refuse the duplicate anyway. Only the importer's own file is compared.
-    """
-    found: dict[str, int] = {}
+def existing_references(references: np.ndarray, compartment_id: int) -> set[str]:
+    """The references among ``references`` that incidents of the import's compartment (one
+    the importer holds) carry already. References are unique within a compartment, so other
+    compartments are never looked at: a refusal confirms nothing about them."""
+    found: set[str] = set()
     if not len(references):
         return found
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT reference, compartment_id FROM intelligence_incident "
-                "WHERE reference = ANY(%s)",
-                [list(references)],
+                "SELECT reference FROM intelligence_incident "
+                "WHERE compartment_id = %s AND reference = ANY(%s)",
+                [compartment_id, list(references)],
             )
-            found.update(cursor.fetchall())
+            found.update(row[0] for row in cursor.fetchall())
         else:
             for start in range(0, len(references), _LOOKUP_BATCH):
                 batch = list(references[start : start + _LOOKUP_BATCH])
                 marks = ",".join(["%s"] * len(batch))
-                query = f"SELECT reference, compartment_id FROM intelligence_incident WHERE reference IN ({marks})"  # noqa: E501, S608 - placeholders only
-                cursor.execute(query, batch)
-                found.update(cursor.fetchall())
+                query = f"SELECT reference FROM intelligence_incident WHERE compartment_id = %s AND reference IN ({marks})"  # noqa: E501, S608 - placeholders only
+                cursor.execute(query, [compartment_id, *batch])
+                found.update(row[0] for row in cursor.fetchall())
     return found
 
 
@@ -198,7 +196,7 @@ class _Report:
         ]
 
 
-def validate(frame: pd.DataFrame, *, mode: str, visible_compartments: set[int]) -> Outcome:
+def validate(frame: pd.DataFrame, *, mode: str, compartment_id: int) -> Outcome:
     """Check every row; the typed frame is returned only when no row is bad."""
     report = _Report(frame)
     n = len(frame)
@@ -272,21 +270,13 @@ def validate(frame: pd.DataFrame, *, mode: str, visible_compartments: set[int]) 
 
     existing = 0
     candidates = reference.to_numpy()[~report.bad] if n else np.array([], dtype=object)
-    found = existing_references(candidates)
+    found = existing_references(candidates, compartment_id)
     if found:
-        owner = reference.map(found)
-        exists = owner.notna().to_numpy()
+        exists = reference.isin(found).to_numpy()
         if mode == ImportMode.INSERT:
             report.flag(exists, "reference", _("an incident with this reference exists"), reference)
         else:
-            hidden = exists & ~owner.isin(visible_compartments).to_numpy()
-            report.flag(
-                hidden,
-                "reference",
-                _("an incident with this reference exists and you may not change it"),
-                reference,
-            )
-            existing = int((exists & ~hidden).sum())
+            existing = int(exists.sum())
 
     outcome = Outcome(
         frame=pd.DataFrame(),

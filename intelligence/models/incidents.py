@@ -18,7 +18,9 @@ class IncidentQuerySet(RestrictedQuerySet):
 class Incident(AuditedModel):
     """One recorded incident with where and when (a window when the exact time is unknown)."""
 
-    reference = models.CharField(_("reference"), max_length=50, unique=True)
+    # Unique within its compartment: a uniqueness refusal must not confirm that an incident
+    # exists in a compartment the person does not hold.
+    reference = models.CharField(_("reference"), max_length=50)
     crime_type = models.ForeignKey(
         "intelligence.CrimeType",
         on_delete=models.PROTECT,
@@ -48,6 +50,12 @@ class Incident(AuditedModel):
             models.Index(fields=["occurred_from"], name="intel_incident_time"),
             models.Index(fields=["crime_type", "occurred_from"], name="intel_incident_type_time"),
             models.Index(fields=["compartment", "occurred_from"], name="intel_incident_comp_time"),
+            models.Index(fields=["reference"], name="intel_incident_reference"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compartment", "reference"], name="intel_incident_reference_once"
+            )
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,9 @@ class Source(AuditedModel):
     an administrator holding ``view_source_identity``; everyone else sees ``reference``.
     """
 
-    reference = models.CharField(_("reference code"), max_length=30, unique=True)
+    # Unique within its compartment (case aside): a refusal must not confirm that a source
+    # exists in a compartment the person does not hold.
+    reference = models.CharField(_("reference code"), max_length=30)
     source_type = models.CharField(_("type"), max_length=20, choices=SourceType.choices)
     compartment = models.ForeignKey(
         "accounts.Compartment", on_delete=models.PROTECT, related_name="sources"
@@ -54,6 +57,11 @@ class Source(AuditedModel):
         ordering = ["reference"]
         verbose_name = _("source")
         permissions = [("view_source_identity", "Can see source identities (handlers)")]
+        constraints = [
+            models.UniqueConstraint(
+                "compartment", Lower("reference"), name="intel_source_reference_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reference

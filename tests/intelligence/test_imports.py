@@ -333,6 +333,8 @@ def test_update_mode_updates_existing_references_instead_of_duplicating(world, u
 
 
 def test_update_mode_never_touches_an_incident_in_a_compartment_the_importer_lacks(world, uploads):
+    """References are unique within a compartment: the importer's file adds its own incident
+    beside the restricted one, which stays as it was, and nothing tells them it exists."""
     make_incident(world, world.restricted, reference="SECRET-1")
     job = run(
         world,
@@ -340,11 +342,31 @@ def test_update_mode_never_touches_an_incident_in_a_compartment_the_importer_lac
         user=world.analyst2,
         mode="update",
     )
-    assert job.status == "failed"
-    assert job.error_report[0]["reason"] == (
-        "an incident with this reference exists and you may not change it"
+    assert job.status == "succeeded", job.message
+    assert (job.rows_inserted, job.rows_updated) == (1, 0)
+    hidden = Incident.objects.get(reference="SECRET-1", compartment=world.restricted)
+    assert hidden.address == "1 High Street"
+    assert Incident.objects.get(reference="SECRET-1", compartment=world.general).address == (
+        "overwritten"
     )
-    assert Incident.objects.get(reference="SECRET-1").address == "1 High Street"
+
+
+def test_an_insert_refused_for_an_existing_reference_names_only_the_importers_compartment(
+    world, uploads
+):
+    """A reference taken in a compartment the importer lacks is no refusal (no oracle); one
+    taken in the import's own compartment is."""
+    make_incident(world, world.restricted, reference="SECRET-2")
+    make_incident(world, world.general, reference="OWN-2")
+    lines = [
+        "SECRET-2,burglary,2026-01-01,,51.4,-2.6,x",
+        "OWN-2,burglary,2026-01-01,,51.4,-2.6,y",
+    ]
+    job = run(world, csv_bytes(lines), user=world.analyst2)
+    assert job.status == "failed"
+    assert [(e["line"], e["reason"]) for e in job.error_report] == [
+        (3, "an incident with this reference exists")
+    ]
 
 
 def test_the_importer_chooses_only_among_their_own_compartments(world, uploads):
