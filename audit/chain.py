@@ -89,6 +89,10 @@ class VerificationResult:
     events_checked: int
     first_bad_event_id: int | None
     message: str
+    # The head the walk verified up to (the anchor's, or the genesis hash with id 0, when no
+    # event follows it): what a checkpoint records. None when the walk failed.
+    last_event_id: int | None = None
+    last_hash: str | None = None
 
 
 VERIFY_BATCH = 5000  # rows per keyset batch: bounded memory at tens of millions of events
@@ -157,8 +161,10 @@ def _verify_in_python(after_id: int, expected_prev: str, progress=None) -> Verif
         after_id = rows[-1][0]
         if progress and total:
             progress(min(99, int(checked * 100 / total)))
-    return intact(checked)
+    return intact(checked, after_id, expected_prev)
 
 
-def intact(checked: int) -> VerificationResult:
-    return VerificationResult(True, checked, None, f"chain intact: {checked} events verified")
+def intact(checked: int, last_event_id: int, last_hash: str) -> VerificationResult:
+    return VerificationResult(
+        True, checked, None, f"chain intact: {checked} events verified", last_event_id, last_hash
+    )

@@ -120,7 +120,8 @@ def verify_in_database(after_id: int, expected_prev: str, progress=None) -> Veri
         cursor.execute("SELECT count(*), max(id) FROM audit_auditevent WHERE id > %s", [after_id])
         total, last_id = cursor.fetchone()
     if not total:
-        return intact(0)
+        return intact(0, after_id, expected_prev)
+    head_id = after_id
     # Id ranges rather than "the next N rows", so batches can be requested before the one
     # before them has arrived. Events appended meanwhile wait for the next verification.
     ranges = [
@@ -151,8 +152,10 @@ def verify_in_database(after_id: int, expected_prev: str, progress=None) -> Veri
                     return VerificationResult(False, checked, event_id, altered(event_id))
                 expected_prev = stored
                 checked += 1
+            if rows:
+                head_id = rows[-1][0]
             if progress and total:
                 progress(min(99, int(checked * 100 / total)))
     finally:
         fetcher.close()
-    return intact(checked)
+    return intact(checked, head_id, expected_prev)

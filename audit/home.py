@@ -91,20 +91,26 @@ def _activity_panel() -> Panel:
 def oversight_panels(user) -> list[Panel]:
     if not user.has_perm("audit.view_integritycheck"):
         return []
-    from audit.models import Anomaly, IntegrityCheck
+    from audit.integrity import latest_check
+    from audit.models import Anomaly
 
-    latest = IntegrityCheck.objects.order_by("-started_at").first()
+    latest = latest_check()
+    if latest is None:
+        note = _("Not verified yet")
+    elif not latest.verified:
+        note = _("Latest result not verified: its signature or its log event does not match")
+    elif latest.ok:
+        note = _("Intact")
+    else:
+        note = _("BROKEN: ") + latest.message
+    if latest is not None:
+        note += f" · {latest.finished_at:%Y-%m-%d %H:%M} UTC"
     panels = [
         Panel(
             title=_("Audit chain"),
             url=reverse("audit:integrity"),
-            note=(
-                (_("Intact") if latest.ok else _("BROKEN: ") + latest.message)
-                + f" · {latest.finished_at:%Y-%m-%d %H:%M} UTC"
-                if latest
-                else _("Not verified yet")
-            ),
-            tone="success" if latest and latest.ok else "danger",
+            note=note,
+            tone="success" if latest and latest.intact else "danger",
             order=10,
         )
     ]

@@ -1,30 +1,119 @@
-"""Running chain verification and log retention, shared by commands and scheduled tasks."""
+"""Running chain verification and log retention, shared by commands and scheduled tasks.
+
+Every verification (``manage.py verify_audit``, the scheduled task, the console's "verify
+now") walks the chain, checks the log against the latest checkpoint outside the database and
+appends a new one (:mod:`audit.checkpoints`), then stores its result twice: as a signed
+:class:`~audit.models.IntegrityCheck` row and as an audit event in the chain. A row is shown
+as intact only when its signature and its event both match (:func:`attach_verification`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
-from audit import services
+from audit import checkpoints, services
 from audit.chain import VerificationResult, lock_chain, verify_chain
-from audit.choices import Action
+from audit.choices import Action, Outcome
 from audit.models import AuditAnchor, AuditEvent, IntegrityCheck
+
+CHECK_SIGNATURE_SALT = "ilp.audit.IntegrityCheck"
+CHECK_OBJECT_TYPE = "audit.integritycheck"
+
+
+def sign(check: IntegrityCheck, secret: str | None = None) -> str:
+    return salted_hmac(
+        CHECK_SIGNATURE_SALT, check.signed_content(), secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def signature_valid(check: IntegrityCheck) -> bool:
+    """The row's signature matches its fields under the secret key (or a fallback key)."""
+    if not check.signature:
+        return False
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(constant_time_compare(sign(check, key), check.signature) for key in keys)
+
+
+def attach_verification(checks: Iterable[IntegrityCheck]) -> list[IntegrityCheck]:
+    """Set ``verified`` on each row: signed correctly, and its result is in the audit log.
+
+    One query for the events, however many rows.
+    """
+    checks = list(checks)
+    if not checks:
+        return checks
+    events = AuditEvent.objects.filter(
+        object_type=CHECK_OBJECT_TYPE,
+        object_id__in=[str(check.pk) for check in checks],
+        action=Action.JOB_RUN,
+    ).values_list("object_id", "details")
+    logged: dict[str, set[str]] = {}
+    for object_id, details in events:
+        if isinstance(details, dict) and details.get("signature"):
+            logged.setdefault(object_id, set()).add(str(details["signature"]))
+    for check in checks:
+        check.verified = signature_valid(check) and check.signature in logged.get(
+            str(check.pk), set()
+        )
+    return checks
+
+
+def latest_check() -> IntegrityCheck | None:
+    """The newest stored result, with ``verified`` set."""
+    latest = IntegrityCheck.objects.order_by("-started_at", "-id").first()
+    return attach_verification([latest])[0] if latest else None
 
 
 def run_verification(progress=None) -> tuple[VerificationResult, IntegrityCheck]:
     started = timezone.now()
     result = verify_chain(progress=progress)
-    check = IntegrityCheck.objects.create(
-        started_at=started,
-        finished_at=timezone.now(),
-        events_checked=result.events_checked,
-        ok=result.ok,
-        first_bad_event_id=result.first_bad_event_id,
-        message=result.message,
-    )
+    checkpoint = None
+    if result.ok:
+        result, checkpoint = checkpoints.check_and_append(result)
+    if not result.ok:
+        checkpoints.forward_failure(result)
+    with transaction.atomic():
+        check = IntegrityCheck(
+            started_at=started,
+            finished_at=timezone.now(),
+            events_checked=result.events_checked,
+            ok=result.ok,
+            first_bad_event_id=result.first_bad_event_id,
+            message=result.message,
+        )
+        check.signature = sign(check)
+        check.save()
+        # The result enters the hash chain too: a row inserted by hand has no such event.
+        services.record(
+            Action.JOB_RUN,
+            object_type=CHECK_OBJECT_TYPE,
+            object_id=check.pk,
+            object_repr="chain verification",
+            outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
+            details={
+                "ok": result.ok,
+                "events_checked": result.events_checked,
+                "first_bad_event_id": result.first_bad_event_id,
+                "message": result.message,
+                "signature": check.signature,
+                "checkpoint": (
+                    {
+                        "seq": checkpoint.seq,
+                        "event_id": checkpoint.event_id,
+                        "line_hash": checkpoints.line_hash(checkpoint.line()),
+                    }
+                    if checkpoint
+                    else None
+                ),
+            },
+        )
+    check.verified = True
     return result, check
 
 

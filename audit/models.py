@@ -83,7 +83,13 @@ class AuditAnchor(models.Model):
 
 
 class IntegrityCheck(models.Model):
-    """The result of one walk of the hash chain."""
+    """The result of one walk of the hash chain.
+
+    The application's database role may insert and delete these rows, so a row alone proves
+    nothing: each is signed (``signature``, an HMAC keyed from ``SECRET_KEY``) and its result
+    is also an audit event in the hash chain. Pages and the API call a result intact only when
+    both hold (:func:`audit.integrity.attach_verification` sets ``verified``).
+    """
 
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
@@ -91,6 +97,10 @@ class IntegrityCheck(models.Model):
     ok = models.BooleanField()
     first_bad_event_id = models.BigIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
+    signature = models.CharField(max_length=64, blank=True, editable=False)
+
+    # Set by audit.integrity.attach_verification: the signature and the log event both match.
+    verified: bool | None = None
 
     class Meta:
         ordering = ["-started_at"]
@@ -98,6 +108,26 @@ class IntegrityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{'intact' if self.ok else 'BROKEN'} at {self.finished_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def intact(self) -> bool:
+        """Shown as intact: the stored result says so and the row is proven genuine."""
+        return bool(self.ok and self.verified)
+
+    def signed_content(self) -> str:
+        """The fields the signature covers, in a stable text form."""
+        from datetime import UTC
+
+        return "|".join(
+            [
+                self.started_at.astimezone(UTC).isoformat(),
+                self.finished_at.astimezone(UTC).isoformat(),
+                str(self.events_checked),
+                "1" if self.ok else "0",
+                "" if self.first_bad_event_id is None else str(self.first_bad_event_id),
+                self.message,
+            ]
+        )
 
     @property
     def duration_seconds(self) -> float:

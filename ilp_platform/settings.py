@@ -383,6 +383,16 @@ ILP = {
     "IMPORT_FILE_HOURS": env_int("IMPORT_FILE_HOURS", 72, minimum=1),
 }
 
+# --- Audit checkpoints and value digests (see audit/checkpoints.py, audit/personal_data.py) ---
+from audit import config as audit_config  # noqa: E402
+
+# Every successful verification appends the chain head here (append-only, self-chained).
+AUDIT_CHECKPOINT_FILE = audit_config.checkpoint_file(env_str("AUDIT_CHECKPOINT_FILE", ""), DATA_DIR)
+# Each checkpoint is also sent to syslog (RFC 5424) when set: host:port (UDP) or a socket path.
+AUDIT_SYSLOG_ADDRESS = audit_config.syslog_address(env_str("AUDIT_SYSLOG_ADDRESS", ""))
+# Keys the digests that stand for personal values in audit events (default: from SECRET_KEY).
+AUDIT_VALUE_KEY = audit_config.value_key(env_str("AUDIT_VALUE_KEY", ""), SECRET_KEY)
+
 # --- Security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

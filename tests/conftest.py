@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.db import connection
 
@@ -41,6 +43,25 @@ def _audit_protection(request):
     yield
     if transactional:
         set_maintenance(connection, True)
+
+
+@pytest.fixture(scope="session")
+def _audit_checkpoint_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit-checkpoints")
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_file(_audit_checkpoint_dir, monkeypatch):
+    """Each test appends audit checkpoints to a file of its own, as its database is its own.
+
+    Set in the environment too, so a worker process a test starts uses the same file.
+    """
+    from django.conf import settings
+
+    path = _audit_checkpoint_dir / f"{uuid.uuid4().hex}.jsonl"
+    monkeypatch.setattr(settings, "AUDIT_CHECKPOINT_FILE", path)
+    monkeypatch.setenv("AUDIT_CHECKPOINT_FILE", str(path))
+    yield path
 
 
 @pytest.fixture

@@ -29,6 +29,19 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class IntegrityCheckSerializer(serializers.ModelSerializer):
+    """A stored result; ``ok`` is true only when the chain was intact and the row is genuine."""
+
+    ok = serializers.SerializerMethodField(
+        help_text="The chain was intact and this result is verified (signature and log event)."
+    )
+    verified = serializers.SerializerMethodField(
+        help_text="The row's signature matches and its result is an event in the audit log; "
+        "false for a row inserted or altered outside the verification."
+    )
+    stored_ok = serializers.BooleanField(
+        source="ok", read_only=True, help_text="The result as stored in the row, unverified."
+    )
+
     class Meta:
         model = IntegrityCheck
         fields = [
@@ -36,9 +49,17 @@ class IntegrityCheckSerializer(serializers.ModelSerializer):
             "finished_at",
             "events_checked",
             "ok",
+            "verified",
+            "stored_ok",
             "first_bad_event_id",
             "message",
         ]
+
+    def get_ok(self, check) -> bool:
+        return check.intact
+
+    def get_verified(self, check) -> bool:
+        return bool(check.verified)
 
 
 class DisclosureSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from audit.api.serializers import (
     IntegrityCheckSerializer,
 )
 from audit.choices import Action
+from audit.integrity import latest_check
 from audit.models import AuditEvent, IntegrityCheck
 from audit.selectors import FilterError, filter_events
 from ilp_platform.core.api import RolePermissions
@@ -72,7 +73,7 @@ class AuditVerifyView(APIView):
 
     @extend_schema(responses=IntegrityCheckSerializer)
     def get(self, request):
-        check = IntegrityCheck.objects.order_by("-started_at").first()
+        check = latest_check()
         if check is None:
             raise exceptions.NotFound("No verification has run yet.")
         return Response(IntegrityCheckSerializer(check).data)
