@@ -3,6 +3,16 @@
 Domain services call :func:`record` in the same transaction as their change and run inside
 :func:`service_scope`, which tells the model-level safety net that the change is accounted for.
 Consultations are recorded by the shared base views and viewsets.
+
+Personal data stays out of what oversight reads:
+- field values in events (:func:`snapshot`, :func:`diff`) are kept in clear only for ids,
+  booleans, coded values, times and a per-model allow-list; every other value is replaced by
+  :func:`value_digest` (``"hmac:"`` + HMAC-SHA256 keyed with ``settings.AUDIT_VALUE_KEY``),
+  which proves a value later without revealing it. The rule and the allow-list are in
+  :mod:`audit.personal_data`;
+- an event's ``object_repr`` is a neutral label (:func:`neutral_label`: a report's URN, a
+  reference, a slug or username, else "<type> <id>"), never ``str()`` of the record, which for
+  an entity is its name.
 """
 
 from __future__ import annotations
@@ -11,14 +21,18 @@ import contextlib
 import datetime as dt
 import decimal
 import hashlib
+import hmac
+import json
 import logging
 import uuid
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from audit import personal_data
 from audit.chain import chain_head, compute_hash, lock_chain
 from audit.choices import Action, Outcome
 from audit.models import AuditEvent
@@ -62,6 +76,19 @@ def object_label(obj: Model) -> str:
     return obj._meta.label_lower
 
 
+# Attributes that name a record without carrying personal data, in order of preference.
+_NEUTRAL_NAMES = ("urn", "reference", "slug", "username", "code")
+
+
+def neutral_label(obj: Model) -> str:
+    """How an event names its record: a reference, never the record's name or text."""
+    for attribute in _NEUTRAL_NAMES:
+        value = getattr(obj, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return f"{obj._meta.verbose_name} {obj.pk}"
+
+
 def compartment_of(obj) -> str:
     compartment = getattr(obj, "compartment", None)
     return getattr(compartment, "slug", "") or ""
@@ -87,6 +114,50 @@ def jsonable(value):
     if isinstance(value, Model):
         return value.pk
     return value
+
+
+def value_text(value) -> str:
+    """The text a value is digested as: strings as they are, anything else as canonical JSON."""
+    value = jsonable(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def value_digest(value, key: str | None = None) -> str:
+    """What an event stores instead of a personal value: ``hmac:`` + HMAC-SHA256 in hex.
+
+    Reproducible by whoever holds ``settings.AUDIT_VALUE_KEY``: compute the digest of the value
+    in question and compare it with the one in the event.
+    """
+    secret = (key or settings.AUDIT_VALUE_KEY).encode("utf-8")
+    text = value_text(value).encode("utf-8")
+    return "hmac:" + hmac.new(secret, text, hashlib.sha256).hexdigest()
+
+
+def _protected(value):
+    return value if value in personal_data.EMPTY_VALUES else value_digest(value)
+
+
+def _protect_service_details(object_type: str, details: dict | None) -> dict | None:
+    """Digest the personal values services write under known keys (see personal_data)."""
+    keys = personal_data.SERVICE_PERSONAL_KEYS.get(object_type)
+    if not details or not keys:
+        return details
+    protected = dict(details)
+    for key, shape in keys.items():
+        if key not in protected:
+            continue
+        value = protected[key]
+        if shape == "kind:value list" and isinstance(value, list | tuple):
+            items = []
+            for item in value:
+                kind, sep, text = str(item).partition(":")
+                items.append(f"{kind}:{_protected(text)}" if sep else _protected(item))
+            protected[key] = items
+        else:
+            protected[key] = _protected(value)
+    return protected
 
 
 def record(
@@ -117,12 +188,13 @@ def record(
     if obj is not None:
         object_type = object_type or object_label(obj)
         object_id = object_id or obj.pk
-        object_repr = object_repr or str(obj)
+        object_repr = object_repr or neutral_label(obj)
         if compartment is None:
             compartment = compartment_of(obj)
         if getattr(obj, "has_special_category", False):
             # Oversight watches access to special-category data (LED Art. 10).
             details = {**(details or {}), "special_category": True}
+    details = _protect_service_details(object_type, details)
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor=actor,
@@ -182,23 +254,32 @@ def consultation(action: str, *, obj=None, ids=None, query=None, count=None, **e
 
 
 def snapshot(obj: Model, restricted: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> dict:
-    """Field values of a row, with restricted text replaced by a marker."""
+    """Field values of a row as an event may hold them: personal values as digests.
+
+    Every field is named; its value is in clear only when :mod:`audit.personal_data` allows
+    it, otherwise :func:`value_digest` stands for it (so a change is still detectable and a
+    value provable). ``restricted`` fields are always digested.
+    """
+    label = obj._meta.label_lower
     values = {}
     for field in obj._meta.concrete_fields:
         if field.name in ignore:
             continue
-        value = getattr(obj, field.attname)
+        value = jsonable(getattr(obj, field.attname))
         if field.name in restricted:
-            # A digest, so a change is detectable without the text entering the log.
-            raw = "" if value is None else str(value)
-            values[field.name] = "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+            values[field.name] = value_digest("" if value is None else value)
+        elif personal_data.clear_in_log(label, field):
+            values[field.name] = value
         else:
-            values[field.name] = jsonable(value)
+            values[field.name] = _protected(value)
     return values
 
 
 def diff(before: dict, after: dict, restricted: tuple[str, ...] = ()) -> dict:
-    """Changed fields as {name: [old, new]}; restricted text appears by name only."""
+    """Changed fields as {name: [old, new]}; restricted text appears by name only.
+
+    The values are :func:`snapshot`'s: digests wherever the field's value is personal data.
+    """
     changes = {}
     for name in sorted(set(before) | set(after)):
         if before.get(name) == after.get(name):

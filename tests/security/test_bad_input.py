@@ -405,11 +405,16 @@ def test_script_and_html_in_every_text_field_come_back_escaped_and_csv_cells_neu
 
 
 @pytest.mark.django_db
-def test_the_audit_log_export_neutralises_formulas_from_record_names(world):
+def test_the_audit_log_export_neutralises_formulas_from_what_people_typed(world):
     from tests.intelligence.helpers import make_entity
 
     for prefix in ("=", "+", "-", "@"):
-        make_entity(world, name=f"{prefix}SUM(A1:A9) {SCRIPT}")
+        # An entity's name no longer enters the log (a neutral label and a digest do); a
+        # justification typed with a consultation does, as typed.
+        make_entity(world, name=f"{prefix}SUM(B1:B9) {SCRIPT}")
+        typed = f"{prefix}SUM(A1:A9) {SCRIPT}"
+        listed = api_client(world.analyst, justification=typed).get(reverse("entity-list"))
+        assert listed.status_code == 200
     response = page_client(world.oversight).get(reverse("audit:event_export"))
     assert response.status_code == 200
     body = body_of(response)
@@ -417,6 +422,7 @@ def test_the_audit_log_export_neutralises_formulas_from_record_names(world):
     _check_csv("audit export", body, problems)
     assert not problems, "\n".join(problems)
     assert "'=SUM(A1:A9)" in body and "'@SUM(A1:A9)" in body
+    assert "SUM(B1:B9)" not in body
 
 
 # --- Broken uploads -------------------------------------------------------------------------
