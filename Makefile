@@ -7,7 +7,7 @@ PORT ?= 8000
 ILP_DATA_DIR ?= $(CURDIR)/.data
 export ILP_DATA_DIR PORT
 
-.PHONY: run test test-fast lint format bench venv clean migrate seed messages
+.PHONY: run test test-fast lint format bench venv clean migrate seed messages fuzz
 
 # Reinstall only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -26,9 +26,19 @@ run: $(STAMP)
 	fi
 	$(BIN)/python manage.py run_platform --port $(PORT)
 
-# Whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL and Redis.
+# Whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL and Redis. Tests run in
+# parallel, one process per core (pytest-xdist, a database per process); tests sharing a
+# Celery broker, the database server or the browser journeys' platform run in one group.
+# PARALLEL= (empty) runs them in one process.
+PARALLEL ?= -n auto
 test: $(STAMP)
-	ILP_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	ILP_ENV=test $(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
+
+# The API fuzzing at full strength: 50 generated cases per operation for every role (CI runs a
+# few per operation inside `make test`). Needs DATABASE_URL and REDIS_URL for PostgreSQL.
+fuzz: $(STAMP)
+	ILP_ENV=test ILP_FUZZ_EXAMPLES=50 ILP_FUZZ_ROLE_EXAMPLES=50 $(BIN)/python -m pytest \
+		-m fuzz tests/security/test_api_fuzz.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

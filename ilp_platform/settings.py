@@ -10,6 +10,7 @@ Every value is validated here; a bad one stops start-up naming the variable.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -358,7 +359,12 @@ CELERY_BEAT_SCHEDULE["expire-authentication-holds"] = {
 # --- Caches -----------------------------------------------------------------------------------
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Parallel test processes (pytest-xdist) share one Redis: each keeps its own keys.
+            "KEY_PREFIX": os.environ.get("PYTEST_XDIST_WORKER", "") if ILP_ENV == "test" else "",
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

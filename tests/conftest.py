@@ -16,6 +16,26 @@ def _fresh_context():
         yield
 
 
+_FLUSHED = {"since_reload": False}
+
+
+def _reload_reference_data():
+    """A transactional test empties every table when it ends, the reference data the
+    migrations load (crime types, retention classes) included; the next test gets it back.
+    (A parallel run hands the tests sharing outside services to one process first.)"""
+    if not _FLUSHED["since_reload"]:
+        return
+    _FLUSHED["since_reload"] = False
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from intelligence.models import CrimeType
+
+    if not CrimeType.objects.exists():
+        import_module("intelligence.migrations.0002_reference_data").load(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _audit_protection(request):
     """Append-only protection is on during every test.
@@ -33,7 +53,11 @@ def _audit_protection(request):
     )
     if transactional:
         request.getfixturevalue("transactional_db")
+        _reload_reference_data()
     elif "db" in names:
+        # Committed before the test's own transaction opens, so it outlives the rollback.
+        with request.getfixturevalue("django_db_blocker").unblock():
+            _reload_reference_data()
         request.getfixturevalue("db")
     else:
         yield
@@ -43,6 +67,7 @@ def _audit_protection(request):
     yield
     if transactional:
         set_maintenance(connection, True)
+        _FLUSHED["since_reload"] = True
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +92,44 @@ def _audit_checkpoint_file(_audit_checkpoint_dir, monkeypatch):
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+# Tests that share something outside their own database (a Celery worker on the one Redis
+# broker, the database server restarted by the fault tests, the browser journeys' own platform)
+# live in these files, and a parallel run (pytest-xdist) gives them all to one process, one
+# after another, while the other processes share out every other test one by one.
+# (xdist's own ``xdist_group`` does not take effect under pytest 9.)
+SHARED_SERVICE_FILES = (
+    "tests/e2e/",
+    "tests/security/test_faults.py",
+    "tests/core/test_worker.py",
+    "tests/analysis/test_jobs_worker.py",
+)
+_SHARED_SERVICE_MARKERS = ("celery_worker", "faults", "e2e")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedServicesFirst(LoadScopeScheduling):
+        """Each test is its own unit, but the shared-service tests are one unit (the biggest,
+        so it is handed out first)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return "shared-services" if nodeid.startswith(SHARED_SERVICE_FILES) else nodeid
+
+    return SharedServicesFirst(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    loose = [
+        item.nodeid
+        for item in items
+        if any(item.get_closest_marker(name) for name in _SHARED_SERVICE_MARKERS)
+        and not item.nodeid.startswith(SHARED_SERVICE_FILES)
+    ]
+    if loose:
+        raise pytest.UsageError(
+            "Tests using shared services (Celery worker, faults, browser journeys) must live in "
+            "a file listed in tests/conftest.py SHARED_SERVICE_FILES: " + ", ".join(loose[:5])
+        )

@@ -111,7 +111,9 @@ def start_platform() -> Platform:
     )
     env.pop("TEST_DATABASE_NAME", None)
     if os.environ.get("DATABASE_URL"):
-        name = f"e2e_{os.environ.get('TEST_DATABASE_NAME', 'ilp')}"
+        # One database per parallel test process, should the journeys ever be spread out.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        name = f"e2e_{os.environ.get('TEST_DATABASE_NAME', 'ilp')}{worker}"
         env["DATABASE_URL"] = _postgres_database(os.environ["DATABASE_URL"], name)
     if os.environ.get("REDIS_URL"):
         parsed = urlparse(os.environ["REDIS_URL"])

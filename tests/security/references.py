@@ -88,7 +88,9 @@ def _approved_product(world):
 
     product = _general_product(world)
     with as_user(world.analyst):
-        services.cite(product, actor=world.analyst, kind="report", target_id=_general_report(world).pk)
+        services.cite(
+            product, actor=world.analyst, kind="report", target_id=_general_report(world).pk
+        )
         services.submit_product(product, actor=world.analyst)
     with as_user(world.manager):
         services.approve_product(product, actor=world.manager)

@@ -24,6 +24,8 @@ from tests.security.routes import METHODS, discover
 from tests.utils.access import JUSTIFICATION
 from tests.utils.world import build_world
 
+pytestmark = pytest.mark.matrix
+
 ROUTES = discover()
 CHECKED = [r for r in ROUTES if r.name not in matrix.EXEMPT]
 # Filled as the tests run; test_zz_figures prints the totals for docs/security.md.

@@ -74,8 +74,8 @@ def test_every_reference_of_the_model_graph_has_factories():
         target = field.related_model._meta.label_lower
         if target not in refs.HIDDEN:
             missing.append(f"{target} (B)")
-    assert not missing, (
-        "Add factories to tests/security/references.py for: " + ", ".join(sorted(set(missing)))
+    assert not missing, "Add factories to tests/security/references.py for: " + ", ".join(
+        sorted(set(missing))
     )
 
 

@@ -123,9 +123,7 @@ def test_a_link_from_a_general_entity_to_a_restricted_one_is_not_seen_without_bo
     )
     assert "only people who hold all of them will see this link" in body_of(response)
     link = Link.objects.get(from_entity=general, to_entity=hidden_entity)
-    page = page_client(world.analyst2).get(
-        reverse("intelligence:entity_detail", args=[general.pk])
-    )
+    page = page_client(world.analyst2).get(reverse("intelligence:entity_detail", args=[general.pk]))
     assert "Quillfeather" not in body_of(page)
     api = api_client(world.analyst2)
     assert api.get(f"/api/v1/links/{link.pk}/").status_code == 404
@@ -178,7 +176,9 @@ def test_the_superuser_admin_lists_and_opens_only_its_compartments_and_is_audite
 def test_the_admin_offers_only_visible_records_as_choices(world):
     make_meeting(world, world.restricted, title="Nightjar gold group")
     priority = make_priority(world, world.general, title="Burglary in Easton")
-    page = page_client(world.admin).get(reverse("admin:tasking_priority_change", args=[priority.pk]))
+    page = page_client(world.admin).get(
+        reverse("admin:tasking_priority_change", args=[priority.pk])
+    )
     assert "Nightjar" not in body_of(page)
 
 
