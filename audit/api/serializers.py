@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from audit.models import AuditEvent, IntegrityCheck
+from ilp_platform.core.serializers import RestrictedModelSerializer
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(RestrictedModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
@@ -28,7 +29,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class IntegrityCheckSerializer(serializers.ModelSerializer):
+class IntegrityCheckSerializer(RestrictedModelSerializer):
     """A stored result; ``ok`` is true only when the chain was intact and the row is genuine."""
 
     ok = serializers.SerializerMethodField(

@@ -1,21 +1,22 @@
 from rest_framework import serializers
 
 from ilp_platform.accounts.models import Compartment, Unit, User
+from ilp_platform.core.serializers import RestrictedModelSerializer
 
 
-class CompartmentSerializer(serializers.ModelSerializer):
+class CompartmentSerializer(RestrictedModelSerializer):
     class Meta:
         model = Compartment
         fields = ["id", "slug", "name", "description", "is_active"]
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(RestrictedModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name", "code"]
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(RestrictedModelSerializer):
     roles = serializers.SerializerMethodField()
     unit = UnitSerializer(read_only=True)
 
