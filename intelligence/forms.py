@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.accounts.choices import Role
-from ilp_platform.accounts.models import Compartment, User
+from ilp_platform.accounts.models import User
+from ilp_platform.core.forms import CompartmentChoiceField
 from intelligence import grading
 from intelligence.choices import (
     EntityKind,
@@ -26,32 +27,6 @@ _SELECT = {"class": "form-select"}
 _CHECK = {"class": "form-check-input"}
 
 
-# The compartment most intelligence belongs in; offered first when the person holds it.
-DEFAULT_COMPARTMENT = "general"
-
-
-class CompartmentChoiceField(forms.ModelChoiceField):
-    """A compartment choice offering only the compartments the person holds.
-
-    The choice starts on the person's only compartment when they hold exactly one, otherwise
-    on ``general`` when they hold it; a form's own initial value (an existing record's
-    compartment) still wins.
-    """
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("Compartment"))
-        kwargs.setdefault("widget", forms.Select(attrs=_SELECT))
-        super().__init__(queryset=Compartment.objects.none(), **kwargs)
-
-    def restrict_to(self, user) -> None:
-        self.queryset = Compartment.objects.visible_to(user)
-        held = list(self.queryset.values_list("pk", "slug"))
-        if len(held) == 1:
-            self.initial = held[0][0]
-        else:
-            self.initial = next((pk for pk, slug in held if slug == DEFAULT_COMPARTMENT), None)
-
-
 _SCHEME_LABELS = dict(GradingScheme.choices)
 
 
@@ -67,14 +42,6 @@ def _grouped(axis: str, schemes: list[str]):
         )
         for scheme in schemes
     ]
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's errors beside the fields they name (others above the form)."""
-    for field, messages in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
 
 
 class GradingFieldsMixin(forms.Form):

@@ -7,10 +7,8 @@ service and is undone if the saved record would fall outside its author's reach.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -22,7 +20,15 @@ from audit.choices import Action
 from ilp_platform.accounts.security import recently_authenticated, redirect_to_reauth
 from ilp_platform.core import references
 from ilp_platform.core.exports import export_queryset
-from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
+from ilp_platform.core.forms import apply_errors
+from ilp_platform.core.views import (
+    RecordFormView,
+    RestrictedDetailView,
+    RestrictedListView,
+    RestrictedViewMixin,
+    visible_or_404,
+    write_visibly,
+)
 from intelligence import exports, grading, selectors, services
 from intelligence.choices import ReportStatus, ReviewDecision
 from intelligence.filters import EntityFilter, IncidentFilter, ReportFilter, SourceFilter
@@ -36,40 +42,8 @@ from intelligence.forms import (
     ReportForm,
     ReviewForm,
     SourceForm,
-    apply_errors,
 )
 from intelligence.models import Entity, Incident, Link, Report, ReportEntity, Source
-
-
-class _FellOutside(Exception):
-    pass
-
-
-def write_visibly(user, action):
-    """Run a service call; if its result is not visible to its author, roll it back (403)."""
-    try:
-        with transaction.atomic():
-            obj = action()
-            if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
-                raise _FellOutside
-    except _FellOutside:
-        raise PermissionDenied(
-            _("The record would fall outside your compartments; nothing was saved.")
-        ) from None
-    return obj
-
-
-def visible_or_404(user, queryset, pk):
-    """The record, or a 404 (and a logged refusal) when it is outside the user's reach."""
-    obj = queryset.visible_to(user).filter(pk=pk).first()
-    if obj is None:
-        audit.record_denied(
-            object_type=queryset.model._meta.label_lower,
-            object_id=pk,
-            reason="not found or outside the user's compartments",
-        )
-        raise Http404
-    return obj
 
 
 class FilteredListMixin:
@@ -321,29 +295,18 @@ class ReportEditView(ReportFormView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ReportActionView(RestrictedViewMixin, FormView):
+class ReportActionView(RecordFormView):
     """A form acting on one report (evaluate, re-grade, review); the page shows the report."""
 
     model = Report
     action_label = ""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.pk = kwargs["pk"]
-        return super().dispatch(request, *args, **kwargs)
+    def record_queryset(self):
+        return Report.objects.select_related("compartment", "source", "submitted_by")
 
     @property
     def report(self) -> Report:
-        if not hasattr(self, "_report"):
-            self._report = visible_or_404(
-                self.request.user,
-                Report.objects.select_related("compartment", "source", "submitted_by"),
-                self.pk,
-            )
-        return self._report
-
-    def get(self, request, *args, **kwargs):
-        audit.consultation(Action.VIEW, obj=self.report)
-        return super().get(request, *args, **kwargs)
+        return self.record
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -356,17 +319,6 @@ class ReportActionView(RestrictedViewMixin, FormView):
             }
         )
         return context
-
-    def run(self, form):  # pragma: no cover - declared by subclasses
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            write_visibly(self.request.user, lambda: self.run(form))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        return HttpResponseRedirect(self.report.get_absolute_url())
 
 
 class ReportEvaluateView(ReportActionView):

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
+from ilp_platform.core.forms import CompartmentChoiceField
 from intelligence.choices import EntityKind
-from intelligence.forms import CompartmentChoiceField, apply_errors  # noqa: F401 (re-export)
 from intelligence.models import CrimeType, Entity, Report
 from tasking import scoring
 from tasking.choices import (
@@ -473,5 +473,4 @@ __all__ = [
     "RequirementForm",
     "ScoreForm",
     "TaskingForm",
-    "apply_errors",
 ]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.mixins import AuditedModel
+from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.querysets import RestrictedQuerySet
 from ilp_platform.core.references import UNSET, reader_of
 from tasking.choices import (
@@ -32,19 +33,6 @@ from tasking.choices import (
 )
 
 SEES_ALL_TASKINGS = "tasking.view_priority"
-
-
-class StateConflict(Exception):
-    """The record's state forbids the change (a closed meeting's decisions, say)."""
-
-    def __init__(self, message: str, field: str = "non_field_errors"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    @property
-    def message_dict(self) -> dict[str, list[str]]:
-        return {self.field: [self.message]}
 
 
 # --- Meetings ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Each checks the actor's role, validates its input (``ValidationError`` with messages by field),
 owns its transaction, runs inside ``audit.service_scope()`` and writes its audit event in the
 same transaction. A change the record's state forbids (a closed meeting, a priority already
-decided) raises :class:`tasking.models.StateConflict`, which the API answers with 409.
+decided) raises :class:`ilp_platform.core.errors.StateConflict`, which the API answers with 409.
 """
 
 from __future__ import annotations

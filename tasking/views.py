@@ -5,10 +5,9 @@ result would fall outside the author's reach."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,17 @@ from django.views.generic import FormView, TemplateView
 
 from audit import services as audit
 from audit.choices import Action
-from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
+from ilp_platform.core.errors import StateConflict
+from ilp_platform.core.forms import apply_errors
+from ilp_platform.core.views import (
+    RecordPostView,
+    RestrictedDetailView,
+    RestrictedListView,
+    RestrictedViewMixin,
+    errors_to_messages,
+    visible_or_404,
+    write_visibly,
+)
 from intelligence.models import Report
 from tasking import exports, scoring, selectors, services
 from tasking.choices import MeetingStatus, PriorityStatus, RequirementStatus, TaskingStatus
@@ -32,49 +41,14 @@ from tasking.forms import (
     RequirementForm,
     ScoreForm,
     TaskingForm,
-    apply_errors,
 )
-from tasking.models import Decision, Meeting, Priority, Requirement, StateConflict, Tasking
+from tasking.models import Decision, Meeting, Priority, Requirement, Tasking
 
 PRIORITY_LIST_LIMIT = 200  # priorities are tens to hundreds; a ranked list shows them whole
 
 
-class _FellOutside(Exception):
-    pass
-
-
-def write_visibly(user, call):
-    """Run a service call; if its result is not visible to its author, roll it back (403)."""
-    try:
-        with transaction.atomic():
-            obj = call()
-            if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
-                raise _FellOutside
-    except _FellOutside:
-        raise PermissionDenied(
-            _("The record would fall outside your compartments; nothing was saved.")
-        ) from None
-    return obj
-
-
-def visible_or_404(user, model, pk, queryset=None):
-    queryset = queryset if queryset is not None else model.objects.all()
-    obj = queryset.visible_to(user).filter(pk=pk).first()
-    if obj is None:
-        audit.record_denied(
-            object_type=model._meta.label_lower,
-            object_id=pk,
-            reason="not found or outside the user's compartments",
-        )
-        raise Http404
-    return obj
-
-
 def _errors_to_messages(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        text = " ".join(errors)
-        messages.error(request, f"{label}: {text}" if label else text)
+    errors_to_messages(request, form.errors, {k: f.label or "" for k, f in form.fields.items()})
 
 
 def _run(form, call):
@@ -186,37 +160,26 @@ def minutes_context(meeting, user, form=None) -> dict:
     }
 
 
-class _MeetingAction(RestrictedViewMixin, TemplateView):
+class _MeetingAction(RecordPostView):
     model = Meeting
     permission_required = "tasking.change_meeting"
-    http_method_names = ["post"]
-
-    def call(self, meeting):  # pragma: no cover - declared by subclasses
-        raise NotImplementedError
-
-    def post(self, request, pk):
-        meeting = visible_or_404(request.user, Meeting, pk)
-        try:
-            self.call(meeting)
-            messages.success(request, self.done)
-        except (ValidationError, StateConflict) as exc:
-            for text in exc.message_dict.values():
-                messages.error(request, " ".join(text))
-        return redirect(meeting)
+    # Opening and closing change state only: the meeting stays where it is.
+    recheck_visibility = False
+    name_fields = False
 
 
 class MeetingOpenView(_MeetingAction):
-    done = _("Meeting open: the agenda is fixed as it stood now.")
+    success_message = _("Meeting open: the agenda is fixed as it stood now.")
 
-    def call(self, meeting):
-        services.open_meeting(meeting, actor=self.request.user)
+    def run(self, request, meeting):
+        services.open_meeting(meeting, actor=request.user)
 
 
 class MeetingCloseView(_MeetingAction):
-    done = _("Meeting closed: its decisions are now read-only.")
+    success_message = _("Meeting closed: its decisions are now read-only.")
 
-    def call(self, meeting):
-        services.close_meeting(meeting, actor=self.request.user)
+    def run(self, request, meeting):
+        services.close_meeting(meeting, actor=request.user)
 
 
 class DecisionAddView(RestrictedViewMixin, TemplateView):
@@ -270,9 +233,8 @@ class PriorityDecideView(RestrictedViewMixin, FormView):
             self.meeting = visible_or_404(request.user, Meeting, kwargs["pk"])
             self.priority = visible_or_404(
                 request.user,
-                Priority,
-                kwargs["priority_pk"],
                 selectors.with_visible_subject(request.user, Priority.objects.all()),
+                kwargs["priority_pk"],
             )
         return super().dispatch(request, *args, **kwargs)
 
@@ -321,9 +283,7 @@ class MinutesExportView(RestrictedViewMixin, TemplateView):
     permission_required = ("tasking.view_meeting", "tasking.view_decision")
 
     def get(self, request, pk):
-        meeting = visible_or_404(
-            request.user, Meeting, pk, Meeting.objects.select_related("compartment")
-        )
+        meeting = visible_or_404(request.user, Meeting.objects.select_related("compartment"), pk)
         fmt = request.GET.get("as", "pdf")
         if fmt not in ("pdf", "html"):
             return HttpResponse(_("Choose pdf or html."), status=400)

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from analysis import templates_products
 from analysis.choices import ProductKind, ProductStatus
 from analysis.models import CitationKind
+from ilp_platform.core.forms import CompartmentChoiceField
 from intelligence import grading
 from intelligence.choices import GradingScheme
-from intelligence.forms import CompartmentChoiceField
 
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}

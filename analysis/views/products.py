@@ -8,7 +8,7 @@ reach.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
@@ -29,20 +29,22 @@ from analysis.models import AnalysisJob, Citation, Product
 from analysis.services import products as services
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core.forms import apply_errors
 from ilp_platform.core.jobs import JobStatus
-from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
+from ilp_platform.core.views import (
+    RecordActionMixin,
+    RecordFormView,
+    RecordPostView,
+    RestrictedDetailView,
+    RestrictedListView,
+    RestrictedViewMixin,
+    errors_to_messages,
+    write_visibly,
+)
 from intelligence.choices import ReportStatus
-from intelligence.forms import apply_errors
 from intelligence.models import Entity, Report
-from intelligence.views import visible_or_404, write_visibly
 
 SEARCH_LIMIT = 10
-
-
-def _error_messages(request, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            messages.error(request, error if field == "__all__" else f"{field}: {error}")
 
 
 class ProductListView(RestrictedListView):
@@ -148,30 +150,23 @@ class ProductCreateView(RestrictedViewMixin, FormView):
         return redirect(product)
 
 
-class ProductObjectMixin(RestrictedViewMixin):
+class ProductObjectMixin(RecordActionMixin):
     """A page acting on one product: the product, visible to the user, or a logged 404."""
 
     model = Product
 
+    def record_queryset(self):
+        return Product.objects.select_related("compartment", "author")
+
     @property
     def product(self) -> Product:
-        if not hasattr(self, "_product"):
-            self._product = visible_or_404(
-                self.request.user,
-                Product.objects.select_related("compartment", "author"),
-                self.kwargs["pk"],
-            )
-        return self._product
+        return self.record
 
 
-class ProductEditView(ProductObjectMixin, FormView):
+class ProductEditView(ProductObjectMixin, RecordFormView):
     form_class = ProductEditForm
     template_name = "analysis/product_edit.html"
     permission_required = services.CHANGE
-
-    def get(self, request, *args, **kwargs):
-        audit.consultation(Action.VIEW, obj=self.product)
-        return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "product": self.product}
@@ -182,47 +177,24 @@ class ProductEditView(ProductObjectMixin, FormView):
         context["handling_problems"] = services.handling_problems(self.product)
         return context
 
-    def form_valid(self, form):
-        user, product = self.request.user, self.product
-        try:
-            write_visibly(
-                user,
-                lambda: services.update_product(product, actor=user, data=form.product_data()),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Product saved (version %(n)s).") % {"n": product.version})
-        return redirect(product)
+    def run(self, form):
+        return services.update_product(
+            self.product, actor=self.request.user, data=form.product_data()
+        )
+
+    def get_success_url(self):
+        messages.success(
+            self.request, _("Product saved (version %(n)s).") % {"n": self.product.version}
+        )
+        return super().get_success_url()
 
 
-class ProductPostView(ProductObjectMixin, TemplateView):
-    """A POST that runs one service on a product, then returns to its page with a message."""
+class ProductPostView(ProductObjectMixin, RecordPostView):
+    """A POST that runs one service on a product, then returns to its page with a message.
 
-    http_method_names = ["post"]
-    success_message = ""
-    # Writes that may leave the product's compartment are re-checked inside one transaction;
-    # citing does not move the product, and its refused look-ups must stay logged.
-    recheck_visibility = True
-
-    def run(self, request, product):  # pragma: no cover - declared by subclasses
-        raise NotImplementedError
-
-    def post(self, request, *args, **kwargs):
-        product = self.product
-        try:
-            if self.recheck_visibility:
-                write_visibly(request.user, lambda: self.run(request, product) or product)
-            else:
-                self.run(request, product)
-        except ValidationError as exc:
-            _error_messages(request, exc)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("Your role does not allow this action."))
-        else:
-            if self.success_message:
-                messages.success(request, self.success_message)
-        return redirect(product)
+    Writes that may leave the product's compartment are re-checked inside one transaction;
+    citing does not move the product, and its refused look-ups must stay logged
+    (``recheck_visibility = False``)."""
 
 
 class ProductSubmitView(ProductPostView):
@@ -422,7 +394,7 @@ class ProductExportView(ProductObjectMixin, TemplateView):
                 number=request.GET.get("version"),
             )
         except ValidationError as exc:
-            _error_messages(request, exc)
+            errors_to_messages(request, exc.message_dict)
             return redirect(product)
         response = HttpResponse(data, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

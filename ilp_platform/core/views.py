@@ -9,16 +9,69 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import DetailView, ListView
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView, View
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core.errors import StateConflict
+from ilp_platform.core.forms import apply_errors
 from ilp_platform.core.justification import justification_in_force
 from ilp_platform.core.paging import KeysetPage, keyset_page
+
+
+class _FellOutside(Exception):
+    pass
+
+
+def write_visibly(user, action):
+    """Run a service call in one transaction; if its result is not visible to its author,
+    roll it back (403): a write never leaves a record outside its author's reach."""
+    try:
+        with transaction.atomic():
+            obj = action()
+            if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
+                raise _FellOutside
+    except _FellOutside:
+        raise PermissionDenied(
+            _("The record would fall outside your compartments; nothing was saved.")
+        ) from None
+    return obj
+
+
+def visible_or_404(user, queryset, pk):
+    """The record ``pk`` of ``queryset`` (or a model) visible to ``user``, or a 404 and a
+    logged refusal."""
+    if not hasattr(queryset, "visible_to"):
+        queryset = queryset.objects.all()
+    obj = queryset.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        audit.record_denied(
+            object_type=queryset.model._meta.label_lower,
+            object_id=pk,
+            reason="not found or outside the user's compartments",
+        )
+        raise Http404
+    return obj
+
+
+def errors_to_messages(request, errors: dict, labels: dict | None = None) -> None:
+    """A refusal as page messages: each field's errors, named by ``labels[field]`` (by the
+    field's own name when ``labels`` is None; not at all when the field has no label)."""
+    for field, texts in errors.items():
+        if field in ("__all__", "non_field_errors"):
+            label = ""
+        else:
+            label = field if labels is None else labels.get(field, "")
+        text = " ".join(str(t) for t in texts)
+        messages.error(request, f"{label}: {text}" if label else text)
 
 
 def audit_unavailable_response() -> HttpResponse:
@@ -130,3 +183,86 @@ class RestrictedListView(RestrictedViewMixin, ListView):
             ids=[obj.pk for obj in page.items],
             query=self.request.GET.get("q") or None,
         )
+
+
+# --- Actions on one record --------------------------------------------------------------------
+
+
+class RecordActionMixin(RestrictedViewMixin):
+    """A page acting on one record: the record (visible to the person, or a logged 404), and
+    the service call run so that a refusal is shown, never a server error.
+
+    ``record_queryset()`` names the record (default: the model's manager);
+    ``recheck_visibility`` runs the call inside :func:`write_visibly`.
+    """
+
+    pk_url_kwarg = "pk"
+    recheck_visibility = True
+    success_message = ""
+
+    def record_queryset(self):
+        return self.model.objects.all()
+
+    @property
+    def record(self):
+        if not hasattr(self, "_record"):
+            self._record = visible_or_404(
+                self.request.user, self.record_queryset(), self.kwargs[self.pk_url_kwarg]
+            )
+        return self._record
+
+    def perform(self, call):
+        """Run ``call``; its result (or the record) must stay visible to the person."""
+        if self.recheck_visibility:
+            return write_visibly(self.request.user, lambda: call() or self.record)
+        return call()
+
+    def get_success_url(self):
+        return self.record.get_absolute_url()
+
+
+class RecordPostView(RecordActionMixin, View):
+    """A POST that runs one service on one record, then returns to the record's page with a
+    message: what was done, or why not (the service's reasons, field by field)."""
+
+    http_method_names = ["post"]
+    # Refusals name the field they concern ("status: ..."); off where the text says it all.
+    name_fields = True
+
+    def run(self, request, record):  # pragma: no cover - declared by subclasses
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        record = self.record
+        try:
+            self.perform(lambda: self.run(request, record))
+        except (ValidationError, StateConflict) as exc:
+            errors_to_messages(request, exc.message_dict, None if self.name_fields else {})
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("Your role does not allow this action."))
+        else:
+            if self.success_message:
+                messages.success(request, self.success_message)
+        return redirect(self.get_success_url())
+
+
+class RecordFormView(RecordActionMixin, FormView):
+    """A form about one record (evaluate a report, edit a product...): the page shows the
+    record, is a consultation, and a refusal lands beside the fields it names."""
+
+    def get(self, request, *args, **kwargs):
+        audit.consultation(Action.VIEW, obj=self.record)
+        return super().get(request, *args, **kwargs)
+
+    def run(self, form):  # pragma: no cover - declared by subclasses
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.perform(lambda: self.run(form))
+        except (ValidationError, StateConflict) as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())

@@ -17,6 +17,7 @@ from django.views.generic import FormView
 
 from audit import services as audit
 from ilp_platform.accounts.models import Compartment
+from ilp_platform.core.forms import apply_errors
 from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
 from intelligence.forms import apply_errors
 from intelligence.imports import files, mapping, services

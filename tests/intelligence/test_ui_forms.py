@@ -9,7 +9,8 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from ilp_platform.accounts.models import User
-from intelligence.forms import CompartmentChoiceField, EntityForm, ReportForm
+from ilp_platform.core.forms import CompartmentChoiceField
+from intelligence.forms import EntityForm, ReportForm
 from tests.intelligence.helpers import make_report
 
 pytestmark = pytest.mark.django_db

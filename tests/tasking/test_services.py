@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from ilp_platform.core.errors import StateConflict
 from tasking import selectors, services
-from tasking.models import Decision, StateConflict
+from tasking.models import Decision
 from tests.intelligence.helpers import make_report
 from tests.tasking.helpers import (
     MORILE_INPUTS,
