@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.accounts.choices import Role
 from ilp_platform.accounts.models import User
-from ilp_platform.core.forms import CompartmentChoiceField
+from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence import grading
 from intelligence.choices import (
     EntityKind,
@@ -123,7 +123,7 @@ class GradingFieldsMixin(forms.Form):
         return cleaned
 
 
-class ReportForm(GradingFieldsMixin):
+class ReportForm(RestrictedFormMixin, GradingFieldsMixin):
     """Submission of a report: what is known, how good it is, who may receive it."""
 
     compartment = CompartmentChoiceField()
@@ -209,7 +209,7 @@ class ReportForm(GradingFieldsMixin):
     ]
 
     def __init__(self, *args, user, instance: Report | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["compartment"].restrict_to(user)
         if user.has_perm("intelligence.view_source"):
             self.fields["source"].queryset = Source.objects.visible_to(user).filter(is_active=True)
@@ -256,7 +256,7 @@ class ReportForm(GradingFieldsMixin):
         return data
 
 
-class EvaluationForm(GradingFieldsMixin):
+class EvaluationForm(RestrictedFormMixin, GradingFieldsMixin):
     sanitised_text = forms.CharField(
         label=_("Sanitised text"),
         widget=forms.Textarea(attrs={**_TEXT, "rows": 6}),
@@ -279,7 +279,7 @@ class EvaluationForm(GradingFieldsMixin):
     )
 
     def __init__(self, *args, user, report: Report, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["compartment"].restrict_to(user)
         self.setup_grading(list(grading.SCHEMES), report)
         if not self.is_bound:
@@ -321,7 +321,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class SourceForm(forms.Form):
+class SourceForm(RestrictedFormMixin, forms.Form):
     reference = forms.CharField(
         label=_("Reference code"), max_length=30, widget=forms.TextInput(attrs=_TEXT)
     )
@@ -354,14 +354,14 @@ class SourceForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["compartment"].restrict_to(user)
         self.fields["handler"].queryset = User.objects.filter(
             groups__name=Role.SOURCE_HANDLER, is_active=True
         ).order_by("username")
 
 
-class EntityForm(forms.Form):
+class EntityForm(RestrictedFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=EntityKind.choices, widget=forms.Select(attrs=_SELECT)
     )
@@ -398,7 +398,7 @@ class EntityForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["compartment"].restrict_to(user)
         self.fields["create_anyway"].widget.attrs.update(_CHECK)
 
@@ -418,7 +418,7 @@ def _visible_entity(user, pk) -> Entity | None:
     return Entity.objects.visible_to(user).current().filter(pk=pk).first()
 
 
-class MergeForm(forms.Form):
+class MergeForm(RestrictedFormMixin, forms.Form):
     other = forms.IntegerField(
         label=_("Id of the duplicate to fold into this entity"),
         widget=forms.NumberInput(attrs=_TEXT),
@@ -426,7 +426,7 @@ class MergeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={**_TEXT, "rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
 
     def clean_other(self):
@@ -436,7 +436,7 @@ class MergeForm(forms.Form):
         return entity
 
 
-class ReportEntityForm(forms.Form):
+class ReportEntityForm(RestrictedFormMixin, forms.Form):
     entity = forms.IntegerField(label=_("Entity id"), widget=forms.NumberInput(attrs=_TEXT))
     subject_category = forms.ChoiceField(
         label=_("Data-subject category"),
@@ -449,7 +449,7 @@ class ReportEntityForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
         self.fields["is_assessment"].widget.attrs.update(_CHECK)
 
@@ -460,7 +460,7 @@ class ReportEntityForm(forms.Form):
         return entity
 
 
-class LinkForm(forms.Form):
+class LinkForm(RestrictedFormMixin, forms.Form):
     to_entity = forms.IntegerField(
         label=_("Linked entity id"), widget=forms.NumberInput(attrs=_TEXT)
     )
@@ -480,7 +480,7 @@ class LinkForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
 
     def clean_to_entity(self):

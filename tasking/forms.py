@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
-from ilp_platform.core.forms import CompartmentChoiceField
+from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence.choices import EntityKind
 from intelligence.models import CrimeType, Entity, Report
 from tasking import scoring
@@ -87,7 +87,7 @@ def _products_field(label):
 # --- Meetings ---------------------------------------------------------------------------------
 
 
-class MeetingForm(RestrictedChoicesMixin, forms.Form):
+class MeetingForm(RestrictedFormMixin, RestrictedChoicesMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=MeetingKind.choices, widget=forms.Select(attrs=_SELECT)
     )
@@ -113,7 +113,7 @@ class MeetingForm(RestrictedChoicesMixin, forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=_area(3))
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.restrict(user)
         if not self.is_bound:
             self.initial.setdefault("chair", user.pk)
@@ -123,7 +123,7 @@ class MeetingForm(RestrictedChoicesMixin, forms.Form):
 # --- Priorities -------------------------------------------------------------------------------
 
 
-class PriorityForm(RestrictedChoicesMixin, forms.Form):
+class PriorityForm(RestrictedFormMixin, RestrictedChoicesMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
     description = forms.CharField(label=_("Description"), required=False, widget=_area(3))
     subject_kind = forms.ChoiceField(
@@ -157,7 +157,7 @@ class PriorityForm(RestrictedChoicesMixin, forms.Form):
     evidence_products = _products_field(_("Evidence (analytical products)"))
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.restrict(user)
         self.fields["subject_entity"].queryset = (
             Entity.objects.visible_to(user)
@@ -209,7 +209,7 @@ class ScoreForm(forms.Form):
                 self.add_error(name if name in self.fields else None, message)
 
 
-class PriorityDecisionForm(forms.Form):
+class PriorityDecisionForm(RestrictedFormMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Approve")), ("reject", _("Reject"))],
@@ -225,7 +225,7 @@ class PriorityDecisionForm(forms.Form):
     evidence_reports = ReportUrnsField(label=_("Reports considered"))
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
 
     def clean_evidence_reports(self):
@@ -235,7 +235,7 @@ class PriorityDecisionForm(forms.Form):
 # --- Requirements and taskings ----------------------------------------------------------------
 
 
-class RequirementForm(RestrictedChoicesMixin, forms.Form):
+class RequirementForm(RestrictedFormMixin, RestrictedChoicesMixin, forms.Form):
     question = forms.CharField(
         label=_("What we need to know"), max_length=300, widget=forms.TextInput(attrs=_TEXT)
     )
@@ -262,14 +262,14 @@ class RequirementForm(RestrictedChoicesMixin, forms.Form):
     compartment = CompartmentChoiceField()
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.restrict(user)
         self.fields["priority"].queryset = (
             Priority.objects.visible_to(user).exclude(status=PriorityStatus.REJECTED).ranked()
         )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(RestrictedFormMixin, forms.Form):
     report = forms.CharField(
         label=_("Report URN"),
         max_length=20,
@@ -280,7 +280,7 @@ class AnswerForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
 
     def clean_report(self):
@@ -290,7 +290,7 @@ class AnswerForm(forms.Form):
         return reports[0]
 
 
-class TaskingForm(RestrictedChoicesMixin, forms.Form):
+class TaskingForm(RestrictedFormMixin, RestrictedChoicesMixin, forms.Form):
     title = forms.CharField(label=_("Action"), max_length=300, widget=forms.TextInput(attrs=_TEXT))
     detail = forms.CharField(label=_("Detail"), required=False, widget=_area(3))
     priority = forms.ModelChoiceField(
@@ -324,7 +324,7 @@ class TaskingForm(RestrictedChoicesMixin, forms.Form):
     compartment = CompartmentChoiceField()
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.restrict(user)
         self.fields["priority"].queryset = (
             Priority.objects.visible_to(user).exclude(status=PriorityStatus.REJECTED).ranked()
@@ -334,13 +334,13 @@ class TaskingForm(RestrictedChoicesMixin, forms.Form):
         )
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(RestrictedFormMixin, forms.Form):
     result = forms.CharField(label=_("Result"), widget=_area(4))
     cited_reports = ReportUrnsField(label=_("Reports cited"))
     cited_products = _products_field(_("Products cited"))
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
         self.fields["cited_products"].queryset = Product.objects.visible_to(user).order_by("-pk")
 
@@ -351,7 +351,7 @@ class CompleteForm(forms.Form):
 # --- Decisions --------------------------------------------------------------------------------
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(RestrictedFormMixin, forms.Form):
     subject_kind = forms.ChoiceField(
         label=_("About"),
         choices=DecisionSubject.choices,
@@ -394,7 +394,7 @@ class DecisionForm(forms.Form):
     )
 
     def __init__(self, *args, user, meeting: Meeting, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
         self.fields["priority"].queryset = Priority.objects.visible_to(user).ranked()
         self.fields["tasking"].queryset = Tasking.objects.visible_to(user).active()
@@ -425,7 +425,7 @@ class DecisionForm(forms.Form):
         return data, products, reports
 
 
-class DecisionFilterForm(forms.Form):
+class DecisionFilterForm(RestrictedFormMixin, forms.Form):
     q = forms.CharField(
         label=_("Search decisions and rationale"),
         required=False,
@@ -453,7 +453,7 @@ class DecisionFilterForm(forms.Form):
     until = forms.DateField(label=_("To"), required=False, widget=_date())
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["meeting"].queryset = Meeting.objects.visible_to(user)
 
     def params(self) -> dict:

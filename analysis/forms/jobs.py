@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from analysis.choices import JobKind
 from analysis.services.jobs import DEFAULTS, KIND_PARAMS
 from ilp_platform.accounts.models import Compartment
+from ilp_platform.core.forms import RestrictedFormMixin
 from intelligence.models import CrimeType
 
 _TEXT = {"class": "form-control"}
@@ -22,7 +23,7 @@ _CHECKS = {"class": "list-unstyled mb-0"}
 _LIST_FIELDS = ("distance_bands", "time_bands", "entities")
 
 
-class JobForm(forms.Form):
+class JobForm(RestrictedFormMixin, forms.Form):
     title = forms.CharField(
         label=_("Title"),
         required=False,
@@ -180,7 +181,7 @@ class JobForm(forms.Form):
     )
 
     def __init__(self, *args, user, kind: str, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.kind = kind
         allowed = {"title", *KIND_PARAMS[kind]}
         for name in list(self.fields):

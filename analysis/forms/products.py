@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from analysis import templates_products
 from analysis.choices import ProductKind, ProductStatus
 from analysis.models import CitationKind
-from ilp_platform.core.forms import CompartmentChoiceField
+from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence import grading
 from intelligence.choices import GradingScheme
 
@@ -82,7 +82,7 @@ class ProductHandlingMixin(forms.Form):
             )
 
 
-class ProductCreateForm(ProductHandlingMixin):
+class ProductCreateForm(RestrictedFormMixin, ProductHandlingMixin):
     kind = forms.ChoiceField(
         label=_("Kind of product"),
         choices=ProductKind.choices,
@@ -117,14 +117,14 @@ class ProductCreateForm(ProductHandlingMixin):
     ]
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["compartment"].restrict_to(user)
 
     def product_data(self) -> dict:
         return {k: self.cleaned_data.get(k) for k in self.fields}
 
 
-class ProductEditForm(ProductHandlingMixin):
+class ProductEditForm(RestrictedFormMixin, ProductHandlingMixin):
     """The working copy: title, terms of reference, one text area per section, handling."""
 
     title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
@@ -138,7 +138,7 @@ class ProductEditForm(ProductHandlingMixin):
     )
 
     def __init__(self, *args, user, product, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.product = product
         self.fields["compartment"].restrict_to(user)
         guidance = templates_products.guidance_for(product.kind)

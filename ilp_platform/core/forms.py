@@ -60,9 +60,8 @@ def restrict_choices(form: forms.BaseForm, user) -> None:
     through ``visible_to`` for that person are left as the form made them)."""
     for field in form.fields.values():
         if isinstance(field, CompartmentChoiceField):
-            if field.queryset.model is not None and not field.queryset.query.is_empty():
-                continue
-            field.restrict_to(user)
+            if field.queryset.query.is_empty():  # not restricted yet: it starts empty
+                field.restrict_to(user)
             continue
         if not isinstance(field, forms.ModelChoiceField):
             continue

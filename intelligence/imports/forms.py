@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ilp_platform.core.forms import CompartmentChoiceField
+from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence.imports.choices import (
     FIELD_LABELS,
     INCIDENT_FIELDS,
@@ -17,7 +17,7 @@ from intelligence.imports.choices import (
 _SELECT = {"class": "form-select"}
 
 
-class UploadForm(forms.Form):
+class UploadForm(RestrictedFormMixin, forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(
@@ -45,7 +45,7 @@ class UploadForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["compartment"].restrict_to(user)
 
 
