@@ -42,10 +42,31 @@ logger = logging.getLogger(__name__)
 
 _in_service: ContextVar[bool] = ContextVar("audit_in_service", default=False)
 _suspended: ContextVar[bool] = ContextVar("audit_suspended", default=False)
+# Refusals recorded inside an action (``audit.actions``): if the action then fails, its
+# transaction rolls back and they are written again after it, so a refusal is never lost.
+_refusals: ContextVar[list | None] = ContextVar("audit_refusals", default=None)
 
 
 class AuditUnavailable(Exception):
     """The audit event could not be stored, so the action must not go ahead."""
+
+
+@contextlib.contextmanager
+def keeping_refusals():
+    """Inside: refusals are noted; when the block fails (its transaction rolled back), they
+    are recorded again after it. Blocks nest: an inner block's refusals that it records again
+    are noted by the outer one."""
+    pending: list = []
+    token = _refusals.set(pending)
+    try:
+        yield
+    except BaseException:
+        _refusals.reset(token)
+        for kwargs in pending:
+            record(**kwargs)
+        raise
+    else:
+        _refusals.reset(token)
 
 
 @contextlib.contextmanager
@@ -181,6 +202,23 @@ def record(
     """
     if _suspended.get():
         return None
+    pending = _refusals.get()
+    if pending is not None and outcome == Outcome.DENIED:
+        pending.append(
+            {
+                "action": action,
+                "obj": obj,
+                "object_type": object_type,
+                "object_id": object_id,
+                "object_repr": object_repr,
+                "compartment": compartment,
+                "details": details,
+                "outcome": outcome,
+                "recipient": recipient,
+                "actor": actor,
+                "justification": justification,
+            }
+        )
     ctx = context.current()
     actor = actor if actor is not None else ctx.user
     if actor is not None and not getattr(actor, "is_authenticated", False):

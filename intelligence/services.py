@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
+from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core.references import stored_values
@@ -74,11 +75,6 @@ class DuplicateEntity(Exception):
 
 def _snapshot(report: Report) -> dict:
     return audit.snapshot(report, REPORT_RESTRICTED, REPORT_IGNORED)
-
-
-def _require(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied(_("Your role does not allow this action."))
 
 
 # --- URNs -------------------------------------------------------------------------------------
@@ -210,38 +206,38 @@ def _apply(report: Report, data: dict) -> None:
         report.handling_conditions = report.handling_conditions or ""
 
 
+@action("intelligence.add_report")
 def create_report(*, actor, data: dict, submit: bool = False) -> Report:
     """Collection: a new report, as a draft or submitted straight away for evaluation."""
-    _require(actor, "intelligence.add_report")
     data = {**data}
     data.setdefault("grading_scheme", grading.default_scheme())
     check_report_data(data, actor, new_report=True)
-    with transaction.atomic(), audit.service_scope():
-        report = Report(urn=allocate_urns(1)[0], submitted_by=actor)
-        _apply(report, data)
-        now = timezone.now()
-        retention = _default_retention()
-        report.retention_class = retention
-        report.review_due = retention.review_due_from(now.date()) if retention else None
-        if submit:
-            report.status = ReportStatus.SUBMITTED
-            report.submitted_at = now
-        report.save()
-        if "crime_types" in data:
-            report.crime_types.set(data["crime_types"])
-        refresh_search_document(report)
-        audit.record(
-            Action.CREATE,
-            obj=report,
-            details={
-                "status": report.status,
-                "fields": _snapshot(report),
-                "crime_types": [ct.slug for ct in report.crime_types.all()],
-            },
-        )
+    report = Report(urn=allocate_urns(1)[0], submitted_by=actor)
+    _apply(report, data)
+    now = timezone.now()
+    retention = _default_retention()
+    report.retention_class = retention
+    report.review_due = retention.review_due_from(now.date()) if retention else None
+    if submit:
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_at = now
+    report.save()
+    if "crime_types" in data:
+        report.crime_types.set(data["crime_types"])
+    refresh_search_document(report)
+    audit.record(
+        Action.CREATE,
+        obj=report,
+        details={
+            "status": report.status,
+            "fields": _snapshot(report),
+            "crime_types": [ct.slug for ct in report.crime_types.all()],
+        },
+    )
     return report
 
 
+@action()
 def update_draft(report: Report, *, actor, data: dict, submit: bool = False) -> Report:
     """Alteration of a draft (or a report sent back) by the person who wrote it."""
     if report.submitted_by_id != actor.pk or report.status != ReportStatus.DRAFT:
@@ -249,38 +245,37 @@ def update_draft(report: Report, *, actor, data: dict, submit: bool = False) -> 
     merged = stored_values(report, REPORT_CONTENT_FIELDS)
     merged.update(data)
     check_report_data(merged, actor, new_report=False)
-    with transaction.atomic(), audit.service_scope():
-        before = _snapshot(report)
-        _apply(report, data)
-        if submit:
-            report.status = ReportStatus.SUBMITTED
-            report.submitted_at = timezone.now()
-        report.save()
-        if "crime_types" in data:
-            report.crime_types.set(data["crime_types"])
-        refresh_search_document(report)
-        audit.record(
-            Action.UPDATE,
-            obj=report,
-            details={"changes": audit.diff(before, _snapshot(report), REPORT_RESTRICTED)},
-        )
+    before = _snapshot(report)
+    _apply(report, data)
+    if submit:
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_at = timezone.now()
+    report.save()
+    if "crime_types" in data:
+        report.crime_types.set(data["crime_types"])
+    refresh_search_document(report)
+    audit.record(
+        Action.UPDATE,
+        obj=report,
+        details={"changes": audit.diff(before, _snapshot(report), REPORT_RESTRICTED)},
+    )
     return report
 
 
+@action()
 def submit_report(report: Report, *, actor) -> Report:
     if report.submitted_by_id != actor.pk:
         raise PermissionDenied(_("Only the author can submit a report."))
     if report.status != ReportStatus.DRAFT:
         raise ValidationError({"status": [_("Only a draft can be submitted.")]})
-    with transaction.atomic(), audit.service_scope():
-        report.status = ReportStatus.SUBMITTED
-        report.submitted_at = timezone.now()
-        report.save(update_fields=["status", "submitted_at", "updated_at"])
-        audit.record(
-            Action.UPDATE,
-            obj=report,
-            details={"changes": {"status": [ReportStatus.DRAFT, ReportStatus.SUBMITTED]}},
-        )
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit.record(
+        Action.UPDATE,
+        obj=report,
+        details={"changes": {"status": [ReportStatus.DRAFT, ReportStatus.SUBMITTED]}},
+    )
     return report
 
 
@@ -304,6 +299,7 @@ def _history(report: Report, before: dict, actor, reason: str) -> Grading:
     )
 
 
+@action("intelligence.evaluate_report")
 def evaluate_report(
     report: Report,
     *,
@@ -318,7 +314,6 @@ def evaluate_report(
 
     Four eyes: the evaluator is never the person who submitted the report.
     """
-    _require(actor, "intelligence.evaluate_report")
     if report.submitted_by_id == actor.pk:
         raise ValidationError(
             {
@@ -339,42 +334,39 @@ def evaluate_report(
         errors.setdefault("compartment", []).append(_("You do not hold this compartment."))
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        before = _snapshot(report)
-        before_grading = _grading_of(report)
-        for field, value in proposed.items():
-            setattr(report, field, value)
-        report.sanitised_text = sanitised_text
-        report.compartment = compartment
-        report.retention_class = retention_class or report.retention_class or _default_retention()
-        now = timezone.now()
-        if report.retention_class:
-            report.review_due = report.retention_class.review_due_from(now.date())
-        report.status = ReportStatus.EVALUATED
-        report.evaluated_by = actor
-        report.evaluated_at = now
-        report.save()
-        changed = before_grading != _grading_of(report)
-        _history(
-            report,
-            before_grading,
-            actor,
-            reason.strip()
-            or (
-                _("Grading changed at evaluation")
-                if changed
-                else _("Grading confirmed at evaluation")
-            ),
-        )
-        refresh_search_document(report)
-        audit.record(
-            Action.UPDATE,
-            obj=report,
-            details={
-                "operation": "evaluate",
-                "changes": audit.diff(before, _snapshot(report), REPORT_RESTRICTED),
-            },
-        )
+    before = _snapshot(report)
+    before_grading = _grading_of(report)
+    for field, value in proposed.items():
+        setattr(report, field, value)
+    report.sanitised_text = sanitised_text
+    report.compartment = compartment
+    report.retention_class = retention_class or report.retention_class or _default_retention()
+    now = timezone.now()
+    if report.retention_class:
+        report.review_due = report.retention_class.review_due_from(now.date())
+    report.status = ReportStatus.EVALUATED
+    report.evaluated_by = actor
+    report.evaluated_at = now
+    report.save()
+    changed = before_grading != _grading_of(report)
+    _history(
+        report,
+        before_grading,
+        actor,
+        reason.strip()
+        or (
+            _("Grading changed at evaluation") if changed else _("Grading confirmed at evaluation")
+        ),
+    )
+    refresh_search_document(report)
+    audit.record(
+        Action.UPDATE,
+        obj=report,
+        details={
+            "operation": "evaluate",
+            "changes": audit.diff(before, _snapshot(report), REPORT_RESTRICTED),
+        },
+    )
     return report
 
 
@@ -391,9 +383,9 @@ def _proposed_grading(report: Report, grading_data: dict) -> tuple[dict, dict]:
     return proposed, errors
 
 
+@action("intelligence.evaluate_report")
 def regrade_report(report: Report, *, actor, grading_data: dict, reason: str) -> Report:
     """Re-grading of an evaluated report, kept in the grading history with its reason."""
-    _require(actor, "intelligence.evaluate_report")
     if report.status != ReportStatus.EVALUATED:
         raise ValidationError({"status": [_("Only an evaluated report can be re-graded.")]})
     proposed, errors = _proposed_grading(report, grading_data)
@@ -403,26 +395,26 @@ def regrade_report(report: Report, *, actor, grading_data: dict, reason: str) ->
         errors["non_field_errors"] = [_("The new grading is the same as the current one.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        before = _snapshot(report)
-        before_grading = _grading_of(report)
-        for field, value in proposed.items():
-            setattr(report, field, value)
-        report.save()
-        entry = _history(report, before_grading, actor, reason.strip())
-        audit.record(
-            Action.UPDATE,
-            obj=report,
-            details={
-                "operation": "regrade",
-                "grading": entry.pk,
-                "reason": reason.strip(),
-                "changes": audit.diff(before, _snapshot(report), REPORT_RESTRICTED),
-            },
-        )
+    before = _snapshot(report)
+    before_grading = _grading_of(report)
+    for field, value in proposed.items():
+        setattr(report, field, value)
+    report.save()
+    entry = _history(report, before_grading, actor, reason.strip())
+    audit.record(
+        Action.UPDATE,
+        obj=report,
+        details={
+            "operation": "regrade",
+            "grading": entry.pk,
+            "reason": reason.strip(),
+            "changes": audit.diff(before, _snapshot(report), REPORT_RESTRICTED),
+        },
+    )
     return report
 
 
+@action("intelligence.review_report")
 def review_report(
     report: Report,
     *,
@@ -432,7 +424,6 @@ def review_report(
     next_review_due: date | None = None,
 ) -> Review:
     """A retention review (MoPI): retain with a reason and the next date, or erase."""
-    _require(actor, "intelligence.review_report")
     errors: dict[str, list[str]] = {}
     if report.status != ReportStatus.EVALUATED:
         errors["status"] = [_("Only an evaluated report is reviewed for retention.")]
@@ -447,32 +438,29 @@ def review_report(
             errors["next_review_due"] = [_("The next review date must lie in the future.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        review = Review.objects.create(
-            report=report,
-            decision=decision,
-            reason=reason.strip(),
-            next_review_due=next_review_due if decision == ReviewDecision.RETAIN else None,
-            reviewed_by=actor,
+    review = Review.objects.create(
+        report=report,
+        decision=decision,
+        reason=reason.strip(),
+        next_review_due=next_review_due if decision == ReviewDecision.RETAIN else None,
+        reviewed_by=actor,
+    )
+    if decision == ReviewDecision.RETAIN:
+        old_due = report.review_due
+        report.review_due = next_review_due
+        report.save(update_fields=["review_due", "updated_at"])
+        audit.record(
+            Action.UPDATE,
+            obj=report,
+            details={
+                "operation": "review",
+                "decision": decision,
+                "reason": review.reason,
+                "changes": {"review_due": [audit.jsonable(old_due), next_review_due.isoformat()]},
+            },
         )
-        if decision == ReviewDecision.RETAIN:
-            old_due = report.review_due
-            report.review_due = next_review_due
-            report.save(update_fields=["review_due", "updated_at"])
-            audit.record(
-                Action.UPDATE,
-                obj=report,
-                details={
-                    "operation": "review",
-                    "decision": decision,
-                    "reason": review.reason,
-                    "changes": {
-                        "review_due": [audit.jsonable(old_due), next_review_due.isoformat()]
-                    },
-                },
-            )
-        else:
-            _erase(report, actor=actor, reason=review.reason)
+    else:
+        _erase(report, actor=actor, reason=review.reason)
     return review
 
 
@@ -549,26 +537,25 @@ def _check_source(data: dict, actor, instance: Source | None) -> None:
         raise ValidationError(errors)
 
 
+@action("intelligence.add_source")
 def register_source(*, actor, data: dict) -> Source:
-    _require(actor, "intelligence.add_source")
     _check_source(data, actor, None)
-    with transaction.atomic(), audit.service_scope():
-        source = Source(created_by=actor)
-        for field in SOURCE_FIELDS:
-            if field in data:
-                setattr(source, field, data[field])
-        source.reference = source.reference.strip()
-        source.save()
-        audit.record(
-            Action.CREATE,
-            obj=source,
-            details={"fields": audit.snapshot(source, Source.audit_restricted_fields)},
-        )
+    source = Source(created_by=actor)
+    for field in SOURCE_FIELDS:
+        if field in data:
+            setattr(source, field, data[field])
+    source.reference = source.reference.strip()
+    source.save()
+    audit.record(
+        Action.CREATE,
+        obj=source,
+        details={"fields": audit.snapshot(source, Source.audit_restricted_fields)},
+    )
     return source
 
 
+@action("intelligence.change_source")
 def update_source(source: Source, *, actor, data: dict) -> Source:
-    _require(actor, "intelligence.change_source")
     if ("identity_name" in data or "identity_details" in data) and not source.identity_visible_to(
         actor
     ):
@@ -576,29 +563,29 @@ def update_source(source: Source, *, actor, data: dict) -> Source:
     merged = stored_values(source, SOURCE_FIELDS)
     merged.update(data)
     _check_source(merged, actor, source)
-    with transaction.atomic(), audit.service_scope():
-        before = audit.snapshot(source, Source.audit_restricted_fields)
-        for field in SOURCE_FIELDS:
-            if field in data:
-                setattr(source, field, data[field])
-        source.save()
-        audit.record(
-            Action.UPDATE,
-            obj=source,
-            details={
-                "changes": audit.diff(
-                    before,
-                    audit.snapshot(source, Source.audit_restricted_fields),
-                    Source.audit_restricted_fields,
-                )
-            },
-        )
+    before = audit.snapshot(source, Source.audit_restricted_fields)
+    for field in SOURCE_FIELDS:
+        if field in data:
+            setattr(source, field, data[field])
+    source.save()
+    audit.record(
+        Action.UPDATE,
+        obj=source,
+        details={
+            "changes": audit.diff(
+                before,
+                audit.snapshot(source, Source.audit_restricted_fields),
+                Source.audit_restricted_fields,
+            )
+        },
+    )
     return source
 
 
 # --- Entities and links -----------------------------------------------------------------------
 
 
+@action("intelligence.add_entity")
 def create_entity(
     *,
     actor,
@@ -609,7 +596,6 @@ def create_entity(
     """Collation: a new entity, unless it probably exists already (then DuplicateEntity)."""
     from intelligence.selectors import duplicate_candidates
 
-    _require(actor, "intelligence.add_entity")
     identifiers = [(kind, value.strip()) for kind, value in identifiers if value and value.strip()]
     errors: dict[str, list[str]] = {}
     if not (data.get("name") or "").strip():
@@ -641,30 +627,30 @@ def create_entity(
         )
         if candidates:
             raise DuplicateEntity(candidates)
-    with transaction.atomic(), audit.service_scope():
-        entity = Entity(
-            kind=data["kind"],
-            name=data["name"].strip(),
-            date_of_birth=data.get("date_of_birth"),
-            description=data.get("description", ""),
-            compartment=compartment,
-            created_by=actor,
-        )
-        entity.save()
-        for kind, value in identifiers:
-            Identifier(entity=entity, kind=kind, value=value).save()
-        audit.record(
-            Action.CREATE,
-            obj=entity,
-            details={
-                "fields": audit.snapshot(entity, ignore=Entity.audit_ignored_fields),
-                "identifiers": [f"{k}:{v}" for k, v in identifiers],
-                "duplicate_check": "overridden" if allow_duplicate else "no candidates",
-            },
-        )
+    entity = Entity(
+        kind=data["kind"],
+        name=data["name"].strip(),
+        date_of_birth=data.get("date_of_birth"),
+        description=data.get("description", ""),
+        compartment=compartment,
+        created_by=actor,
+    )
+    entity.save()
+    for kind, value in identifiers:
+        Identifier(entity=entity, kind=kind, value=value).save()
+    audit.record(
+        Action.CREATE,
+        obj=entity,
+        details={
+            "fields": audit.snapshot(entity, ignore=Entity.audit_ignored_fields),
+            "identifiers": [f"{k}:{v}" for k, v in identifiers],
+            "duplicate_check": "overridden" if allow_duplicate else "no candidates",
+        },
+    )
     return entity
 
 
+@action("intelligence.change_report")
 def link_entity_to_report(
     report: Report,
     entity: Entity,
@@ -674,7 +660,6 @@ def link_entity_to_report(
     is_assessment: bool = False,
 ) -> ReportEntity:
     """Combination: an entity named in a report, with its data-subject category."""
-    _require(actor, "intelligence.change_report")
     errors: dict[str, list[str]] = {}
     if report.is_erased:
         errors["report"] = [_("An erased report cannot be linked.")]
@@ -690,28 +675,28 @@ def link_entity_to_report(
         errors["entity"] = [_("This entity is already linked to the report.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        link = ReportEntity.objects.create(
-            report=report,
-            entity=entity,
-            subject_category=subject_category,
-            is_assessment=is_assessment,
-            created_by=actor,
-        )
-        refresh_search_document(report)
-        audit.record(
-            Action.LINK,
-            obj=report,
-            details={
-                "entity": entity.pk,
-                "entity_kind": entity.kind,
-                "subject_category": subject_category,
-                "is_assessment": is_assessment,
-            },
-        )
+    link = ReportEntity.objects.create(
+        report=report,
+        entity=entity,
+        subject_category=subject_category,
+        is_assessment=is_assessment,
+        created_by=actor,
+    )
+    refresh_search_document(report)
+    audit.record(
+        Action.LINK,
+        obj=report,
+        details={
+            "entity": entity.pk,
+            "entity_kind": entity.kind,
+            "subject_category": subject_category,
+            "is_assessment": is_assessment,
+        },
+    )
     return link
 
 
+@action("intelligence.add_link")
 def create_link(
     *,
     actor,
@@ -724,7 +709,6 @@ def create_link(
     compartment: Compartment | None = None,
 ) -> Link:
     """Combination: a relationship between two entities, resting on reports."""
-    _require(actor, "intelligence.add_link")
     errors: dict[str, list[str]] = {}
     if from_entity.pk == to_entity.pk:
         errors["to_entity"] = [_("An entity cannot be linked to itself.")]
@@ -742,38 +726,37 @@ def create_link(
     if errors:
         raise ValidationError(errors)
     reports = list(reports)
-    with transaction.atomic(), audit.service_scope():
-        link = Link.objects.create(
-            compartment=compartment,
-            from_entity=from_entity,
-            to_entity=to_entity,
-            kind=kind,
-            strength=strength,
-            note=note,
-            created_by=actor,
-        )
-        if reports:
-            link.reports.set(reports)
-        audit.record(
-            Action.LINK,
-            obj=link,
-            details={
-                "from_entity": from_entity.pk,
-                "to_entity": to_entity.pk,
-                "kind": kind,
-                "strength": strength,
-                "reports": [r.pk for r in reports],
-            },
-        )
+    link = Link.objects.create(
+        compartment=compartment,
+        from_entity=from_entity,
+        to_entity=to_entity,
+        kind=kind,
+        strength=strength,
+        note=note,
+        created_by=actor,
+    )
+    if reports:
+        link.reports.set(reports)
+    audit.record(
+        Action.LINK,
+        obj=link,
+        details={
+            "from_entity": from_entity.pk,
+            "to_entity": to_entity.pk,
+            "kind": kind,
+            "strength": strength,
+            "reports": [r.pk for r in reports],
+        },
+    )
     return link
 
 
+@action("intelligence.merge_entity")
 def merge_entities(keeper: Entity, duplicate: Entity, *, actor, reason: str = "") -> Entity:
     """Combination: fold ``duplicate`` into ``keeper``; every report and link moves across.
 
     The duplicate stays as a pointer (``merged_into``) so old references still resolve.
     """
-    _require(actor, "intelligence.merge_entity")
     errors: dict[str, list[str]] = {}
     if keeper.pk == duplicate.pk:
         errors["other"] = [_("Choose a different entity to merge.")]
@@ -783,52 +766,49 @@ def merge_entities(keeper: Entity, duplicate: Entity, *, actor, reason: str = ""
         errors["other"] = [_("Only entities in the same compartment can be merged.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        already = set(
-            ReportEntity.objects.filter(entity=keeper).values_list("report_id", flat=True)
-        )
-        dup_links = ReportEntity.objects.filter(entity=duplicate)
-        affected_reports = set(dup_links.values_list("report_id", flat=True))
-        # A report naming both keeps the keeper's row; the duplicate's row adds nothing.
-        dup_links.filter(report_id__in=already).delete()
-        moved_reports = dup_links.update(entity=keeper)
-        self_links = Link.objects.filter(
-            from_entity__in=[keeper, duplicate], to_entity__in=[keeper, duplicate]
-        )
-        removed_self_links = list(self_links.values_list("pk", flat=True))
-        self_links.delete()
-        moved_links = Link.objects.filter(from_entity=duplicate).update(from_entity=keeper)
-        moved_links += Link.objects.filter(to_entity=duplicate).update(to_entity=keeper)
-        known = set(keeper.identifiers.values_list("kind", "value_key"))
-        moved_identifiers = 0
-        for identifier in duplicate.identifiers.all():
-            if (identifier.kind, identifier.value_key) in known:
-                identifier.delete()
-            else:
-                identifier.entity = keeper
-                identifier.save(update_fields=["entity"])
-                moved_identifiers += 1
-        if not keeper.date_of_birth and duplicate.date_of_birth:
-            keeper.date_of_birth = duplicate.date_of_birth
-            keeper.save(update_fields=["date_of_birth", "updated_at"])
-        duplicate.merged_into = keeper
-        duplicate.save(update_fields=["merged_into", "updated_at"])
-        for report in Report.objects.filter(pk__in=affected_reports):
-            refresh_search_document(report)
-        audit.record(
-            Action.MERGE,
-            obj=keeper,
-            details={
-                "kept": keeper.pk,
-                "merged": duplicate.pk,
-                "merged_name": duplicate.name,
-                "reason": reason,
-                "report_links_moved": moved_reports,
-                "links_moved": moved_links,
-                "links_between_them_removed": removed_self_links,
-                "identifiers_moved": moved_identifiers,
-            },
-        )
+    already = set(ReportEntity.objects.filter(entity=keeper).values_list("report_id", flat=True))
+    dup_links = ReportEntity.objects.filter(entity=duplicate)
+    affected_reports = set(dup_links.values_list("report_id", flat=True))
+    # A report naming both keeps the keeper's row; the duplicate's row adds nothing.
+    dup_links.filter(report_id__in=already).delete()
+    moved_reports = dup_links.update(entity=keeper)
+    self_links = Link.objects.filter(
+        from_entity__in=[keeper, duplicate], to_entity__in=[keeper, duplicate]
+    )
+    removed_self_links = list(self_links.values_list("pk", flat=True))
+    self_links.delete()
+    moved_links = Link.objects.filter(from_entity=duplicate).update(from_entity=keeper)
+    moved_links += Link.objects.filter(to_entity=duplicate).update(to_entity=keeper)
+    known = set(keeper.identifiers.values_list("kind", "value_key"))
+    moved_identifiers = 0
+    for identifier in duplicate.identifiers.all():
+        if (identifier.kind, identifier.value_key) in known:
+            identifier.delete()
+        else:
+            identifier.entity = keeper
+            identifier.save(update_fields=["entity"])
+            moved_identifiers += 1
+    if not keeper.date_of_birth and duplicate.date_of_birth:
+        keeper.date_of_birth = duplicate.date_of_birth
+        keeper.save(update_fields=["date_of_birth", "updated_at"])
+    duplicate.merged_into = keeper
+    duplicate.save(update_fields=["merged_into", "updated_at"])
+    for report in Report.objects.filter(pk__in=affected_reports):
+        refresh_search_document(report)
+    audit.record(
+        Action.MERGE,
+        obj=keeper,
+        details={
+            "kept": keeper.pk,
+            "merged": duplicate.pk,
+            "merged_name": duplicate.name,
+            "reason": reason,
+            "report_links_moved": moved_reports,
+            "links_moved": moved_links,
+            "links_between_them_removed": removed_self_links,
+            "identifiers_moved": moved_identifiers,
+        },
+    )
     return keeper
 
 
@@ -846,8 +826,8 @@ INCIDENT_FIELDS = (
 )
 
 
+@action("intelligence.add_incident")
 def record_incident(*, actor, data: dict) -> Incident:
-    _require(actor, "intelligence.add_incident")
     errors: dict[str, list[str]] = {}
     # Within the compartment only (one the person holds, checked below), so the refusal
     # confirms nothing about compartments they do not hold.
@@ -866,9 +846,8 @@ def record_incident(*, actor, data: dict) -> Incident:
         errors["occurred_to"] = [_("The end of the window is before its start.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        incident = Incident(**{f: data[f] for f in INCIDENT_FIELDS if f in data})
-        incident.full_clean()
-        incident.save()
-        audit.record(Action.CREATE, obj=incident, details={"fields": audit.snapshot(incident)})
+    incident = Incident(**{f: data[f] for f in INCIDENT_FIELDS if f in data})
+    incident.full_clean()
+    incident.save()
+    audit.record(Action.CREATE, obj=incident, details={"fields": audit.snapshot(incident)})
     return incident

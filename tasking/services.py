@@ -1,9 +1,10 @@
 """The actions that change tasking records: one function per use case.
 
-Each checks the actor's role, validates its input (``ValidationError`` with messages by field),
-owns its transaction, runs inside ``audit.service_scope()`` and writes its audit event in the
-same transaction. A change the record's state forbids (a closed meeting, a priority already
-decided) raises :class:`ilp_platform.core.errors.StateConflict`, which the API answers with 409.
+Each is an ``@action`` (``audit.actions``: the actor's role checked, one transaction, the audit
+scope, the result re-checked through ``visible_to``), validates its input (``ValidationError``
+with messages by field) and writes its audit event in that transaction. A change the record's
+state forbids (a closed meeting, a priority already decided) raises
+:class:`ilp_platform.core.errors.StateConflict`, which the API answers with 409.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analysis.models import Product
 from audit import services as audit
+from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core.references import stored, stored_values
@@ -83,11 +84,6 @@ TASKING_FIELDS = (
 )
 
 
-def _require(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied(_("Your role does not allow this action."))
-
-
 def _add(errors: dict, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
@@ -129,7 +125,11 @@ def _open_meeting(errors: dict, meeting, actor, field: str = "meeting") -> None:
 
 
 def _fields(obj, names) -> dict:
-    return audit.snapshot(obj, ignore=tuple(getattr(type(obj), "audit_ignored_fields", ())))
+    """The named fields of ``obj`` as an event holds them (personal values as digests)."""
+    ignored = set(getattr(type(obj), "audit_ignored_fields", ()))
+    snapshot = audit.snapshot(obj, ignore=tuple(ignored))
+    wanted = set(names) | {f"{name}_id" for name in names}
+    return {key: value for key, value in snapshot.items() if key in wanted}
 
 
 def _set(obj, data: dict, names) -> None:
@@ -159,100 +159,96 @@ def _check_meeting(data: dict, actor) -> None:
         raise ValidationError(errors)
 
 
+@action("tasking.add_meeting")
 def create_meeting(*, actor, data: dict, attendees: Iterable = ()) -> Meeting:
     """Plan a tasking meeting (status planned)."""
-    _require(actor, "tasking.add_meeting")
     _check_meeting(data, actor)
     attendees = list(attendees)
-    with transaction.atomic(), audit.service_scope():
-        meeting = Meeting(created_by=actor)
-        _set(meeting, data, MEETING_FIELDS)
-        meeting.save()
-        meeting.attendees.set(attendees)
-        audit.record(
-            Action.CREATE,
-            obj=meeting,
-            details={
-                "fields": _fields(meeting, MEETING_FIELDS),
-                "attendees": [u.pk for u in attendees],
-            },
-        )
+    meeting = Meeting(created_by=actor)
+    _set(meeting, data, MEETING_FIELDS)
+    meeting.save()
+    meeting.attendees.set(attendees)
+    audit.record(
+        Action.CREATE,
+        obj=meeting,
+        details={
+            "fields": _fields(meeting, MEETING_FIELDS),
+            "attendees": [u.pk for u in attendees],
+        },
+    )
     return meeting
 
 
+@action("tasking.change_meeting")
 def update_meeting(meeting: Meeting, *, actor, data: dict, attendees=None) -> Meeting:
-    _require(actor, "tasking.change_meeting")
     if meeting.is_closed:
         raise StateConflict(_("A closed meeting cannot be changed."))
     merged = stored_values(meeting, MEETING_FIELDS)
     merged.update(data)
     _check_meeting(merged, actor)
-    with transaction.atomic(), audit.service_scope():
-        before = _fields(meeting, MEETING_FIELDS)
-        _set(meeting, data, MEETING_FIELDS)
-        meeting.save()
-        details = {"changes": audit.diff(before, _fields(meeting, MEETING_FIELDS))}
-        if attendees is not None:
-            attendees = list(attendees)
-            meeting.attendees.set(attendees)
-            details["attendees"] = [u.pk for u in attendees]
-        audit.record(Action.UPDATE, obj=meeting, details=details)
+    before = _fields(meeting, MEETING_FIELDS)
+    _set(meeting, data, MEETING_FIELDS)
+    meeting.save()
+    details = {"changes": audit.diff(before, _fields(meeting, MEETING_FIELDS))}
+    if attendees is not None:
+        attendees = list(attendees)
+        meeting.attendees.set(attendees)
+        details["attendees"] = [u.pk for u in attendees]
+    audit.record(Action.UPDATE, obj=meeting, details=details)
     return meeting
 
 
+@action("tasking.change_meeting")
 def open_meeting(meeting: Meeting, *, actor) -> Meeting:
     """Open the meeting: its agenda is built from the system's data and stored as a snapshot."""
     from tasking.selectors import build_agenda
 
-    _require(actor, "tasking.change_meeting")
     if meeting.status != MeetingStatus.PLANNED:
         raise StateConflict(
             _("Only a planned meeting can be opened; this one is %(status)s.")
             % {"status": meeting.get_status_display().lower()},
             field="status",
         )
-    with transaction.atomic(), audit.service_scope():
-        now = timezone.now()
-        meeting.agenda = build_agenda(meeting, actor, now=now).as_snapshot()
-        meeting.status = MeetingStatus.OPEN
-        meeting.opened_at = now
-        meeting.opened_by = actor
-        meeting.save(update_fields=["agenda", "status", "opened_at", "opened_by", "updated_at"])
-        audit.record(
-            Action.UPDATE,
-            obj=meeting,
-            details={
-                "operation": "open",
-                "changes": {"status": [MeetingStatus.PLANNED, MeetingStatus.OPEN]},
-                "agenda_counts": {k: len(v) for k, v in meeting.agenda.get("sections", {}).items()},
-            },
-        )
+    now = timezone.now()
+    meeting.agenda = build_agenda(meeting, actor, now=now).as_snapshot()
+    meeting.status = MeetingStatus.OPEN
+    meeting.opened_at = now
+    meeting.opened_by = actor
+    meeting.save(update_fields=["agenda", "status", "opened_at", "opened_by", "updated_at"])
+    audit.record(
+        Action.UPDATE,
+        obj=meeting,
+        details={
+            "operation": "open",
+            "changes": {"status": [MeetingStatus.PLANNED, MeetingStatus.OPEN]},
+            "agenda_counts": {k: len(v) for k, v in meeting.agenda.get("sections", {}).items()},
+        },
+    )
     return meeting
 
 
+@action("tasking.change_meeting")
 def close_meeting(meeting: Meeting, *, actor) -> Meeting:
     """Close the meeting: from now on its decisions are read-only."""
-    _require(actor, "tasking.change_meeting")
     if meeting.status != MeetingStatus.OPEN:
         raise StateConflict(
             _("Only an open meeting can be closed; this one is %(status)s.")
             % {"status": meeting.get_status_display().lower()},
             field="status",
         )
-    with transaction.atomic(), audit.service_scope():
-        meeting.status = MeetingStatus.CLOSED
-        meeting.closed_at = timezone.now()
-        meeting.closed_by = actor
-        meeting.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-        audit.record(
-            Action.UPDATE,
-            obj=meeting,
-            details={
-                "operation": "close",
-                "changes": {"status": [MeetingStatus.OPEN, MeetingStatus.CLOSED]},
-                "decisions": list(meeting.decisions.values_list("pk", flat=True)),
-            },
-        )
+    meeting.status = MeetingStatus.CLOSED
+    meeting.closed_at = timezone.now()
+    meeting.closed_by = actor
+    meeting.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+    audit.record(
+        Action.UPDATE,
+        obj=meeting,
+        details={
+            "operation": "close",
+            "changes": {"status": [MeetingStatus.OPEN, MeetingStatus.CLOSED]},
+            "decisions": list(meeting.decisions.values_list("pk", flat=True)),
+        },
+    )
     return meeting
 
 
@@ -303,6 +299,7 @@ def _apply_score(priority: Priority, actor, matrix: str, inputs: dict) -> scorin
     return result
 
 
+@action("tasking.add_priority")
 def propose_priority(
     *,
     actor,
@@ -312,35 +309,33 @@ def propose_priority(
     inputs: dict | None = None,
 ) -> Priority:
     """A candidate priority, optionally scored at once."""
-    _require(actor, "tasking.add_priority")
     _check_priority(data, actor)
     errors: dict[str, list[str]] = {}
     products = _check_visible(errors, "evidence_products", Product, list(evidence_products), actor)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        priority = Priority(proposed_by=actor)
-        _set(priority, data, PRIORITY_FIELDS)
-        if inputs is not None:
-            _apply_score(priority, actor, matrix or scoring.default_matrix_key(), inputs)
-        priority.save()
-        priority.evidence_products.set(products)
-        audit.record(
-            Action.CREATE,
-            obj=priority,
-            details={
-                "fields": _fields(priority, PRIORITY_FIELDS),
-                "evidence_products": [p.pk for p in products],
-            },
-        )
+    priority = Priority(proposed_by=actor)
+    _set(priority, data, PRIORITY_FIELDS)
+    if inputs is not None:
+        _apply_score(priority, actor, matrix or scoring.default_matrix_key(), inputs)
+    priority.save()
+    priority.evidence_products.set(products)
+    audit.record(
+        Action.CREATE,
+        obj=priority,
+        details={
+            "fields": _fields(priority, PRIORITY_FIELDS),
+            "evidence_products": [p.pk for p in products],
+        },
+    )
     return priority
 
 
+@action("tasking.change_priority")
 def update_priority(
     priority: Priority, *, actor, data: dict, evidence_products: Iterable[Product] | None = None
 ) -> Priority:
     """Edit a priority's description, subject, plans, review date or evidence."""
-    _require(actor, "tasking.change_priority")
     if "status" in data:
         raise ValidationError({"status": [_("Approve or reject at a meeting instead.")]})
     merged = stored_values(priority, PRIORITY_FIELDS)
@@ -354,53 +349,52 @@ def update_priority(
         )
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        before = _fields(priority, PRIORITY_FIELDS)
-        _set(priority, data, PRIORITY_FIELDS)
-        priority.save()
-        details = {"changes": audit.diff(before, _fields(priority, PRIORITY_FIELDS))}
-        if products is not None:
-            # Only the products the actor can see are replaced; others stay as they were.
-            hidden = list(
-                priority.evidence_products.exclude(
-                    pk__in=Product.objects.visible_to(actor).values("pk")
-                )
+    before = _fields(priority, PRIORITY_FIELDS)
+    _set(priority, data, PRIORITY_FIELDS)
+    priority.save()
+    details = {"changes": audit.diff(before, _fields(priority, PRIORITY_FIELDS))}
+    if products is not None:
+        # Only the products the actor can see are replaced; others stay as they were.
+        hidden = list(
+            priority.evidence_products.exclude(
+                pk__in=Product.objects.visible_to(actor).values("pk")
             )
-            priority.evidence_products.set([*products, *hidden])
-            details["evidence_products"] = [p.pk for p in products]
-        audit.record(Action.UPDATE, obj=priority, details=details)
+        )
+        priority.evidence_products.set([*products, *hidden])
+        details["evidence_products"] = [p.pk for p in products]
+    audit.record(Action.UPDATE, obj=priority, details=details)
     return priority
 
 
+@action("tasking.change_priority")
 def score_priority(priority: Priority, *, actor, matrix: str, inputs: dict) -> Priority:
     """Score (or re-score) a priority; the inputs and the working are kept with it."""
-    _require(actor, "tasking.change_priority")
     if priority.status == PriorityStatus.REJECTED:
         raise StateConflict(_("A rejected priority is not scored again."), field="status")
-    with transaction.atomic(), audit.service_scope():
-        before = {
-            "matrix": priority.matrix,
-            "inputs": priority.score_inputs,
-            "score": priority.score,
-        }
-        result = _apply_score(priority, actor, matrix, inputs)
-        priority.save()
-        audit.record(
-            Action.UPDATE,
-            obj=priority,
-            details={
-                "operation": "score",
-                "before": before,
-                "matrix": result.matrix,
-                "inputs": result.inputs,
-                "score": result.score,
-                "band": result.band,
-                "confidence": result.confidence,
-            },
-        )
+    before = {
+        "matrix": priority.matrix,
+        "inputs": priority.score_inputs,
+        "score": priority.score,
+    }
+    result = _apply_score(priority, actor, matrix, inputs)
+    priority.save()
+    audit.record(
+        Action.UPDATE,
+        obj=priority,
+        details={
+            "operation": "score",
+            "before": before,
+            "matrix": result.matrix,
+            "inputs": result.inputs,
+            "score": result.score,
+            "band": result.band,
+            "confidence": result.confidence,
+        },
+    )
     return priority
 
 
+@action("tasking.approve_priority")
 def decide_priority(
     priority: Priority,
     *,
@@ -415,7 +409,6 @@ def decide_priority(
 
     The manager deciding is never the person who proposed the candidate.
     """
-    _require(actor, "tasking.approve_priority")
     errors: dict[str, list[str]] = {}
     _open_meeting(errors, meeting, actor)
     if priority.status != PriorityStatus.CANDIDATE:
@@ -440,48 +433,47 @@ def decide_priority(
     reports = _check_visible(errors, "evidence_reports", Report, list(evidence_reports), actor)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        now = timezone.now()
-        old = priority.status
-        priority.status = PriorityStatus.APPROVED if approve else PriorityStatus.REJECTED
-        priority.decided_by = actor
-        priority.decided_at = now
-        priority.decided_at_meeting = meeting
-        priority.decision_rationale = rationale.strip()
-        if approve:
-            priority.review_due = (
-                review_due
-                or priority.review_due
-                or (now.date() + timedelta(days=DEFAULT_PRIORITY_REVIEW_DAYS))
-            )
-        priority.save()
-        audit.record(
-            Action.UPDATE,
-            obj=priority,
-            details={
-                "operation": "approve" if approve else "reject",
-                "meeting": meeting.pk,
-                "changes": {"status": [old, priority.status]},
-                "rationale": priority.decision_rationale,
-            },
+    now = timezone.now()
+    old = priority.status
+    priority.status = PriorityStatus.APPROVED if approve else PriorityStatus.REJECTED
+    priority.decided_by = actor
+    priority.decided_at = now
+    priority.decided_at_meeting = meeting
+    priority.decision_rationale = rationale.strip()
+    if approve:
+        priority.review_due = (
+            review_due
+            or priority.review_due
+            or (now.date() + timedelta(days=DEFAULT_PRIORITY_REVIEW_DAYS))
         )
-        products = list(
-            priority.evidence_products.filter(pk__in=Product.objects.visible_to(actor).values("pk"))
-        )
-        text = (
-            _("Priority approved: %(title)s") if approve else _("Priority rejected: %(title)s")
-        ) % {"title": priority.title}
-        decision = _create_decision(
-            meeting=meeting,
-            actor=actor,
-            subject_kind=DecisionSubject.PRIORITY,
-            subject=priority,
-            decision=text,
-            rationale=priority.decision_rationale,
-            compartment=priority.compartment,
-            evidence_products=products,
-            evidence_reports=reports,
-        )
+    priority.save()
+    audit.record(
+        Action.UPDATE,
+        obj=priority,
+        details={
+            "operation": "approve" if approve else "reject",
+            "meeting": meeting.pk,
+            "changes": {"status": [old, priority.status]},
+            "rationale": priority.decision_rationale,
+        },
+    )
+    products = list(
+        priority.evidence_products.filter(pk__in=Product.objects.visible_to(actor).values("pk"))
+    )
+    text = (_("Priority approved: %(title)s") if approve else _("Priority rejected: %(title)s")) % {
+        "title": priority.title
+    }
+    decision = _create_decision(
+        meeting=meeting,
+        actor=actor,
+        subject_kind=DecisionSubject.PRIORITY,
+        subject=priority,
+        decision=text,
+        rationale=priority.decision_rationale,
+        compartment=priority.compartment,
+        evidence_products=products,
+        evidence_reports=reports,
+    )
     return decision
 
 
@@ -505,48 +497,46 @@ def _check_requirement(data: dict, actor) -> None:
         raise ValidationError(errors)
 
 
+@action("tasking.add_requirement")
 def raise_requirement(*, actor, data: dict, meeting: Meeting | None = None) -> Requirement:
     """A new intelligence requirement, raised at an open meeting or between meetings."""
-    _require(actor, "tasking.add_requirement")
     errors: dict[str, list[str]] = {}
     _open_meeting(errors, meeting, actor)
     if errors:
         raise ValidationError(errors)
     _check_requirement(data, actor)
-    with transaction.atomic(), audit.service_scope():
-        requirement = Requirement(raised_by=actor, raised_at_meeting=meeting)
-        _set(requirement, data, REQUIREMENT_FIELDS)
-        requirement.save()
-        audit.record(
-            Action.CREATE,
-            obj=requirement,
-            details={"fields": _fields(requirement, REQUIREMENT_FIELDS)},
-        )
+    requirement = Requirement(raised_by=actor, raised_at_meeting=meeting)
+    _set(requirement, data, REQUIREMENT_FIELDS)
+    requirement.save()
+    audit.record(
+        Action.CREATE,
+        obj=requirement,
+        details={"fields": _fields(requirement, REQUIREMENT_FIELDS)},
+    )
     return requirement
 
 
+@action("tasking.change_requirement")
 def update_requirement(requirement: Requirement, *, actor, data: dict) -> Requirement:
-    _require(actor, "tasking.change_requirement")
     merged = stored_values(requirement, REQUIREMENT_FIELDS)
     merged.update(data)
     _check_requirement(merged, actor)
-    with transaction.atomic(), audit.service_scope():
-        before = _fields(requirement, REQUIREMENT_FIELDS)
-        _set(requirement, data, REQUIREMENT_FIELDS)
-        requirement.save()
-        audit.record(
-            Action.UPDATE,
-            obj=requirement,
-            details={"changes": audit.diff(before, _fields(requirement, REQUIREMENT_FIELDS))},
-        )
+    before = _fields(requirement, REQUIREMENT_FIELDS)
+    _set(requirement, data, REQUIREMENT_FIELDS)
+    requirement.save()
+    audit.record(
+        Action.UPDATE,
+        obj=requirement,
+        details={"changes": audit.diff(before, _fields(requirement, REQUIREMENT_FIELDS))},
+    )
     return requirement
 
 
+@action("tasking.answer_requirement")
 def answer_requirement(
     requirement: Requirement, *, actor, report: Report, note: str = ""
 ) -> RequirementAnswer:
     """Mark a report as answering the requirement (combination)."""
-    _require(actor, "tasking.answer_requirement")
     errors: dict[str, list[str]] = {}
     if report is None:
         _add(errors, "report", _("Choose the report that answers the requirement."))
@@ -561,15 +551,14 @@ def answer_requirement(
         _add(errors, "report", _("This report is already marked as answering the requirement."))
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        answer = RequirementAnswer.objects.create(
-            requirement=requirement, report=report, note=(note or "").strip(), linked_by=actor
-        )
-        audit.record(
-            Action.LINK,
-            obj=requirement,
-            details={"report": report.pk, "report_urn": report.urn, "note": answer.note},
-        )
+    answer = RequirementAnswer.objects.create(
+        requirement=requirement, report=report, note=(note or "").strip(), linked_by=actor
+    )
+    audit.record(
+        Action.LINK,
+        obj=requirement,
+        details={"report": report.pk, "report_urn": report.urn, "note": answer.note},
+    )
     return answer
 
 
@@ -601,41 +590,38 @@ def _check_tasking(data: dict, actor) -> None:
         raise ValidationError(errors)
 
 
+@action("tasking.add_tasking")
 def create_tasking(*, actor, data: dict, meeting: Meeting | None = None) -> Tasking:
     """Task a person or a unit, at an open meeting or between meetings."""
-    _require(actor, "tasking.add_tasking")
     errors: dict[str, list[str]] = {}
     _open_meeting(errors, meeting, actor)
     if errors:
         raise ValidationError(errors)
     _check_tasking(data, actor)
-    with transaction.atomic(), audit.service_scope():
-        tasking = Tasking(created_by=actor, raised_at_meeting=meeting)
-        _set(tasking, data, TASKING_FIELDS)
-        tasking.save()
-        audit.record(
-            Action.CREATE, obj=tasking, details={"fields": _fields(tasking, TASKING_FIELDS)}
-        )
+    tasking = Tasking(created_by=actor, raised_at_meeting=meeting)
+    _set(tasking, data, TASKING_FIELDS)
+    tasking.save()
+    audit.record(Action.CREATE, obj=tasking, details={"fields": _fields(tasking, TASKING_FIELDS)})
     return tasking
 
 
+@action("tasking.change_tasking")
 def update_tasking(tasking: Tasking, *, actor, data: dict) -> Tasking:
-    _require(actor, "tasking.change_tasking")
     merged = stored_values(tasking, TASKING_FIELDS)
     merged.update(data)
     _check_tasking(merged, actor)
-    with transaction.atomic(), audit.service_scope():
-        before = _fields(tasking, TASKING_FIELDS)
-        _set(tasking, data, TASKING_FIELDS)
-        tasking.save()
-        audit.record(
-            Action.UPDATE,
-            obj=tasking,
-            details={"changes": audit.diff(before, _fields(tasking, TASKING_FIELDS))},
-        )
+    before = _fields(tasking, TASKING_FIELDS)
+    _set(tasking, data, TASKING_FIELDS)
+    tasking.save()
+    audit.record(
+        Action.UPDATE,
+        obj=tasking,
+        details={"changes": audit.diff(before, _fields(tasking, TASKING_FIELDS))},
+    )
     return tasking
 
 
+@action()
 def complete_tasking(
     tasking: Tasking,
     *,
@@ -660,25 +646,24 @@ def complete_tasking(
     products = _check_visible(errors, "cited_products", Product, list(cited_products), actor)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        old = tasking.status
-        tasking.status = TaskingStatus.COMPLETED
-        tasking.result = result.strip()
-        tasking.completed_at = timezone.now()
-        tasking.completed_by = actor
-        tasking.save()
-        tasking.cited_reports.add(*reports)
-        tasking.cited_products.add(*products)
-        audit.record(
-            Action.UPDATE,
-            obj=tasking,
-            details={
-                "operation": "complete",
-                "changes": {"status": [old, TaskingStatus.COMPLETED]},
-                "cited_reports": [r.pk for r in reports],
-                "cited_products": [p.pk for p in products],
-            },
-        )
+    old = tasking.status
+    tasking.status = TaskingStatus.COMPLETED
+    tasking.result = result.strip()
+    tasking.completed_at = timezone.now()
+    tasking.completed_by = actor
+    tasking.save()
+    tasking.cited_reports.add(*reports)
+    tasking.cited_products.add(*products)
+    audit.record(
+        Action.UPDATE,
+        obj=tasking,
+        details={
+            "operation": "complete",
+            "changes": {"status": [old, TaskingStatus.COMPLETED]},
+            "cited_reports": [r.pk for r in reports],
+            "cited_products": [p.pk for p in products],
+        },
+    )
     return tasking
 
 
@@ -764,6 +749,7 @@ def _check_decision(data: dict, actor, meeting, errors) -> None:
     _check_compartment(errors, data.get("compartment"), actor)
 
 
+@action("tasking.add_decision")
 def record_decision(
     meeting: Meeting,
     *,
@@ -773,7 +759,6 @@ def record_decision(
     evidence_reports: Iterable[Report] = (),
 ) -> Decision:
     """Minute a decision at an open meeting: subject, decision, rationale, evidence."""
-    _require(actor, "tasking.add_decision")
     errors: dict[str, list[str]] = {}
     _open_meeting(errors, meeting, actor)
     data = {**data}
@@ -794,24 +779,23 @@ def record_decision(
     reports = _check_visible(errors, "evidence_reports", Report, list(evidence_reports), actor)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        return _create_decision(
-            meeting=meeting,
-            actor=actor,
-            subject_kind=kind,
-            subject=data.get(kind),
-            decision=data["decision"],
-            rationale=data["rationale"],
-            compartment=data["compartment"],
-            evidence_products=products,
-            evidence_reports=reports,
-            amends=data.get("amends"),
-        )
+    return _create_decision(
+        meeting=meeting,
+        actor=actor,
+        subject_kind=kind,
+        subject=data.get(kind),
+        decision=data["decision"],
+        rationale=data["rationale"],
+        compartment=data["compartment"],
+        evidence_products=products,
+        evidence_reports=reports,
+        amends=data.get("amends"),
+    )
 
 
+@action("tasking.change_decision")
 def update_decision(decision: Decision, *, actor, data: dict) -> Decision:
     """Correct a decision while its meeting is still open; afterwards only an amendment."""
-    _require(actor, "tasking.change_decision")
     meeting = stored(decision, "meeting")
     if meeting.status == MeetingStatus.CLOSED:
         raise StateConflict(_(LOCKED_MESSAGE))
@@ -827,19 +811,18 @@ def update_decision(decision: Decision, *, actor, data: dict) -> Decision:
             _add(errors, name, _("This cannot be empty."))
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), audit.service_scope():
-        before = {"decision": decision.decision, "rationale": decision.rationale}
-        for name in allowed:
-            if name in data:
-                setattr(decision, name, data[name].strip())
-        decision.save()
-        audit.record(
-            Action.UPDATE,
-            obj=decision,
-            details={
-                "changes": audit.diff(
-                    before, {"decision": decision.decision, "rationale": decision.rationale}
-                )
-            },
-        )
+    before = {"decision": decision.decision, "rationale": decision.rationale}
+    for name in allowed:
+        if name in data:
+            setattr(decision, name, data[name].strip())
+    decision.save()
+    audit.record(
+        Action.UPDATE,
+        obj=decision,
+        details={
+            "changes": audit.diff(
+                before, {"decision": decision.decision, "rationale": decision.rationale}
+            )
+        },
+    )
     return decision

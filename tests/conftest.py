@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_migrate
 
 from ilp_platform.core import context
 from tests.utils.world import World, build_world
@@ -16,24 +17,20 @@ def _fresh_context():
         yield
 
 
-_FLUSHED = {"since_reload": False}
-
-
-def _reload_reference_data():
+def _reference_data_after_flush(sender, **kwargs):
     """A transactional test empties every table when it ends, the reference data the
-    migrations load (crime types, retention classes) included; the next test gets it back.
-    (A parallel run hands the tests sharing outside services to one process first.)"""
-    if not _FLUSHED["since_reload"]:
+    migrations load (crime types, retention classes) included; the flush then sends
+    ``post_migrate``, and the data comes back for the tests that follow."""
+    if sender.label != "intelligence":
         return
-    _FLUSHED["since_reload"] = False
     from importlib import import_module
 
     from django.apps import apps
 
-    from intelligence.models import CrimeType
+    import_module("intelligence.migrations.0002_reference_data").load(apps, None)
 
-    if not CrimeType.objects.exists():
-        import_module("intelligence.migrations.0002_reference_data").load(apps, None)
+
+post_migrate.connect(_reference_data_after_flush, dispatch_uid="tests.reference_data")
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +50,7 @@ def _audit_protection(request):
     )
     if transactional:
         request.getfixturevalue("transactional_db")
-        _reload_reference_data()
     elif "db" in names:
-        # Committed before the test's own transaction opens, so it outlives the rollback.
-        with request.getfixturevalue("django_db_blocker").unblock():
-            _reload_reference_data()
         request.getfixturevalue("db")
     else:
         yield
@@ -67,7 +60,6 @@ def _audit_protection(request):
     yield
     if transactional:
         set_maintenance(connection, True)
-        _FLUSHED["since_reload"] = True
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +96,7 @@ SHARED_SERVICE_FILES = (
     "tests/security/test_faults.py",
     "tests/core/test_worker.py",
     "tests/analysis/test_jobs_worker.py",
+    "tests/filestore/test_separate_hosts.py",
 )
 _SHARED_SERVICE_MARKERS = ("celery_worker", "faults", "e2e")
 

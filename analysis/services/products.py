@@ -36,6 +36,7 @@ from analysis.models import (
     ProductVersion,
 )
 from audit import services as audit
+from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core.jobs import JobStatus
@@ -421,9 +422,9 @@ def _editable_by(product: Product, actor) -> None:
         raise PermissionDenied(_("Only the author changes a product."))
 
 
+@action(ADD)
 def create_product(*, actor, data: dict) -> Product:
     """Collection: a new draft from its kind's template."""
-    _require(actor, ADD)
     data = {**data}
     data.setdefault("handling_scheme", GradingScheme.UK_3X5X2)
     data.setdefault("handling_code", "P")
@@ -435,22 +436,21 @@ def create_product(*, actor, data: dict) -> Product:
     sections = (
         _check_sections(sections) if sections else templates_products.initial_sections(data["kind"])
     )
-    with transaction.atomic(), audit.service_scope():
-        product = Product(
-            reference=f"tmp-{uuid.uuid4().hex[:16]}",
-            kind=data["kind"],
-            title=data["title"].strip(),
-            terms_of_reference=data.get("terms_of_reference") or "",
-            sections=sections,
-            compartment=data["compartment"],
-            handling_scheme=data["handling_scheme"],
-            handling_code=data["handling_code"],
-            handling_conditions=data.get("handling_conditions") or "",
-            author=actor,
-        )
-        product.save()
-        _allocate_reference(product)
-        audit.record(Action.CREATE, obj=product, details={"fields": _snapshot(product)})
+    product = Product(
+        reference=f"tmp-{uuid.uuid4().hex[:16]}",
+        kind=data["kind"],
+        title=data["title"].strip(),
+        terms_of_reference=data.get("terms_of_reference") or "",
+        sections=sections,
+        compartment=data["compartment"],
+        handling_scheme=data["handling_scheme"],
+        handling_code=data["handling_code"],
+        handling_conditions=data.get("handling_conditions") or "",
+        author=actor,
+    )
+    product.save()
+    _allocate_reference(product)
+    audit.record(Action.CREATE, obj=product, details={"fields": _snapshot(product)})
     return product
 
 
@@ -472,6 +472,7 @@ def _revise(product: Product, actor) -> None:
     )
 
 
+@action()
 def revise_product(product: Product, *, actor) -> Product:
     """An approved (or disseminated) product becomes a draft again, as its next version."""
     _editable_by(product, actor)
@@ -484,11 +485,11 @@ def revise_product(product: Product, *, actor) -> Product:
                 ]
             }
         )
-    with transaction.atomic(), audit.service_scope():
-        _revise(product, actor)
+    _revise(product, actor)
     return product
 
 
+@action()
 def update_product(product: Product, *, actor, data: dict) -> Product:
     """Alteration of the working copy by its author. Editing an approved product starts the
     next version; a product in review is frozen until approved or returned."""
@@ -530,20 +531,19 @@ def update_product(product: Product, *, actor, data: dict) -> Product:
                     ]
                 }
             )
-    with transaction.atomic(), audit.service_scope():
-        if product.status in (ProductStatus.APPROVED, ProductStatus.DISSEMINATED):
-            _revise(product, actor)
-        before = _snapshot(product)
-        for field, value in data.items():
-            if field == "title":
-                value = (value or "").strip()
-            if field in ("terms_of_reference", "handling_conditions"):
-                value = value or ""
-            setattr(product, field, value)
-        product.save()
-        changes = audit.diff(before, _snapshot(product), RESTRICTED)
-        if changes:
-            audit.record(Action.UPDATE, obj=product, details={"changes": changes})
+    if product.status in (ProductStatus.APPROVED, ProductStatus.DISSEMINATED):
+        _revise(product, actor)
+    before = _snapshot(product)
+    for field, value in data.items():
+        if field == "title":
+            value = (value or "").strip()
+        if field in ("terms_of_reference", "handling_conditions"):
+            value = value or ""
+        setattr(product, field, value)
+    product.save()
+    changes = audit.diff(before, _snapshot(product), RESTRICTED)
+    if changes:
+        audit.record(Action.UPDATE, obj=product, details={"changes": changes})
     return product
 
 
@@ -625,6 +625,7 @@ def _cite_target(product: Product, actor, kind: str, target_id):
     return target, job_snapshot(target, slugs)
 
 
+@action()
 def cite(product: Product, *, actor, kind: str, target_id, note: str = "") -> Citation:
     """Combination: a product cites a report, an entity or a succeeded analysis, frozen as it
     is now (the snapshot)."""
@@ -644,30 +645,30 @@ def cite(product: Product, *, actor, kind: str, target_id, note: str = "") -> Ci
         raise ValidationError(
             {"id": [_("%(label)s is already cited.") % {"label": snapshot["label"]}]}
         )
-    with transaction.atomic(), audit.service_scope():
-        citation = Citation.objects.create(
-            product=product,
-            kind=kind,
-            note=(note or "")[:300],
-            snapshot=snapshot,
-            cited_by=actor,
-            **{field: target},
-        )
-        product.save(update_fields=["updated_at"])
-        audit.record(
-            Action.LINK,
-            obj=product,
-            details={
-                "operation": "cite",
-                "citation": citation.pk,
-                "kind": kind,
-                "target_type": type(target)._meta.label_lower,
-                "target_id": target.pk,
-            },
-        )
+    citation = Citation.objects.create(
+        product=product,
+        kind=kind,
+        note=(note or "")[:300],
+        snapshot=snapshot,
+        cited_by=actor,
+        **{field: target},
+    )
+    product.save(update_fields=["updated_at"])
+    audit.record(
+        Action.LINK,
+        obj=product,
+        details={
+            "operation": "cite",
+            "citation": citation.pk,
+            "kind": kind,
+            "target_type": type(target)._meta.label_lower,
+            "target_id": target.pk,
+        },
+    )
     return citation
 
 
+@action()
 def remove_citation(citation: Citation, *, actor) -> None:
     product = citation.product
     _editable_by(product, actor)
@@ -675,19 +676,19 @@ def remove_citation(citation: Citation, *, actor) -> None:
         raise ValidationError(
             {"status": [_("Citations change only while the product is a draft.")]}
         )
-    with transaction.atomic(), audit.service_scope():
-        target_id = citation.report_id or citation.entity_id or citation.job_id
-        details = {
-            "operation": "remove citation",
-            "citation": citation.pk,
-            "kind": citation.kind,
-            "target_id": target_id,
-        }
-        citation.delete()
-        product.save(update_fields=["updated_at"])
-        audit.record(Action.LINK, obj=product, details=details)
+    target_id = citation.report_id or citation.entity_id or citation.job_id
+    details = {
+        "operation": "remove citation",
+        "citation": citation.pk,
+        "kind": citation.kind,
+        "target_id": target_id,
+    }
+    citation.delete()
+    product.save(update_fields=["updated_at"])
+    audit.record(Action.LINK, obj=product, details=details)
 
 
+@action()
 def submit_product(product: Product, *, actor) -> Product:
     """Draft -> in review, by the author, once the handling code covers every citation."""
     _editable_by(product, actor)
@@ -701,15 +702,14 @@ def submit_product(product: Product, *, actor) -> Product:
             }
         )
     _ready_for_review(product)
-    with transaction.atomic(), audit.service_scope():
-        product.status = ProductStatus.IN_REVIEW
-        product.submitted_at = timezone.now()
-        product.save()
-        audit.record(
-            Action.UPDATE,
-            obj=product,
-            details={"transition": "submit", "version": product.version},
-        )
+    product.status = ProductStatus.IN_REVIEW
+    product.submitted_at = timezone.now()
+    product.save()
+    audit.record(
+        Action.UPDATE,
+        obj=product,
+        details={"transition": "submit", "version": product.version},
+    )
     return product
 
 
@@ -730,55 +730,55 @@ def _reviewable_by(product: Product, actor) -> None:
         )
 
 
+@action()
 def approve_product(product: Product, *, actor) -> ProductVersion:
     """In review -> approved by someone other than the author; freezes the version."""
     _reviewable_by(product, actor)
     _ready_for_review(product)
-    with transaction.atomic(), audit.service_scope():
-        now = timezone.now()
-        citations = list(product.citations.all())
-        content = product_content(product, citations)
-        content["approved_by"] = actor.get_username()
-        content["approved_at"] = now.isoformat()
-        digest = content_hash(content)
-        version = ProductVersion.objects.create(
-            product=product,
-            number=product.version,
-            content=content,
-            approved_by=actor,
-            approved_at=now,
-            content_hash=digest,
-        )
-        product.status = ProductStatus.APPROVED
-        product.approved_by = actor
-        product.approved_at = now
-        product.review_comment = ""
-        product.returned_at = None
-        product.save()
-        audit.record(
-            Action.UPDATE,
-            obj=product,
-            details={"transition": "approve", "version": version.number, "content_hash": digest},
-        )
+    now = timezone.now()
+    citations = list(product.citations.all())
+    content = product_content(product, citations)
+    content["approved_by"] = actor.get_username()
+    content["approved_at"] = now.isoformat()
+    digest = content_hash(content)
+    version = ProductVersion.objects.create(
+        product=product,
+        number=product.version,
+        content=content,
+        approved_by=actor,
+        approved_at=now,
+        content_hash=digest,
+    )
+    product.status = ProductStatus.APPROVED
+    product.approved_by = actor
+    product.approved_at = now
+    product.review_comment = ""
+    product.returned_at = None
+    product.save()
+    audit.record(
+        Action.UPDATE,
+        obj=product,
+        details={"transition": "approve", "version": version.number, "content_hash": digest},
+    )
     return version
 
 
+@action()
 def return_product(product: Product, *, actor, comment: str) -> Product:
     """In review -> draft again, with the reviewer's comment for the author."""
     _reviewable_by(product, actor)
     if not (comment or "").strip():
         raise ValidationError({"comment": [_("Say what the author should change.")]})
-    with transaction.atomic(), audit.service_scope():
-        product.status = ProductStatus.DRAFT
-        product.review_comment = comment.strip()
-        product.returned_at = timezone.now()
-        product.submitted_at = None
-        product.save()
-        audit.record(
-            Action.UPDATE,
-            obj=product,
-            details={"transition": "return", "version": product.version},
-        )
+    product.status = ProductStatus.DRAFT
+    product.review_comment = comment.strip()
+    product.returned_at = timezone.now()
+    product.submitted_at = None
+    product.save()
+    audit.record(
+        Action.UPDATE,
+        obj=product,
+        details={"transition": "return", "version": product.version},
+    )
     return product
 
 
@@ -786,6 +786,7 @@ def current_version(product: Product) -> ProductVersion | None:
     return product.versions.order_by("-number").first()
 
 
+@action(APPROVE)
 def disseminate_product(
     product: Product,
     *,
@@ -801,7 +802,6 @@ def disseminate_product(
     The handling code is checked by ``audit.services.record_disclosure``; a refusal is logged
     (DISCLOSE, outcome denied) and kept even though nothing is disseminated.
     """
-    _require(actor, APPROVE)
     if product.status not in (ProductStatus.APPROVED, ProductStatus.DISSEMINATED):
         raise ValidationError(
             {
@@ -813,37 +813,36 @@ def disseminate_product(
         )
     version = current_version(product)
     refused = None
-    with transaction.atomic(), audit.service_scope():
-        try:
-            audit.record_disclosure(
-                product,
-                recipient=recipient or "",
-                legal_basis=legal_basis or "",
-                conditions_acknowledged=conditions_acknowledged,
-                provider_permission=provider_permission or "",
-                note=_("version %(n)s; purpose: %(p)s") % {"n": version.number, "p": purpose},
-                actor=actor,
-            )
-        except audit.DisclosureRefused as exc:
-            # The refusal event stays: this block commits with nothing else written.
-            refused = exc
-        else:
-            dissemination = Dissemination.objects.create(
-                product=product,
-                version=version,
-                recipient=recipient.strip()[:200],
-                legal_basis=legal_basis.strip()[:300],
-                purpose=(purpose or "").strip()[:300],
-                conditions_acknowledged=conditions_acknowledged,
-                provider_permission=(provider_permission or "").strip()[:200],
-                disseminated_by=actor,
-            )
-            fields = ["status", "updated_at"]
-            if product.disseminated_at is None:
-                product.disseminated_at = timezone.now()
-                fields.append("disseminated_at")
-            product.status = ProductStatus.DISSEMINATED
-            product.save(update_fields=fields)
+    try:
+        audit.record_disclosure(
+            product,
+            recipient=recipient or "",
+            legal_basis=legal_basis or "",
+            conditions_acknowledged=conditions_acknowledged,
+            provider_permission=provider_permission or "",
+            note=_("version %(n)s; purpose: %(p)s") % {"n": version.number, "p": purpose},
+            actor=actor,
+        )
+    except audit.DisclosureRefused as exc:
+        # The refusal event stays: this block commits with nothing else written.
+        refused = exc
+    else:
+        dissemination = Dissemination.objects.create(
+            product=product,
+            version=version,
+            recipient=recipient.strip()[:200],
+            legal_basis=legal_basis.strip()[:300],
+            purpose=(purpose or "").strip()[:300],
+            conditions_acknowledged=conditions_acknowledged,
+            provider_permission=(provider_permission or "").strip()[:200],
+            disseminated_by=actor,
+        )
+        fields = ["status", "updated_at"]
+        if product.disseminated_at is None:
+            product.disseminated_at = timezone.now()
+            fields.append("disseminated_at")
+        product.status = ProductStatus.DISSEMINATED
+        product.save(update_fields=fields)
     if refused is not None:
         raise ValidationError({field: [message] for field, message in refused.errors.items()})
     return dissemination
