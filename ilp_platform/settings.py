@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "csp",
     "ilp_platform.core",
     "ilp_platform.accounts",
+    "ilp_platform.filestore",
     "audit",
     "intelligence",
     "analysis",
@@ -221,8 +222,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Files the web and the worker share (uploaded imports) go through storages["default"], so
+# they may run on different hosts: STORAGE_BACKEND=filesystem (under ILP_DATA_DIR, the
+# embedded default; production only with STORAGE_FILESYSTEM_SINGLE_HOST=true), database
+# (the production default) or s3 (S3_BUCKET, S3_ENDPOINT_URL...). See ilp_platform/filestore.
+from ilp_platform.filestore import config as filestore_config  # noqa: E402
+
+STORAGE_BACKEND, _SHARED_FILES = filestore_config.default_storage(
+    production=PRODUCTION, data_dir=DATA_DIR
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _SHARED_FILES,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -231,7 +241,7 @@ STORAGES = {
         )
     },
 }
-# Uploads live outside the web root and are never served directly.
+# Uploads live outside the web root and are never served directly (filesystem: here).
 MEDIA_ROOT = DATA_DIR / "uploads"
 # Outside production, serve static files straight from the source folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -15,8 +15,12 @@ What is refused here, each with a sentence naming the problem (a ``ValidationErr
 - in XLSX workbooks, any formula cell (named by its cell reference): an import stores values,
   and a formula's cached result may be stale or absent. Only the first worksheet is read.
 
-An accepted file is stored under ``DATA_DIR/uploads/imports`` with a generated name (XLSX is
-converted to a UTF-8 CSV on the way, keeping row numbers), so every later step reads CSV.
+An accepted file is stored with a generated name (XLSX is converted to a UTF-8 CSV on the way,
+keeping row numbers), so every later step reads CSV. It is checked and converted in a temporary
+file on this machine's disk, then stored through Django's storage API (``storages["default"]``,
+chosen by ``STORAGE_BACKEND``: the data directory, the database or object storage), as
+``imports/<name>``: the worker that loads it may run on another host, and copies it back to a
+temporary file of its own (``local_copy``) to read it.
 """
 
 from __future__ import annotations
@@ -28,15 +32,20 @@ import datetime as dt
 import hashlib
 import os
 import re
-import time
+import shutil
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import Storage, storages
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intelligence.imports.choices import Encoding, FileFormat
@@ -58,16 +67,42 @@ def refuse(message: str) -> ValidationError:
     return ValidationError({"file": [message]})
 
 
-def uploads_dir() -> Path:
-    folder = Path(settings.DATA_DIR) / "uploads" / "imports"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+FOLDER = "imports"  # in the shared storage
 
 
-def stored_path(stored_name: str) -> Path:
+def storage() -> Storage:
+    """Where uploads are kept for the worker: the storage every process is configured with."""
+    return storages["default"]
+
+
+def storage_name(stored_name: str) -> str:
+    """The name in the shared storage of one of our stored files (refuses any other name)."""
     if not STORED_NAME.match(stored_name or ""):
         raise ValueError("not a stored import file name")
-    return uploads_dir() / stored_name
+    return f"{FOLDER}/{stored_name}"
+
+
+@contextlib.contextmanager
+def _scratch_dir() -> Iterator[Path]:
+    """A private temporary folder on this machine, removed afterwards (never shared)."""
+    folder = Path(tempfile.mkdtemp(prefix="ilp-import-", dir=settings.FILE_UPLOAD_TEMP_DIR))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def local_copy(stored_name: str) -> Iterator[Path]:
+    """A temporary copy on this machine's disk of a stored file, copied chunk by chunk (the
+    file is never whole in memory) and deleted on exit. ``FileNotFoundError`` when it is gone."""
+    name = storage_name(stored_name)
+    with _scratch_dir() as folder:
+        target = folder / stored_name
+        with storage().open(name, "rb") as source, open(target, "wb") as out:
+            for block in source.chunks(CHUNK):
+                out.write(block)
+        yield target
 
 
 def max_bytes() -> int:
@@ -101,9 +136,8 @@ class StoredFile:
     delimiter: str
     columns: list[str] = field(default_factory=list)
 
-    @property
-    def path(self) -> Path:
-        return stored_path(self.stored_name)
+    def exists(self) -> bool:
+        return storage().exists(storage_name(self.stored_name))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -111,7 +145,7 @@ class StoredFile:
     @classmethod
     def from_dict(cls, data: dict) -> StoredFile:
         stored = cls(**{k: data[k] for k in cls.__dataclass_fields__})
-        stored_path(stored.stored_name)  # refuses a name that is not one of ours
+        storage_name(stored.stored_name)  # refuses a name that is not one of ours
         return stored
 
     def delete(self) -> None:
@@ -120,7 +154,7 @@ class StoredFile:
 
 def delete_stored(stored_name: str) -> None:
     with contextlib.suppress(ValueError):
-        stored_path(stored_name).unlink(missing_ok=True)
+        storage().delete(storage_name(stored_name))
 
 
 def _format_of(file_name: str) -> str:
@@ -161,8 +195,8 @@ def receive(source, *, file_name: str, size: int | None, encoding: str = Encodin
     if encoding not in Encoding.values:
         raise ValidationError({"encoding": [_("Choose UTF-8 or Windows-1252.")]})
     stored_name = f"{uuid.uuid4().hex}.csv"
-    target = uploads_dir() / stored_name
-    try:
+    with _scratch_dir() as folder:
+        target = folder / stored_name
         if file_format == FileFormat.XLSX:
             digest, total = _store_xlsx(source, target)
             encoding = Encoding.UTF8
@@ -171,9 +205,12 @@ def receive(source, *, file_name: str, size: int | None, encoding: str = Encodin
         if total == 0:
             raise refuse(_("The file is empty."))
         delimiter, columns = read_header(target)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+        # Only an accepted file reaches the shared storage, whole (streamed in chunks).
+        with open(target, "rb") as handle:
+            saved = storage().save(storage_name(stored_name), File(handle, name=stored_name))
+        if saved != storage_name(stored_name):  # never: the name is a fresh UUID
+            storage().delete(saved)
+            raise RuntimeError(f"the storage renamed {stored_name} to {saved}")
     return StoredFile(
         stored_name=stored_name,
         file_name=Path(file_name).name[:255],
@@ -369,11 +406,24 @@ def read_header(path: Path) -> tuple[str, list[str]]:
     return delimiter, columns
 
 
-def expired_files(hours: int, keep: set[str]) -> list[Path]:
-    """Stored files older than ``hours`` that no unfinished import still needs."""
-    limit = time.time() - hours * 3600
-    return [
-        path
-        for path in uploads_dir().iterdir()
-        if path.is_file() and path.name not in keep and path.stat().st_mtime < limit
-    ]
+def expired_files(hours: int, keep: set[str]) -> list[str]:
+    """Names of stored files older than ``hours`` that no unfinished import still needs."""
+    limit = timezone.now() - timedelta(hours=hours)
+    shared = storage()
+    try:
+        _, names = shared.listdir(FOLDER)
+    except FileNotFoundError:  # nothing stored yet (filesystem: no folder)
+        return []
+    expired = []
+    for name in names:
+        if not STORED_NAME.match(name) or name in keep:
+            continue
+        try:
+            modified = shared.get_modified_time(storage_name(name))
+        except FileNotFoundError:  # deleted meanwhile
+            continue
+        if timezone.is_naive(modified):
+            modified = timezone.make_aware(modified)
+        if modified < limit:
+            expired.append(name)
+    return expired

@@ -205,20 +205,25 @@ def _work(job: ImportJob, progress) -> dict:
     if job.loaded_at:
         return _result(job)  # a second delivery after a committed load: nothing to do
     started = time.monotonic()
+    gone = JobError(_("The uploaded file is no longer kept (it expired). Upload it again."))
     try:
-        path = files.stored_path(job.stored_name)
+        if not files.storage().exists(files.storage_name(job.stored_name)):
+            raise gone
     except ValueError:
-        path = None
-    if path is None or not path.exists():
-        raise JobError(_("The uploaded file is no longer kept (it expired). Upload it again."))
+        raise gone from None
     user = job.requested_by
     visible = set(Compartment.objects.visible_to(user).values_list("pk", flat=True))
     if job.compartment_id not in visible:
         raise JobError(_("You no longer hold the compartment chosen for this import."))
 
     progress(_READ, _("Reading the file"))
+    # The upload is in the shared storage (this worker may be on another host than the web
+    # process that stored it): read from a temporary copy on this worker's own disk.
     try:
-        frame = validation.read(path, mapping=job.mapping, delimiter=job.delimiter)
+        with files.local_copy(job.stored_name) as path:
+            frame = validation.read(path, mapping=job.mapping, delimiter=job.delimiter)
+    except FileNotFoundError:
+        raise gone from None
     except validation.FileUnreadable as exc:
         raise JobError(str(exc)) from None
     if not len(frame):
@@ -341,10 +346,9 @@ def expire_files(hours: int | None = None) -> int:
         .exclude(stored_name="")
         .values_list("stored_name", flat=True)
     )
-    expired = files.expired_files(hours, keep=pending)
-    names = [path.name for path in expired]
-    for path in expired:
-        path.unlink(missing_ok=True)
+    names = files.expired_files(hours, keep=pending)
+    for name in names:
+        files.delete_stored(name)
     if names:
         ImportJob.objects.filter(stored_name__in=names).update(
             stored_name="", file_deleted_at=timezone.now()

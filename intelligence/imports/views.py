@@ -139,7 +139,7 @@ class ImportMappingView(RestrictedViewMixin, FormView):
             stored = files.StoredFile.from_dict(pending) if pending else None
         except (KeyError, TypeError, ValueError):
             stored = None
-        if stored is None or not stored.path.exists():
+        if stored is None or not stored.exists():
             self.request.session.pop(PENDING, None)
             return None
         return stored

@@ -20,9 +20,10 @@ class ImportJobQuerySet(RestrictedQuerySet):
 class ImportJob(BackgroundJob):
     """One uploaded incident file, validated and loaded all-or-nothing by a Celery worker.
 
-    The file itself is kept under ``DATA_DIR/uploads/imports`` with a generated name
-    (``stored_name``), never served, and deleted once loaded or when it expires. Visible to
-    the people holding the compartment the incidents are imported into.
+    The file itself is kept in the shared storage (``STORAGE_BACKEND``: data directory,
+    database or object storage) as ``imports/<stored_name>``, never served, and deleted once
+    loaded or when it expires. Visible to the people holding the compartment the incidents
+    are imported into.
     """
 
     compartment = models.ForeignKey(

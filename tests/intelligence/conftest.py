@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.utils.storage import shared_storage  # noqa: F401 (a fixture: each storage backend)
+
 
 @pytest.fixture
 def login(client):

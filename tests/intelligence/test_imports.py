@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from audit.models import AuditEvent
 from intelligence.imports import loaders, services
 from intelligence.models import ImportJob, ImportMapping, Incident
 from tests.intelligence.helpers import as_user, make_incident
+from tests.utils.storage import SharedFiles
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,10 @@ def csv_bytes(lines: list[str], header: str = HEADER) -> bytes:
 
 
 @pytest.fixture
-def uploads(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    return tmp_path / "uploads" / "imports"
+def uploads(shared_storage):
+    """The shared storage the upload goes to and the job reads from: every test taking it runs
+    once per backend (filesystem, database, fake S3)."""
+    return shared_storage
 
 
 def run(world, data: bytes, name: str = "incidents.csv", user=None, **options):
@@ -63,8 +64,8 @@ def refused(world, data: bytes, name: str = "incidents.csv", **options) -> dict:
     return caught.value.message_dict
 
 
-def stored_files(uploads: Path) -> list[Path]:
-    return list(uploads.iterdir()) if uploads.exists() else []
+def stored_files(uploads: SharedFiles) -> list[str]:
+    return uploads.names("imports")
 
 
 # --- Happy paths --------------------------------------------------------------------------------

@@ -13,13 +13,17 @@ from intelligence.imports import services
 from intelligence.models import ImportJob, ImportMapping, Incident
 from tests.intelligence.test_imports import csv_bytes, rows
 from tests.utils.access import RestrictedAPITests, api_client
+from tests.utils.storage import use_backend
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _uploads(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+    """Uploads go to a folder of the test's own; tests taking ``shared_storage`` run once per
+    storage backend instead."""
+    with use_backend("filesystem", settings, tmp_path / "data"):
+        yield
 
 
 def upload(name: str, data: bytes) -> SimpleUploadedFile:
@@ -47,7 +51,7 @@ class TestImportAPIAccess(RestrictedAPITests):
 
 
 def test_posting_a_file_answers_201_with_a_queued_job_that_the_worker_then_loads(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, shared_storage
 ):
     client = api_client(world.analyst)
     with django_capture_on_commit_callbacks(execute=True):
@@ -64,9 +68,12 @@ def test_posting_a_file_answers_201_with_a_queued_job_that_the_worker_then_loads
     job = client.get(reverse("importjob-detail", args=[body["id"]])).json()
     assert job["status"] == "succeeded" and job["progress"] == 100
     assert job["rows_inserted"] == 30 and Incident.objects.count() == 30
+    assert shared_storage.names() == []  # removed from the shared storage once loaded
 
 
-def test_the_api_takes_a_mapping_as_json_and_refuses_a_file_without_one_naming_the_field(world):
+def test_the_api_takes_a_mapping_as_json_and_refuses_a_file_without_one_naming_the_field(
+    world, shared_storage
+):
     client = api_client(world.analyst)
     data = csv_bytes(["A-1,burglary,2026-01-01,51.4,-2.6"], "Ref,Kind,Date,Y,X")
     response = client.post(
@@ -91,9 +98,12 @@ def test_the_api_takes_a_mapping_as_json_and_refuses_a_file_without_one_naming_t
     assert response.status_code == 201, response.content
     assert response.json()["mapping"] == mapping
     assert ImportMapping.objects.get().mapping == mapping
+    assert shared_storage.names() == [ImportJob.objects.get().stored_name]
 
 
-def test_the_api_refuses_bad_files_and_compartments_with_400_naming_the_field(world, settings):
+def test_the_api_refuses_bad_files_and_compartments_with_400_naming_the_field(
+    world, settings, shared_storage
+):
     client = api_client(world.analyst2)
     cases = [
         ({"file": upload("x.csv", b""), "compartment": "general"}, "file"),
@@ -114,7 +124,7 @@ def test_the_api_refuses_bad_files_and_compartments_with_400_naming_the_field(wo
     assert response.status_code == 400
     assert "larger than the limit" in response.json()["file"][0]
     assert not ImportJob.objects.exists()
-    assert not list((settings.DATA_DIR / "uploads" / "imports").iterdir())
+    assert shared_storage.names() == []
 
 
 def test_roles_without_the_import_permission_cannot_upload(world):
@@ -130,7 +140,7 @@ def test_roles_without_the_import_permission_cannot_upload(world):
 
 
 def test_an_upload_in_the_browser_leads_to_the_job_page_with_its_progress_bar(
-    world, login, django_capture_on_commit_callbacks
+    world, login, django_capture_on_commit_callbacks, shared_storage
 ):
     client = login(world.analyst)
     page = client.get(reverse("intelligence:import_upload"))
@@ -167,7 +177,7 @@ def test_an_upload_in_the_browser_leads_to_the_job_page_with_its_progress_bar(
     assert b'hx-trigger="every 1s"' not in page.content
 
 
-def test_the_browser_asks_for_a_mapping_once_and_remembers_it(world, login):
+def test_the_browser_asks_for_a_mapping_once_and_remembers_it(world, login, shared_storage):
     client = login(world.analyst)
     header = "Crime Ref,Offence,When,Lat,Long"
     data = csv_bytes(["W-1,burglary,2026-01-01,51.4,-2.6"], header)
@@ -200,9 +210,32 @@ def test_the_browser_asks_for_a_mapping_once_and_remembers_it(world, login):
     second = ImportJob.objects.latest("id")
     assert again["Location"] == second.get_absolute_url()
     assert second.mapping_source == "remembered"
+    assert sorted(shared_storage.names()) == sorted([job.stored_name, second.stored_name])
 
 
-def test_a_bad_file_in_the_browser_is_shown_beside_the_file_field(world, login, settings):
+def test_a_file_waiting_for_its_mapping_is_deleted_when_the_import_is_cancelled(
+    world, login, shared_storage
+):
+    client = login(world.analyst)
+    data = csv_bytes(["W-1,burglary,2026-01-01,51.4,-2.6"], "Crime Ref,Offence,When,Lat,Long")
+    response = client.post(
+        reverse("intelligence:import_upload"),
+        {"compartment": world.general.pk, "mode": "insert", "encoding": "utf-8"}
+        | {"file": upload("w.csv", data)},
+    )
+    assert response["Location"] == reverse("intelligence:import_mapping")
+    assert len(shared_storage.names()) == 1
+    cancelled = client.post(response["Location"], {"cancel": "1"})
+    assert cancelled["Location"] == reverse("intelligence:import_list")
+    assert shared_storage.names() == []
+    # Gone from the storage: the mapping page sends the person back to the upload.
+    again = client.get(response["Location"])
+    assert again["Location"] == reverse("intelligence:import_upload")
+
+
+def test_a_bad_file_in_the_browser_is_shown_beside_the_file_field(
+    world, login, settings, shared_storage
+):
     client = login(world.analyst)
     form = {"compartment": world.general.pk, "mode": "insert", "encoding": "utf-8"}
     response = client.post(
@@ -220,7 +253,7 @@ def test_a_bad_file_in_the_browser_is_shown_beside_the_file_field(world, login, 
     assert response.context["form"].errors["file"] == [
         "The file is larger than the limit of 0.0 MB."
     ]
-    assert not ImportJob.objects.exists()
+    assert not ImportJob.objects.exists() and shared_storage.names() == []
 
 
 def test_the_import_pages_hide_other_compartments_and_refuse_other_roles(world, login):
