@@ -3,6 +3,7 @@ import uuid
 import pytest
 from django.db import connection
 from django.db.models.signals import post_migrate
+from django.urls import reverse
 
 from ilp_platform.core import context
 from tests.utils.world import World, build_world
@@ -84,6 +85,22 @@ def _audit_checkpoint_file(_audit_checkpoint_dir, monkeypatch):
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+PAGE_JUSTIFICATION = "OP-TEST page test"
+
+
+@pytest.fixture
+def login(client):
+    """Log a person in through the browser and state a justification for the session."""
+
+    def _login(user, justification: str = PAGE_JUSTIFICATION):
+        client.force_login(user)
+        if justification:
+            client.post(reverse("core:justification"), {"reference": justification, "next": "/"})
+        return client
+
+    return _login
 
 
 # Tests that share something outside their own database (a Celery worker on the one Redis

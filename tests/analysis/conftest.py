@@ -1,7 +1,6 @@
 """Fixtures for the analysis tests. Product fixtures are prefixed ``product_``."""
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 CHART_SVG = (
@@ -9,19 +8,6 @@ CHART_SVG = (
     '<script>alert("x")</script><rect x="5" y="5" width="50" height="40" fill="#c33"/>'
     '<a href="https://example.org/"><text x="60" y="30">Gi* 3.2</text></a></svg>'
 )
-
-
-@pytest.fixture
-def product_login(client):
-    """Log a person in through the browser and state a justification for the session."""
-
-    def _login(user, justification: str = "OP-TEST product page test"):
-        client.force_login(user)
-        if justification:
-            client.post(reverse("core:justification"), {"reference": justification, "next": "/"})
-        return client
-
-    return _login
 
 
 @pytest.fixture
@@ -84,19 +70,6 @@ def product_draft(world):
 
 
 # --- analysis job fixtures (prefixed ``job_``) ---------------------------------------------------
-
-
-@pytest.fixture
-def job_login(client):
-    """Log a person in through the browser with a justification in force."""
-
-    def _login(user, justification: str = "OP-TEST analysis job test"):
-        client.force_login(user)
-        if justification:
-            client.post(reverse("core:justification"), {"reference": justification, "next": "/"})
-        return client
-
-    return _login
 
 
 @pytest.fixture

@@ -22,17 +22,15 @@ def hotspot_job(world, job_incidents, job_run):
 
 @pytest.mark.django_db
 class TestRequesting:
-    def test_the_kind_chooser_offers_every_kind(self, world, job_login):
-        client = job_login(world.analyst)
+    def test_the_kind_chooser_offers_every_kind(self, world, login):
+        client = login(world.analyst)
         page = client.get(reverse("analysis:job_create"))
         assert page.status_code == 200
         for kind in ("hotspot", "temporal", "trend", "near_repeat", "network"):
             assert f"?kind={kind}" in page.content.decode()
 
-    def test_each_kind_has_a_form_with_its_parameters_explained_and_labelled(
-        self, world, job_login
-    ):
-        client = job_login(world.analyst)
+    def test_each_kind_has_a_form_with_its_parameters_explained_and_labelled(self, world, login):
+        client = login(world.analyst)
         expected = {
             "hotspot": ["cell_size_m", "bandwidth_m", "bbox", "area-map"],
             "temporal": ["bbox", "date_from"],
@@ -51,10 +49,10 @@ class TestRequesting:
         assert "area-map" not in network
 
     def test_a_valid_form_queues_the_job_and_redirects_to_its_page(
-        self, world, job_login, job_incidents, django_capture_on_commit_callbacks
+        self, world, login, job_incidents, django_capture_on_commit_callbacks
     ):
         job_incidents(_scatter(40))
-        client = job_login(world.analyst)
+        client = login(world.analyst)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 reverse("analysis:job_create") + "?kind=hotspot",
@@ -71,10 +69,10 @@ class TestRequesting:
         job.refresh_from_db()
         assert job.status == "succeeded", job.message
         assert job.params["bbox"] == [-2.62, 51.43, -2.56, 51.48]
-        assert job.justification == "OP-TEST analysis job test"
+        assert job.justification == "OP-TEST page test"
 
-    def test_a_bad_parameter_shows_beside_its_field_and_nothing_is_saved(self, world, job_login):
-        client = job_login(world.analyst)
+    def test_a_bad_parameter_shows_beside_its_field_and_nothing_is_saved(self, world, login):
+        client = login(world.analyst)
         response = client.post(
             reverse("analysis:job_create") + "?kind=near_repeat",
             {"distance_bands": "300, 100", "iterations": "5"},
@@ -84,18 +82,16 @@ class TestRequesting:
         assert "distance_bands" in form.errors and "iterations" in form.errors
         assert not AnalysisJob.objects.exists()
 
-    def test_a_manager_may_read_jobs_but_not_run_them(self, world, job_login):
-        client = job_login(world.manager)
+    def test_a_manager_may_read_jobs_but_not_run_them(self, world, login):
+        client = login(world.manager)
         assert client.get(reverse("analysis:job_list")).status_code == 200
         assert client.get(reverse("analysis:job_create") + "?kind=hotspot").status_code == 403
 
 
 @pytest.mark.django_db
 class TestFollowingAndReading:
-    def test_the_list_shows_status_and_progress_and_logs_the_ids(
-        self, world, job_login, hotspot_job
-    ):
-        client = job_login(world.analyst)
+    def test_the_list_shows_status_and_progress_and_logs_the_ids(self, world, login, hotspot_job):
+        client = login(world.analyst)
         page = client.get(reverse("analysis:job_list"))
         body = page.content.decode()
         assert page.status_code == 200
@@ -105,9 +101,9 @@ class TestFollowingAndReading:
         assert str(hotspot_job.pk) in listed.details["ids"]
 
     def test_the_progress_partial_polls_while_running_and_asks_for_a_reload_when_done(
-        self, world, job_login, hotspot_job
+        self, world, login, hotspot_job
     ):
-        client = job_login(world.analyst)
+        client = login(world.analyst)
         AnalysisJob.objects.filter(pk=hotspot_job.pk).update(status="running", progress=42)
         views_before = AuditEvent.objects.filter(action="view").count()
         partial = client.get(reverse("analysis:job_progress", args=[hotspot_job.pk]))
@@ -125,9 +121,9 @@ class TestFollowingAndReading:
         assert AuditEvent.objects.filter(action="view").count() == views_before
 
     def test_the_result_page_shows_summary_table_chart_and_map_and_logs_a_view(
-        self, world, job_login, hotspot_job
+        self, world, login, hotspot_job
     ):
-        client = job_login(world.analyst)
+        client = login(world.analyst)
         page = client.get(hotspot_job.get_absolute_url())
         body = page.content.decode()
         assert page.status_code == 200
@@ -137,12 +133,12 @@ class TestFollowingAndReading:
         assert "onclick" not in body and "<b>hotspots" not in body
         viewed = AuditEvent.objects.filter(actor=world.analyst, action="view").latest("id")
         assert viewed.object_id == str(hotspot_job.pk)
-        assert viewed.justification == "OP-TEST analysis job test"
+        assert viewed.justification == "OP-TEST page test"
 
     def test_no_tiles_are_requested_unless_a_tile_server_is_configured(
-        self, world, job_login, hotspot_job, settings
+        self, world, login, hotspot_job, settings
     ):
-        client = job_login(world.analyst)
+        client = login(world.analyst)
         body = client.get(hotspot_job.get_absolute_url()).content.decode()
         assert 'data-tile-url=""' in body
         settings.ILP = {**settings.ILP, "MAP_TILE_URL": "https://tiles.local/{z}/{x}/{y}.png"}
@@ -150,11 +146,11 @@ class TestFollowingAndReading:
         assert 'data-tile-url="https://tiles.local/{z}/{x}/{y}.png"' in body
 
     def test_a_job_that_read_a_compartment_the_reader_lacks_is_a_404_everywhere(
-        self, world, job_login, job_incidents, job_run
+        self, world, login, job_incidents, job_run
     ):
         job_incidents(_scatter(30, compartment=world.restricted))
         job = job_run(world.analyst, "temporal")
-        client = job_login(world.analyst2)
+        client = login(world.analyst2)
         for name in ("job_detail", "job_progress", "job_csv", "job_geojson"):
             assert client.get(reverse(f"analysis:{name}", args=[job.pk])).status_code == 404
         assert AuditEvent.objects.filter(
@@ -165,9 +161,9 @@ class TestFollowingAndReading:
 @pytest.mark.django_db
 class TestDownloads:
     def test_the_csv_holds_every_map_cell_and_is_logged_as_an_export(
-        self, world, job_login, hotspot_job
+        self, world, login, hotspot_job
     ):
-        client = job_login(world.analyst)
+        client = login(world.analyst)
         response = client.get(
             reverse("analysis:job_csv", args=[hotspot_job.pk]) + "?table=features"
         )
@@ -180,8 +176,8 @@ class TestDownloads:
         assert export.object_id == str(hotspot_job.pk)
         assert export.details["count"] == len(rows) - 1
 
-    def test_the_geojson_download_is_a_feature_collection(self, world, job_login, hotspot_job):
-        client = job_login(world.analyst)
+    def test_the_geojson_download_is_a_feature_collection(self, world, login, hotspot_job):
+        client = login(world.analyst)
         response = client.get(reverse("analysis:job_geojson", args=[hotspot_job.pk]))
         collection = json.loads(response.content)
         assert collection["type"] == "FeatureCollection"
@@ -189,14 +185,14 @@ class TestDownloads:
         assert AuditEvent.objects.filter(action="export", details__format="geojson").exists()
 
     def test_csv_cells_that_look_like_formulas_are_neutralised_but_numbers_stay_numbers(
-        self, world, job_login, hotspot_job
+        self, world, login, hotspot_job
     ):
         job = hotspot_job
         job.result["tables"].append(
             {"title": "t", "columns": ["=cmd", "n"], "rows": [["@SUM(A1)", -2.5], ["+1", 3]]}
         )
         AnalysisJob.objects.filter(pk=job.pk).update(result=job.result)
-        client = job_login(world.analyst)
+        client = login(world.analyst)
         index = len(job.result["tables"]) - 1
         text = client.get(
             reverse("analysis:job_csv", args=[job.pk]) + f"?table={index}"
@@ -204,15 +200,15 @@ class TestDownloads:
         rows = list(csv.reader(io.StringIO(text)))
         assert rows == [["'=cmd", "n"], ["'@SUM(A1)", "-2.5"], ["'+1", "3"]]
 
-    def test_there_is_no_download_of_an_unfinished_job(self, world, job_login, hotspot_job):
+    def test_there_is_no_download_of_an_unfinished_job(self, world, login, hotspot_job):
         AnalysisJob.objects.filter(pk=hotspot_job.pk).update(status="running")
-        client = job_login(world.analyst)
+        client = login(world.analyst)
         assert client.get(reverse("analysis:job_csv", args=[hotspot_job.pk])).status_code == 404
 
 
 @pytest.mark.django_db
-def test_the_home_page_lists_my_recent_jobs(world, job_login, hotspot_job):
-    client = job_login(world.analyst)
+def test_the_home_page_lists_my_recent_jobs(world, login, hotspot_job):
+    client = login(world.analyst)
     body = client.get(reverse("core:home")).content.decode()
     assert "My analysis jobs" in body
     assert hotspot_job.get_absolute_url() in body
@@ -220,9 +216,9 @@ def test_the_home_page_lists_my_recent_jobs(world, job_login, hotspot_job):
 
 @pytest.mark.django_db
 def test_polling_after_the_justification_lapsed_sends_the_page_to_the_justification_form(
-    world, job_login, hotspot_job
+    world, login, hotspot_job
 ):
-    client = job_login(world.analyst, justification="")
+    client = login(world.analyst, justification="")
     url = reverse("analysis:job_progress", args=[hotspot_job.pk])
     polled = client.get(url, HTTP_HX_REQUEST="true")
     assert polled.status_code == 204

@@ -24,12 +24,17 @@ class TestProductAPIAccess(RestrictedAPITests):
     denied_roles = ("oversight", "officer", "handler")
     outsider = "analyst2"
 
+    update_body = {"title": "Changed by someone without the compartment"}
+
     def make_record(self, world, compartment):
         with as_user(world.analyst):
             return services.create_product(
                 actor=world.analyst,
                 data={"kind": "strategic", "title": "Area picture", "compartment": compartment},
             )
+
+    def create_body(self, world):
+        return {"kind": "strategic", "title": "Area picture"}
 
 
 def test_the_whole_workflow_through_the_api(world, product_job):
@@ -88,10 +93,10 @@ def test_the_whole_workflow_through_the_api(world, product_job):
     assert response.content.startswith(b"%PDF")
     assert AuditEvent.objects.filter(action="export", actor=world.manager).exists()
 
-    versions = manager.get(_url("versions", product)).json()
+    versions = manager.get(_url("versions", product)).json()["results"]
     assert [v["number"] for v in versions] == [1]
     assert versions[0]["content"]["citations"][0]["snapshot"]["urn"] == report.urn
-    listed = manager.get(_url("disseminations", product)).json()
+    listed = manager.get(_url("disseminations", product)).json()["results"]
     assert listed[0]["recipient"] == "Avon CSP analyst"
 
 
@@ -192,7 +197,7 @@ def test_an_approved_version_is_frozen_and_edits_start_the_next(world, product_d
     response = analyst.patch(_url("detail", product), {"title": "Second thoughts"}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "draft" and response.json()["version"] == 2
-    versions = manager.get(_url("versions", product)).json()
+    versions = manager.get(_url("versions", product)).json()["results"]
     assert len(versions) == 1 and versions[0]["content"]["title"] == "Burglary in Easton"
     assert versions[0]["content_hash"] == first_hash
 

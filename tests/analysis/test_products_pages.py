@@ -35,11 +35,11 @@ def _assert_no_inline_script(body: str) -> None:
 
 
 def test_an_analyst_writes_cites_and_submits_and_a_manager_approves_and_disseminates(
-    world, product_login, product_job, client
+    world, login, product_job, client
 ):
     report = make_report(world)
     job = product_job()
-    client = product_login(world.analyst)
+    client = login(world.analyst)
     response = client.get(reverse("analysis:product_create"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -90,7 +90,7 @@ def test_an_analyst_writes_cites_and_submits_and_a_manager_approves_and_dissemin
     product.refresh_from_db()
     assert product.status == "in_review"
 
-    client = product_login(world.manager)
+    client = login(world.manager)
     body = client.get(product.get_absolute_url()).content.decode()
     assert reverse("analysis:product_approve", args=[product.pk]) in body
     client.post(reverse("analysis:product_approve", args=[product.pk]))
@@ -116,12 +116,12 @@ def test_an_analyst_writes_cites_and_submits_and_a_manager_approves_and_dissemin
 
 
 def test_the_author_sees_no_approve_button_and_posting_it_changes_nothing(
-    world, product_login, product_draft
+    world, login, product_draft
 ):
     product = product_draft()
     with as_user(world.analyst):
         services.submit_product(product, actor=world.analyst)
-    client = product_login(world.analyst)
+    client = login(world.analyst)
     body = client.get(product.get_absolute_url()).content.decode()
     assert reverse("analysis:product_approve", args=[product.pk]) not in body
     response = client.post(reverse("analysis:product_approve", args=[product.pk]))
@@ -130,8 +130,8 @@ def test_the_author_sees_no_approve_button_and_posting_it_changes_nothing(
     assert product.status == "in_review"
 
 
-def test_a_form_error_is_shown_beside_its_field_and_nothing_saved(world, product_login):
-    client = product_login(world.analyst)
+def test_a_form_error_is_shown_beside_its_field_and_nothing_saved(world, login):
+    client = login(world.analyst)
     response = client.post(
         reverse("analysis:product_create"), _create_form(world, handling_code="3x5x2:C")
     )
@@ -140,21 +140,21 @@ def test_a_form_error_is_shown_beside_its_field_and_nothing_saved(world, product
     assert not Product.objects.exists()
 
 
-def test_the_handling_warning_shows_while_drafting(world, product_login, product_draft):
+def test_the_handling_warning_shows_while_drafting(world, login, product_draft):
     report = make_report(world, handling_code="C", handling_conditions="Partners only")
     product = product_draft()
     with as_user(world.analyst):
         services.cite(product, actor=world.analyst, kind="report", target_id=report.pk)
-    body = product_login(world.analyst).get(product.get_absolute_url()).content.decode()
+    body = login(world.analyst).get(product.get_absolute_url()).content.decode()
     assert "Handling code too permissive" in body and report.urn in body
 
 
 def test_citing_outside_the_compartment_is_an_error_message_and_outside_reach_a_404(
-    world, product_login, product_draft
+    world, login, product_draft
 ):
     product = product_draft()
     other = make_entity(world, world.restricted, name="Restricted Person")
-    client = product_login(world.analyst)
+    client = login(world.analyst)
     response = client.post(
         reverse("analysis:product_cite", args=[product.pk]),
         {"kind": "entity", "id": other.pk},
@@ -166,7 +166,7 @@ def test_citing_outside_the_compartment_is_an_error_message_and_outside_reach_a_
     assert not product.citations.exists()
 
     own = product_draft(author=world.analyst2)
-    client = product_login(world.analyst2)
+    client = login(world.analyst2)
     response = client.post(
         reverse("analysis:product_cite", args=[own.pk]), {"kind": "entity", "id": other.pk}
     )
@@ -176,20 +176,20 @@ def test_citing_outside_the_compartment_is_an_error_message_and_outside_reach_a_
     ).exists()
 
 
-def test_a_product_outside_the_users_compartments_is_404(world, product_login, product_draft):
+def test_a_product_outside_the_users_compartments_is_404(world, login, product_draft):
     hidden = product_draft(compartment=world.restricted)
-    client = product_login(world.analyst2)
+    client = login(world.analyst2)
     assert client.get(hidden.get_absolute_url()).status_code == 404
     assert client.get(reverse("analysis:product_edit", args=[hidden.pk])).status_code == 404
     export = reverse("analysis:product_export", args=[hidden.pk])
     assert client.get(export).status_code == 404
 
 
-def test_the_list_filters_and_pages_without_a_query_per_row(world, product_login, product_draft):
+def test_the_list_filters_and_pages_without_a_query_per_row(world, login, product_draft):
     for n in range(30):
         product_draft(title=f"Profile {n}", kind="strategic" if n % 2 else "problem_profile")
     hidden = product_draft(compartment=world.restricted, title="Hidden profile")
-    client = product_login(world.analyst2)
+    client = login(world.analyst2)
     url = reverse("analysis:product_list")
     with CaptureQueriesContext(connection) as first:
         response = client.get(url)
@@ -210,7 +210,7 @@ def test_the_list_filters_and_pages_without_a_query_per_row(world, product_login
 
 
 def test_a_returned_draft_shows_the_comment_and_the_home_panels_point_to_the_work(
-    world, product_login, product_draft
+    world, login, product_draft
 ):
     product = product_draft()
     with as_user(world.analyst):
@@ -220,12 +220,12 @@ def test_a_returned_draft_shows_the_comment_and_the_home_panels_point_to_the_wor
     assert product.reference in manager_panels["Products to approve"].items[0][0]
     assert not any(p.title == "Products to approve" for p in product_panels(world.analyst))
 
-    client = product_login(world.manager)
+    client = login(world.manager)
     client.post(reverse("analysis:product_return", args=[product.pk]), {"comment": "Add victims."})
     product.refresh_from_db()
     assert product.status == "draft"
     analyst_panels = {p.title: p for p in product_panels(world.analyst)}
     drafts = analyst_panels["My product drafts"]
     assert drafts.count == 1 and drafts.tone == "danger" and "returned" in drafts.note
-    body = product_login(world.analyst).get(product.get_absolute_url()).content.decode()
+    body = login(world.analyst).get(product.get_absolute_url()).content.decode()
     assert "Returned for changes" in body and "Add victims." in body

@@ -20,14 +20,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from ilp_platform.celery import app
 from ilp_platform.filestore.models import StoredObject
 from intelligence.imports import files, services
 from intelligence.models import ImportJob, Incident
-from tests.core.test_worker import _database_url
 from tests.intelligence.helpers import as_user
 from tests.intelligence.test_imports import csv_bytes, rows
 from tests.utils.storage import use_backend
+from tests.utils.workers import CeleryWorker, database_url, sending_tasks
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +47,7 @@ def _worker_env(data_dir: Path) -> dict:
     env.update(
         ILP_ENV="test",
         ILP_DATA_DIR=str(data_dir),
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         STORAGE_BACKEND="database",
         CELERY_TASK_ALWAYS_EAGER="false",
         DJANGO_SETTINGS_MODULE="ilp_platform.settings",
@@ -121,34 +120,10 @@ def test_a_real_celery_worker_on_another_data_directory_loads_the_webs_upload(
     worker_dir = tmp_path / "worker-host-data"
     worker_dir.mkdir()
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ilp_platform",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"test-storage-{os.getpid()}@%h",
-        ],
-        env=_worker_env(worker_dir),
-        cwd=settings.BASE_DIR,
-        stdout=open(log, "w"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-    )
+    worker = CeleryWorker(log, _worker_env(worker_dir), whole_env=True).start("test-storage")
     try:
-        previous = app.conf.task_always_eager
-        app.conf.task_always_eager = False
-        try:
+        with sending_tasks():
             job = _upload(world, 80, enqueue=True)
-        finally:
-            app.conf.task_always_eager = previous
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             job.refresh_from_db()
@@ -158,5 +133,4 @@ def test_a_real_celery_worker_on_another_data_directory_loads_the_webs_upload(
         assert job.status == "succeeded", f"{job.status} {job.message}\n{log.read_text()}"
         _assert_loaded(job, 80, worker_dir)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        worker.stop()

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from ilp_platform.celery import app
 from tests.utils.access import JUSTIFICATION, api_client
+from tests.utils.workers import CeleryWorker, database_url
 
 pytestmark = [pytest.mark.faults, pytest.mark.celery_worker]
 
@@ -59,14 +59,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 def _wait(predicate, timeout: float, what: str, interval: float = 0.2):
@@ -128,58 +120,12 @@ class PrivateRedis:
         self.process = None
 
 
-class Worker:
+class Worker(CeleryWorker):
     """A real Celery worker process on the private broker and the test database."""
 
     def __init__(self, broker_url: str, log_path):
+        super().__init__(log_path, env={"REDIS_URL": broker_url})
         self.broker_url = broker_url
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-
-    def start(self, name: str) -> None:
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=_database_url(),
-            REDIS_URL=self.broker_url,
-            CELERY_TASK_ALWAYS_EAGER="false",
-        )
-        self.process = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "ilp_platform",
-                "worker",
-                "--pool=solo",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"{name}-{os.getpid()}@%h",
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-            stdout=open(self.log_path, "a"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=15)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text() if self.log_path.exists() else ""
 
 
 def _reset_producers() -> None:
@@ -400,7 +346,7 @@ class Server:
 
     def start(self):
         env = dict(os.environ)
-        env.update(DATABASE_URL=_database_url(), ILP_ENV="test", CELERY_TASK_ALWAYS_EAGER="true")
+        env.update(DATABASE_URL=database_url(), ILP_ENV="test", CELERY_TASK_ALWAYS_EAGER="true")
         self.process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
