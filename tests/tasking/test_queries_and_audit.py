@@ -118,4 +118,4 @@ def test_reading_a_meeting_in_the_browser_logs_the_agenda_shown(world, login):
         actor=world.analyst, object_type="tasking.meeting", action="list"
     ).latest("id")
     assert event.details["taskings_ids"] == [tasking.pk]
-    assert event.justification == "OP-TEST tasking page test"
+    assert event.justification == "OP-TEST page test"
