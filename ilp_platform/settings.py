@@ -260,7 +260,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "ilp_platform.core.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["ilp_platform.core.filters.RestrictedFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's schema, plus the error responses each operation can give.
+    "DEFAULT_SCHEMA_CLASS": "ilp_platform.core.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "ilp_platform.core.api.exception_handler",
     # The browsable API renders forms with every choice a field offers: handy in development,
     # off in production, where the API answers JSON only.
@@ -274,7 +275,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "ILP platform API",
     "DESCRIPTION": (
         "Intelligence-led policing platform. Consulting intelligence content requires the "
-        "X-Justification header; records outside your compartments answer 404."
+        "X-Justification header (428 without it); records outside your compartments answer "
+        "404. Errors: 400 with a JSON object naming each bad field or query parameter and why "
+        "(an unknown value of a parameter with listed values names the accepted ones), 401/403 "
+        "for missing authentication or role, 409 when the record's state forbids a change, "
+        "503 when the audit trail cannot be written. Lists are cursor-paginated (`results`, "
+        "`next`). A query parameter sent with an empty value (`?kind=`) is the same as one "
+        "left out: no filter, the default page size, the default format."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 import django_filters
@@ -9,6 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from ilp_platform.core.filters import RestrictedFilterSet
 from intelligence.choices import (
@@ -26,10 +28,23 @@ _INPUT = {"class": "form-control form-control-sm"}
 _DATE = {"class": "form-control form-control-sm", "type": "date"}
 
 
+class WholeNumberField(forms.IntegerField):
+    """Digits only (Django's own field also takes ``5.0``, ``1_0``, `` 5`` or non-ASCII
+    digits, which the API's schema, a plain integer, does not)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (
+            str(value).isascii() and re.fullmatch(r"[+-]?[0-9]+", str(value))
+        ):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class IdFilter(django_filters.NumberFilter):
     """A record id: a whole number the database can hold (not any decimal), else a 400."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

@@ -7,9 +7,10 @@ the job will consult data on the requester's behalf.
 
 from __future__ import annotations
 
+import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -17,8 +18,8 @@ from analysis.choices import JobKind
 from analysis.models import AnalysisJob
 from analysis.services import jobs as services
 from ilp_platform.core.api import RestrictedViewSetMixin
+from ilp_platform.core.filters import RestrictedAPIFilterSet, StrictBooleanFilter
 from ilp_platform.core.jobs import JobStatus
-from ilp_platform.core.justification import JustificationRequired, justification_in_force
 from ilp_platform.core.serializers import RestrictedModelSerializer
 
 _KINDS = ", ".join(JobKind.values)
@@ -68,15 +69,19 @@ class JobRequestSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("kind", str, enum=JobKind.values),
-            OpenApiParameter("status", str, enum=JobStatus.values),
-            OpenApiParameter("mine", bool, description="Only the jobs I requested."),
-        ]
-    )
-)
+class JobFilter(RestrictedAPIFilterSet):
+    kind = django_filters.ChoiceFilter(choices=JobKind.choices, help_text="The kind of analysis.")
+    status = django_filters.ChoiceFilter(choices=JobStatus.choices)
+    mine = StrictBooleanFilter(method="filter_mine", help_text="Only the jobs I requested.")
+
+    class Meta:
+        model = AnalysisJob
+        fields = ["kind", "status", "mine"]
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(requested_by=self.reader) if value else queryset
+
+
 @extend_schema(tags=["analysis"])
 class JobViewSet(
     RestrictedViewSetMixin,
@@ -93,19 +98,10 @@ class JobViewSet(
 
     queryset = AnalysisJob.objects.select_related("requested_by").prefetch_related("compartments")
     serializer_class = JobSerializer
+    filterset_class = JobFilter
     http_method_names = ["get", "post", "head", "options"]
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        params = self.request.query_params
-        if self.action == "list":
-            if params.get("kind") in JobKind.values:
-                queryset = queryset.filter(kind=params["kind"])
-            if params.get("status") in JobStatus.values:
-                queryset = queryset.filter(status=params["status"])
-            if params.get("mine") in ("1", "true", "yes"):
-                queryset = queryset.filter(requested_by=self.request.user)
-        return queryset
+    # A request consults data on the requester's behalf: it needs a justification too.
+    justification_for_writes = True
 
     def get_serializer_context(self):
         # Lists stay light: the result is read on the job itself.
@@ -113,8 +109,6 @@ class JobViewSet(
 
     @extend_schema(request=JobRequestSerializer, responses={201: JobSerializer})
     def create(self, request, *args, **kwargs):
-        if not justification_in_force():
-            raise JustificationRequired()
         body = JobRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

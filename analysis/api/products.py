@@ -6,6 +6,7 @@ change goes through ``analysis.services.products``.
 
 from __future__ import annotations
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +19,7 @@ from analysis.choices import ProductKind, ProductStatus
 from analysis.models import Citation, CitationKind, Dissemination, Product, ProductVersion
 from analysis.services import products as services
 from ilp_platform.core.api import RestrictedViewSetMixin
+from ilp_platform.core.filters import RestrictedAPIFilterSet
 from ilp_platform.core.serializers import RestrictedModelSerializer
 from intelligence.api.serializers import CompartmentField
 from intelligence.api.views import ACTION_PERMISSIONS, ServiceWritesMixin, requires
@@ -195,19 +197,28 @@ class VersionSerializer(RestrictedModelSerializer):
 _CHANGE = [*ACTION_PERMISSIONS, requires(services.CHANGE)]
 _APPROVE = [*ACTION_PERMISSIONS, requires(services.APPROVE)]
 _EXPORT_PARAMETERS = [
-    OpenApiParameter("fmt", OpenApiTypes.STR, description="pdf (default) or html."),
+    OpenApiParameter(
+        "fmt", OpenApiTypes.STR, enum=["pdf", "html"], description="pdf (default) or html."
+    ),
     OpenApiParameter(
         "version",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 1},
         description="A frozen version's number; default the latest (the working copy when "
         "none is approved yet, marked as such).",
     ),
 ]
-_FILTERS = [
-    OpenApiParameter("kind", OpenApiTypes.STR, description=_one_of(ProductKind)),
-    OpenApiParameter("status", OpenApiTypes.STR, description=_one_of(ProductStatus)),
-    OpenApiParameter("compartment", OpenApiTypes.STR, description="Compartment slug."),
-]
+
+
+class ProductFilter(RestrictedAPIFilterSet):
+    kind = django_filters.ChoiceFilter(choices=ProductKind.choices)
+    status = django_filters.ChoiceFilter(choices=ProductStatus.choices)
+    compartment = django_filters.CharFilter(
+        field_name="compartment__slug", help_text="Compartment slug."
+    )
+
+    class Meta:
+        model = Product
+        fields = ["kind", "status", "compartment"]
 
 
 def _bad_request(exc: DjangoValidationError) -> Response:
@@ -222,24 +233,16 @@ class ProductViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelV
 
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
+    filterset_class = ProductFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        queryset = (
+        return (
             super()
             .get_queryset()
             .select_related("compartment", "author", "approved_by")
             .prefetch_related("citations__cited_by")
         )
-        params = self.request.query_params
-        if self.action == "list":
-            if params.get("kind"):
-                queryset = queryset.filter(kind=params["kind"])
-            if params.get("status"):
-                queryset = queryset.filter(status=params["status"])
-            if params.get("compartment"):
-                queryset = queryset.filter(compartment__slug=params["compartment"])
-        return queryset
 
     def _respond(self, product, code=status.HTTP_200_OK):
         product = self.get_queryset().get(pk=product.pk)
@@ -251,10 +254,6 @@ class ProductViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelV
         )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
-
-    @extend_schema(parameters=_FILTERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=ProductWriteSerializer, responses={201: ProductSerializer})
     def create(self, request, *args, **kwargs):
@@ -361,31 +360,40 @@ class ProductViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelV
             return _bad_request(exc)
         return Response(DisseminationSerializer(dissemination).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: VersionSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    def _page_of(self, queryset, serializer_class, product, details):
+        """One page of a product's own rows (cursor-paginated like every list, newest first);
+        the consultation of the product is logged with what the page showed."""
+        from audit import services as audit
+        from audit.choices import Action
+
+        page = self.paginate_queryset(queryset)
+        audit.consultation(Action.VIEW, obj=product, details=details(page))
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    # A detail route's list: no filters of the product list apply to it.
+    @extend_schema(responses={200: VersionSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def versions(self, request, pk=None):
-        """The frozen versions, newest first, with their content and hash."""
-        from audit import services as audit
-        from audit.choices import Action
-
+        """The frozen versions, newest first, with their content and hash (paginated)."""
         product = self.get_object()
-        versions = product.versions.select_related("approved_by").order_by("-number")
-        audit.consultation(
-            Action.VIEW, obj=product, details={"versions": [v.number for v in versions]}
+        return self._page_of(
+            product.versions.select_related("approved_by"),
+            VersionSerializer,
+            product,
+            lambda page: {"versions": [v.number for v in page]},
         )
-        return Response(VersionSerializer(versions, many=True).data)
 
-    @extend_schema(responses={200: DisseminationSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: DisseminationSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def disseminations(self, request, pk=None):
-        """Where the product went: recipient, legal basis, version."""
-        from audit import services as audit
-        from audit.choices import Action
-
+        """Where the product went: recipient, legal basis, version (paginated, newest first)."""
         product = self.get_object()
-        rows = product.disseminations.select_related("version", "disseminated_by")
-        audit.consultation(Action.VIEW, obj=product, details={"disseminations": True})
-        return Response(DisseminationSerializer(rows, many=True).data)
+        return self._page_of(
+            product.disseminations.select_related("version", "disseminated_by"),
+            DisseminationSerializer,
+            product,
+            lambda page: {"disseminations": [d.pk for d in page]},
+        )
 
     @extend_schema(
         parameters=_EXPORT_PARAMETERS,
@@ -402,8 +410,8 @@ class ProductViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelV
             data, filename, mime = services.export_product(
                 product,
                 actor=request.user,
-                fmt=request.query_params.get("fmt", "pdf"),
-                number=request.query_params.get("version"),
+                fmt=request.query_params.get("fmt") or "pdf",
+                number=request.query_params.get("version") or None,
             )
         except DjangoValidationError as exc:
             return _bad_request(exc)

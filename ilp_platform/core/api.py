@@ -34,6 +34,13 @@ def exception_handler(exc, context):
     if isinstance(exc, audit.AuditUnavailable):
         exc = AuditUnavailableError()
     response = drf_exception_handler(exc, context)
+    if (
+        response is not None
+        and response.status_code == status.HTTP_400_BAD_REQUEST
+        and isinstance(response.data, list)
+    ):
+        # A validation error raised without a field: an object like every other 400.
+        response.data = {"non_field_errors": response.data}
     request = context.get("request")
     if (
         response is not None
@@ -109,18 +116,24 @@ class RestrictedViewSetMixin:
     """Applies ``visible_to``, the justification rule and consultation logging to a viewset.
 
     Subclasses set ``queryset`` (for the model), ``serializer_class`` and optionally
-    ``requires_justification = False`` for records that hold no intelligence content.
+    ``requires_justification = False`` for records that hold no intelligence content,
+    ``justification_for_writes = True`` when a write consults data too (an analysis job), and
+    ``writes_may_conflict = True`` when the record's state can refuse a change (409). The
+    OpenAPI schema documents the error responses from these (``ilp_platform.core.schema``).
     """
 
     permission_classes = [permissions.IsAuthenticated, RolePermissions]
     requires_justification = True
+    justification_for_writes = False
+    writes_may_conflict = False
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         nul = nul_parameters(request.query_params)
         # The body of a method this route does not serve stays unread: a 405, not a complaint
-        # about the body's media type.
-        if request.method not in permissions.SAFE_METHODS and hasattr(self, request.method.lower()):
+        # about the body's media type (nor a missing justification).
+        served = hasattr(self, request.method.lower())
+        if request.method not in permissions.SAFE_METHODS and served:
             nul += nul_fields(request.data)
         if nul:
             raise exceptions.ValidationError(
@@ -128,8 +141,9 @@ class RestrictedViewSetMixin:
             )
         if (
             self.requires_justification
-            and request.method in permissions.SAFE_METHODS
             and request.method != "OPTIONS"
+            and (request.method in permissions.SAFE_METHODS or self.justification_for_writes)
+            and served
             and not justification_in_force()
         ):
             raise JustificationRequired()

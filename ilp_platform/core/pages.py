@@ -117,13 +117,27 @@ def healthz(request):
     return health_response()
 
 
+def _api(request) -> bool:
+    """A request to the API, which answers JSON even where no API view does (a path matching
+    no route, say ``/api/v1/reports/1.5/``)."""
+    return request.path.startswith("/api/")
+
+
 def page_not_found(request, exception=None):
+    if _api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def permission_denied(request, exception=None):
+    if _api(request):
+        return JsonResponse(
+            {"detail": "You do not have permission to perform this action."}, status=403
+        )
     return render(request, "403.html", status=403)
 
 
 def server_error(request):
+    if _api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
     return render(request, "500.html", status=500)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
 from rest_framework.fields import get_attribute
-from rest_framework.relations import PKOnlyObject
+from rest_framework.relations import ManyRelatedField, PKOnlyObject
 
 from ilp_platform.core import references
+
+# A text that may be withheld (a source's identity, a report's original text): ``null`` then.
+NULLABLE_STRING = {"type": "string", "nullable": True}
 
 
 class ReferenceField(serializers.PrimaryKeyRelatedField):
@@ -27,9 +31,59 @@ class ReferenceField(serializers.PrimaryKeyRelatedField):
         return value.pk
 
 
+def may_read_as_null(model, source_attrs) -> bool:
+    """Whether a field reading ``source_attrs`` from a ``model`` record can answer ``null``:
+    a step through a nullable column, or through a masked reference (``None`` to a reader who
+    may not see its target). Sources that are not model fields (properties, methods) answer
+    ``False``: their serializer field says so itself."""
+    for name in source_attrs:
+        if model is None:
+            return False
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        if field.many_to_many or field.one_to_many:
+            return False
+        if getattr(field, "null", False):
+            return True
+        if field.is_relation and _is_masked(model, field):
+            return True
+        model = field.related_model if field.is_relation else None
+    return False
+
+
+def _is_masked(model, field) -> bool:
+    return any(
+        ref.name == field.name and kind == references.MASKED
+        for ref, kind in references.references(model)
+    )
+
+
+# Comments rather than a docstring: drf-spectacular would show a docstring as the description
+# of every serializer that has none of its own.
 class RestrictedModelSerializer(serializers.ModelSerializer):
-    """The base of every model serializer: foreign keys it builds itself use
-    :class:`ReferenceField`, so a masked reference answers ``null``; many-to-many lists read
-    the related manager, which answers only what the caller may see."""
+    # The base of every model serializer: foreign keys it builds itself use ``ReferenceField``,
+    # so a masked reference answers ``null``; many-to-many lists read the related manager, which
+    # answers only what the caller may see.
+    #
+    # Every field, built or declared, that reads through a nullable column or a masked
+    # reference is marked ``allow_null``: it reads ``null`` (rather than going missing) and the
+    # OpenAPI schema says it may (``nullable: true``), so a new field is right by default.
 
     serializer_related_field = ReferenceField
+
+    def get_fields(self):
+        fields = super().get_fields()
+        model = self.Meta.model
+        for name, field in fields.items():
+            source = field.source or name  # bound (and given its source) only after this
+            if field.write_only or source == "*":
+                continue
+            if isinstance(field, ManyRelatedField | serializers.ListSerializer):
+                continue
+            if isinstance(field, serializers.SerializerMethodField):
+                continue
+            if not field.allow_null and may_read_as_null(model, source.split(".")):
+                field.allow_null = True
+        return fields

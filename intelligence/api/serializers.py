@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from ilp_platform.accounts.choices import Role
 from ilp_platform.accounts.models import Compartment, User
-from ilp_platform.core.serializers import RestrictedModelSerializer
+from ilp_platform.core.serializers import NULLABLE_STRING, RestrictedModelSerializer
 from intelligence.choices import (
     EntityKind,
     GradingScheme,
@@ -128,7 +128,7 @@ class ReportSerializer(RestrictedModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STRING)
     def get_text(self, report: Report) -> str | None:
         return report.text if report.original_visible_to(_user(self)) else None
 
@@ -245,15 +245,15 @@ class SourceSerializer(RestrictedModelSerializer):
     def _identity(self, source: Source) -> bool:
         return source.identity_visible_to(_user(self))
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STRING)
     def get_handler(self, source: Source) -> str | None:
         return source.handler.username if source.handler and self._identity(source) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STRING)
     def get_identity_name(self, source: Source) -> str | None:
         return source.identity_name if self._identity(source) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STRING)
     def get_identity_details(self, source: Source) -> str | None:
         return source.identity_details if self._identity(source) else None
 

@@ -17,6 +17,7 @@ from analysis.models import Product
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.api import RestrictedViewSetMixin
+from ilp_platform.core.filters import RestrictedAPIFilterSet, StrictBooleanFilter
 from intelligence.models import Report
 from tasking import exports, selectors, services
 from tasking.api import serializers as s
@@ -66,6 +67,7 @@ class TaskingViewSetMixin(RestrictedViewSetMixin):
     ``evidence`` lists (relation, model) pairs prefetched as ``visible_<relation>``."""
 
     evidence: tuple = ()
+    writes_may_conflict = True  # StateConflict from the services: 409
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -188,7 +190,10 @@ class MeetingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
                 "as", OpenApiTypes.STR, enum=["pdf", "html"], description="Default pdf."
             )
         ],
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "text/html"): OpenApiTypes.STR,
+        },
     )
     @action(
         detail=True,
@@ -198,9 +203,11 @@ class MeetingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
     def minutes(self, request, pk=None):
         """The minutes (decisions you may see) as PDF, marked on every page, or HTML."""
         meeting = self.get_object()
-        fmt = request.query_params.get("as", "pdf")
+        fmt = request.query_params.get("as") or "pdf"
         if fmt not in ("pdf", "html"):
-            raise exceptions.ValidationError({"as": ["Choose pdf or html."]})
+            raise exceptions.ValidationError(
+                {"as": [f"“{fmt}” is not one of the accepted values: pdf, html."]}
+            )
         body, content_type, filename = exports.minutes(meeting, request.user, fmt)
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -385,33 +392,35 @@ class RequirementViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
         return self.respond(requirement, status.HTTP_201_CREATED)
 
 
+class TaskingFilter(RestrictedAPIFilterSet):
+    mine = StrictBooleanFilter(
+        method="filter_mine", help_text="Only taskings owned by me or my unit."
+    )
+    overdue = StrictBooleanFilter(
+        method="filter_overdue", help_text="Only open taskings past their due date."
+    )
+
+    class Meta:
+        model = Tasking
+        fields = ["status", "priority", "strand", "mine", "overdue"]
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.owned_by(self.reader) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset
+
+
 @extend_schema(tags=["tasking"])
 class TaskingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
-    """Taskings; an officer sees those owned by them or their unit. Filter ``?mine=1``,
-    ``?overdue=1``, ``?status=``."""
+    """Taskings; an officer sees those owned by them or their unit. Filter ``?mine=true``,
+    ``?overdue=true``, ``?status=``."""
 
     queryset = Tasking.objects.select_related("compartment", "owner_user", "owner_unit")
     evidence = (("cited_reports", Report), ("cited_products", Product))
     serializer_class = s.TaskingSerializer
     http_method_names = WRITE_METHODS
-    filterset_fields = ["status", "priority", "strand"]
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.request.query_params.get("mine"):
-            queryset = queryset.owned_by(self.request.user)
-        if self.request.query_params.get("overdue"):
-            queryset = queryset.overdue()
-        return queryset
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("mine", OpenApiTypes.BOOL),
-            OpenApiParameter("overdue", OpenApiTypes.BOOL),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    filterset_class = TaskingFilter
 
     @extend_schema(request=s.TaskingWriteSerializer, responses={201: s.TaskingSerializer})
     def create(self, request, *args, **kwargs):
