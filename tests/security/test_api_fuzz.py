@@ -153,6 +153,13 @@ def _fill(world) -> None:
     answer rows and the response checks see real values: among them references each role may
     not follow (a tasking of ``general`` serving a priority of ``restricted``), which read as
     ``null``."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    # The records name crime types and retention classes: the migrations' reference data,
+    # which a transactional test run before this one in the same process may have emptied.
+    import_module("intelligence.migrations.0002_reference_data").load(apps, None)
     for name, factory in FACTORIES.items():
         if name == "incident":  # the analysis job's factory records the same incident
             continue
