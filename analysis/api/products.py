@@ -20,8 +20,7 @@ from analysis.models import Citation, CitationKind, Dissemination, Product, Prod
 from analysis.services import products as services
 from ilp_platform.core.api import RestrictedViewSetMixin
 from ilp_platform.core.filters import RestrictedAPIFilterSet
-from ilp_platform.core.serializers import RestrictedModelSerializer
-from intelligence.api.serializers import CompartmentField
+from ilp_platform.core.serializers import CompartmentField, RestrictedModelSerializer
 from intelligence.api.views import ACTION_PERMISSIONS, ServiceWritesMixin, requires
 from intelligence.choices import GradingScheme
 

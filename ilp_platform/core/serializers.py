@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import get_attribute
 from rest_framework.relations import ManyRelatedField, PKOnlyObject
@@ -87,3 +89,94 @@ class RestrictedModelSerializer(serializers.ModelSerializer):
             if not field.allow_null and may_read_as_null(model, source.split(".")):
                 field.allow_null = True
         return fields
+
+
+# --- Writes: records chosen by the caller -----------------------------------------------------
+
+
+def _caller(field):
+    request = field.root.context.get("request") if field.root is not None else None
+    return getattr(request, "user", None)
+
+
+class _LoggedRefusalMixin:
+    """A choice the caller may not make answers as for a missing record ("does not exist"),
+    and when the record does exist the refusal is logged as a ``denied`` event (oversight sees
+    who tried to write into or point at what they may not see; the caller learns nothing)."""
+
+    def log_refusal(self, model, lookup: dict, shown) -> None:
+        from audit import services as audit
+
+        if model._base_manager.filter(**lookup).exists():
+            audit.record_denied(
+                object_type=model._meta.label_lower,
+                object_id=shown,
+                reason=f"API field {self.field_name!r}: a record outside the caller's reach",
+            )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CompartmentField(_LoggedRefusalMixin, serializers.SlugRelatedField):
+    """A compartment by slug, among those the caller holds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "slug")
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        from ilp_platform.accounts.models import Compartment
+
+        user = _caller(self) if self.root is not self else None
+        return Compartment.objects.visible_to(user) if user else Compartment.objects.none()
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            from ilp_platform.accounts.models import Compartment
+
+            if isinstance(data, str):
+                self.log_refusal(Compartment, {"slug": data}, data)
+            raise
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleRelatedField(_LoggedRefusalMixin, serializers.PrimaryKeyRelatedField):
+    """A related record by id, among those visible to the caller (others: "does not exist")."""
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        queryset = self.model.objects.visible_to(_caller(self))
+        return queryset.current() if hasattr(queryset, "current") else queryset
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
+                self.log_refusal(self.model, {"pk": int(data)}, data)
+            raise
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class VisibleSlugField(_LoggedRefusalMixin, serializers.SlugRelatedField):
+    """A related record by a unique text (a URN, a reference), among those visible to the
+    caller."""
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(_caller(self))
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            if isinstance(data, str):
+                self.log_refusal(self.model, {self.slug_field: data}, data)
+            raise

@@ -10,8 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from ilp_platform.core.api import RestrictedViewSetMixin
-from ilp_platform.core.serializers import RestrictedModelSerializer
-from intelligence.api.serializers import CompartmentField
+from ilp_platform.core.serializers import CompartmentField, RestrictedModelSerializer
 from intelligence.imports import files, services
 from intelligence.imports.choices import Encoding, ImportMode
 from intelligence.imports.views import limit_uploads

@@ -3,13 +3,18 @@ writes are parsed here and carried out by the services."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from ilp_platform.accounts.choices import Role
-from ilp_platform.accounts.models import Compartment, User
-from ilp_platform.core.serializers import NULLABLE_STRING, RestrictedModelSerializer
+from ilp_platform.accounts.models import User
+from ilp_platform.core.serializers import (
+    NULLABLE_STRING,
+    CompartmentField,
+    RestrictedModelSerializer,
+    VisibleRelatedField,
+    VisibleSlugField,
+)
 from intelligence.choices import (
     EntityKind,
     GradingScheme,
@@ -35,43 +40,6 @@ from intelligence.models import (
 def _user(serializer):
     request = serializer.context.get("request")
     return getattr(request, "user", None)
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class CompartmentField(serializers.SlugRelatedField):
-    """A compartment by slug, among those the caller holds."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "slug")
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        user = _user(self.root) if self.root is not self else None
-        return Compartment.objects.visible_to(user) if user else Compartment.objects.none()
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related record by id, among those visible to the caller (others: "does not exist")."""
-
-    def __init__(self, model=None, **kwargs):
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        user = _user(self.root)
-        queryset = self.model.objects.visible_to(user)
-        return queryset.current() if self.model is Entity else queryset
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class VisibleSlugField(serializers.SlugRelatedField):
-    def __init__(self, model=None, **kwargs):
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.model.objects.visible_to(_user(self.root))
 
 
 # --- Reports ----------------------------------------------------------------------------------

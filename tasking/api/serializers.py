@@ -10,8 +10,11 @@ from rest_framework import serializers
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
 from ilp_platform.core.references import stored
-from ilp_platform.core.serializers import RestrictedModelSerializer
-from intelligence.api.serializers import CompartmentField, VisibleRelatedField
+from ilp_platform.core.serializers import (
+    CompartmentField,
+    RestrictedModelSerializer,
+    VisibleRelatedField,
+)
 from intelligence.models import CrimeType, Entity, Report
 from tasking import scoring
 from tasking.choices import (

@@ -19,6 +19,9 @@ class TestEntityAPIAccess(RestrictedAPITests):
     def make_record(self, world, compartment):
         return make_entity(world, compartment, name=f"Person in {compartment.slug}")
 
+    def create_body(self, world):
+        return {"kind": "vehicle", "name": "AB12 CDE", "allow_duplicate": True}
+
 
 class TestLinkAPIAccess(RestrictedAPITests):
     basename = "link"

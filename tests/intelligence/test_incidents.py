@@ -17,6 +17,16 @@ class TestIncidentAPIAccess(RestrictedAPITests):
     def make_record(self, world, compartment):
         return make_incident(world, compartment, reference=f"INC-{compartment.slug}")
 
+    def create_body(self, world):
+        return {
+            "reference": "INC-NEW-1",
+            "crime_type": "burglary",
+            "occurred_from": "2026-01-05T10:00:00Z",
+            "latitude": 51.45,
+            "longitude": -2.59,
+            "address": "1 High Street",
+        }
+
 
 def test_incidents_are_found_by_reference(world):
     wanted = make_incident(world, reference="INC-2026-000042")

@@ -17,8 +17,13 @@ class TestReportAPIAccess(RestrictedAPITests):
     denied_roles = ("oversight",)
     outsider = "analyst2"
 
+    update_body = {"text": "Changed by someone without the compartment."}
+
     def make_record(self, world, compartment):
         return make_report(world, compartment)
+
+    def create_body(self, world):
+        return {**GRADING_3X5X2, "text": "Source saw Bob Jones near the park."}
 
 
 def _payload(world, **overrides):

@@ -17,6 +17,9 @@ class TestSourceAPIAccess(RestrictedAPITests):
     def make_record(self, world, compartment):
         return make_source(world, compartment, reference=f"SRC-{compartment.slug}")
 
+    def create_body(self, world):
+        return {"reference": "SRC-NEW-1", "source_type": "chis"}
+
 
 def test_identity_is_shown_only_to_the_assigned_handler(world):
     source = make_source(world)

@@ -14,7 +14,11 @@ compartment absent from lists and 404 on detail, and the consultation events wri
             return Report.objects.create(..., compartment=compartment)
 
 ``make_record`` must create a record in the given compartment that ``allowed_role`` may see
-when it is in ``general``.
+when it is in ``general``. Endpoints that take writes also declare ``create_body`` (a valid
+body for a new record, ``compartment`` left out) and/or ``update_body`` (a valid PATCH), and
+inherit the write checks: creating in a compartment the caller lacks, or changing a record of
+one, is refused (400 naming the compartment, 404 for the record), nothing is written, and the
+refusal is a ``denied`` event.
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ class RestrictedAPITests:
     outsider: str = "analyst2"
     requires_justification: bool = True
     lookup_attr: str = "pk"
+    update_body: dict | None = None
+
+    def create_body(self, world) -> dict | None:
+        """A valid body for a new record, its ``compartment`` left out (None: no creation)."""
+        return None
 
     def make_record(self, world, compartment):  # pragma: no cover - declared by subclasses
         raise NotImplementedError
@@ -126,3 +135,49 @@ class RestrictedAPITests:
             assert response.status_code == 428
             assert "X-Justification" in response.json()["detail"]
             assert str(record.pk) not in response.content.decode().replace(url, "")
+
+    def test_creating_in_a_compartment_the_caller_lacks_is_refused_and_logged(self, world):
+        body = self.create_body(world)
+        if body is None:
+            pytest.skip("this endpoint creates no records")
+        outsider = world.user(self.outsider)
+        model = self._model()
+        before = model._base_manager.count()
+        response = api_client(outsider).post(
+            self.list_url(), {**body, "compartment": "restricted"}, format="json"
+        )
+        assert response.status_code == 400, response.content
+        assert "compartment" in response.json()
+        assert model._base_manager.count() == before
+        assert AuditEvent.objects.filter(
+            actor=outsider, action="denied", object_type="accounts.compartment"
+        ).exists()
+        # The same body in a compartment the caller holds is accepted: the refusal was the
+        # compartment's, not the body's.
+        accepted = api_client(outsider).post(
+            self.list_url(), {**body, "compartment": "general"}, format="json"
+        )
+        assert accepted.status_code in (200, 201, 202), accepted.content
+
+    def test_changing_a_record_of_another_compartment_is_404_and_logged(self, world):
+        if self.update_body is None:
+            pytest.skip("this endpoint changes no records")
+        hidden = self.make_record(world, world.restricted)
+        outsider = world.user(self.outsider)
+        before = type(hidden)._base_manager.filter(pk=hidden.pk).values().get()
+        response = api_client(outsider).patch(
+            self.detail_url(hidden), self.update_body, format="json"
+        )
+        assert response.status_code == 404, response.content
+        assert type(hidden)._base_manager.filter(pk=hidden.pk).values().get() == before
+        assert AuditEvent.objects.filter(
+            actor=outsider,
+            action="denied",
+            object_id=str(getattr(hidden, self.lookup_attr)),
+        ).exists()
+
+    def _model(self):
+        from django.urls import resolve
+
+        view = resolve(self.list_url()).func
+        return view.cls.queryset.model
