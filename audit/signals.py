@@ -15,12 +15,6 @@ from django.dispatch import receiver
 from audit import services
 from audit.choices import Action, Outcome
 from audit.mixins import AuditedModel
-from ilp_platform.accounts.models import (
-    Compartment,
-    CompartmentGroupObjectPermission,
-    CompartmentUserObjectPermission,
-    Unit,
-)
 from ilp_platform.core import context
 
 User = get_user_model()
@@ -33,11 +27,17 @@ def _audited(sender) -> bool:
     return isinstance(sender, type) and issubclass(sender, AuditedModel)
 
 
+def _configuration(sender) -> bool:
+    """People, units and compartments: a change outside the admin's own services is recorded
+    as a configuration change (the models say so with ``audit_as_configuration``)."""
+    return getattr(sender, "audit_as_configuration", False) is True
+
+
 @receiver(pre_save)
 def _remember_before(sender, instance, raw=False, **kwargs):
     if raw or services.in_service() or instance.pk is None:
         return
-    if not (_audited(sender) or sender in (User, Unit, Compartment)):
+    if not (_audited(sender) or _configuration(sender)):
         return
     previous = sender._default_manager.filter(pk=instance.pk).first()
     if previous is not None:
@@ -56,7 +56,7 @@ def _remember_before(sender, instance, raw=False, **kwargs):
 def _record_save(sender, instance, created, raw=False, **kwargs):
     if raw or services.in_service():
         return
-    config_model = sender in (User, Unit, Compartment)
+    config_model = _configuration(sender)
     if not (_audited(sender) or config_model):
         return
     restricted = getattr(sender, "audit_restricted_fields", ())
@@ -92,7 +92,7 @@ def _record_save(sender, instance, created, raw=False, **kwargs):
 def _record_delete(sender, instance, **kwargs):
     if services.in_service():
         return
-    if not (_audited(sender) or sender in (User, Unit, Compartment)):
+    if not (_audited(sender) or _configuration(sender)):
         return
     services.record(Action.ERASE, obj=instance, details={"outside_service": True, "deleted": True})
 
@@ -132,34 +132,6 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 
 # --- Permission changes -----------------------------------------------------------------------
-
-
-def _grant_event(instance, granted: bool) -> None:
-    holder = getattr(instance, "user", None) or getattr(instance, "group", None)
-    services.record(
-        Action.PERMISSION_CHANGE,
-        obj=instance.content_object,
-        compartment=instance.content_object.slug,
-        details={
-            "grant": "added" if granted else "removed",
-            "permission": instance.permission.codename,
-            "holder_type": "user" if hasattr(instance, "user") else "group",
-            "holder": str(holder),
-        },
-    )
-
-
-@receiver(post_save, sender=CompartmentUserObjectPermission)
-@receiver(post_save, sender=CompartmentGroupObjectPermission)
-def _grant_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        _grant_event(instance, True)
-
-
-@receiver(post_delete, sender=CompartmentUserObjectPermission)
-@receiver(post_delete, sender=CompartmentGroupObjectPermission)
-def _grant_deleted(sender, instance, **kwargs):
-    _grant_event(instance, False)
 
 
 def _m2m_event(kind: str, instance, action: str, model, pk_set) -> None:

@@ -21,6 +21,9 @@ class Unit(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
 
+    # A change made outside the administrators' own services is logged as configuration.
+    audit_as_configuration = True
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("unit")
@@ -36,6 +39,8 @@ class User(AbstractUser):
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     collar_number = models.CharField(_("collar or staff number"), max_length=30, blank=True)
+
+    audit_as_configuration = True
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -88,6 +93,8 @@ class Compartment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CompartmentQuerySet.as_manager()
+
+    audit_as_configuration = True
 
     class Meta:
         ordering = ["name"]

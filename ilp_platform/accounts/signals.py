@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from audit import services as audit
+from audit.choices import Action
 from ilp_platform.accounts import security, services
-from ilp_platform.accounts.models import User
+from ilp_platform.accounts.models import (
+    CompartmentGroupObjectPermission,
+    CompartmentUserObjectPermission,
+    User,
+)
 from ilp_platform.core.middleware import client_ip
 
 
@@ -51,3 +57,34 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
 def _account_saved(sender, instance, created, raw=False, **kwargs):
     if not raw and not created and not instance.is_active:
         services.end_access(instance)
+
+
+# --- Compartment grants -----------------------------------------------------------------------
+
+
+def _grant_event(instance, granted: bool) -> None:
+    holder = getattr(instance, "user", None) or getattr(instance, "group", None)
+    audit.record(
+        Action.PERMISSION_CHANGE,
+        obj=instance.content_object,
+        compartment=instance.content_object.slug,
+        details={
+            "grant": "added" if granted else "removed",
+            "permission": instance.permission.codename,
+            "holder_type": "user" if hasattr(instance, "user") else "group",
+            "holder": str(holder),
+        },
+    )
+
+
+@receiver(post_save, sender=CompartmentUserObjectPermission, dispatch_uid="accounts.grant_saved")
+@receiver(post_save, sender=CompartmentGroupObjectPermission, dispatch_uid="accounts.ggrant_saved")
+def _grant_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _grant_event(instance, True)
+
+
+@receiver(post_delete, sender=CompartmentUserObjectPermission, dispatch_uid="accounts.grant_gone")
+@receiver(post_delete, sender=CompartmentGroupObjectPermission, dispatch_uid="accounts.ggrant_gone")
+def _grant_deleted(sender, instance, **kwargs):
+    _grant_event(instance, False)
