@@ -65,16 +65,18 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "ilp_platform.core",
+    "ilp_platform.web",
     "ilp_platform.accounts",
     "ilp_platform.filestore",
     "audit",
+    "oversight",
     "intelligence",
     "analysis",
     "tasking",
 ]
 
 MIDDLEWARE = [
-    "ilp_platform.core.middleware.HealthCheckMiddleware",
+    "ilp_platform.web.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -84,7 +86,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "ilp_platform.core.middleware.RequestContextMiddleware",
+    "ilp_platform.web.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: both end or hold a session with a message for the person.
     "ilp_platform.accounts.middleware.SessionLifetimeMiddleware",
@@ -108,7 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ilp_platform.core.context_processors.navigation",
+                "ilp_platform.web.context_processors.navigation",
             ],
         },
     },
@@ -205,7 +207,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False  # ilp_platform.accounts.admin registers an audited unlock instead
 AXES_DISABLE_ACCESS_LOG = True  # the audit trail records every login already
-AXES_CLIENT_IP_CALLABLE = "ilp_platform.core.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "ilp_platform.web.middleware.client_ip"
 AXES_LOCKOUT_CALLABLE = "ilp_platform.accounts.views.locked_out"
 AXES_VERBOSE = False
 
@@ -254,15 +256,15 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a request without credentials answers 401 with WWW-Authenticate.
         "ilp_platform.accounts.authentication.TwoFactorTokenAuthentication",
-        "ilp_platform.core.authentication.AuditedSessionAuthentication",
+        "ilp_platform.web.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "ilp_platform.core.pagination.DefaultCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "ilp_platform.web.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["ilp_platform.core.filters.RestrictedFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["ilp_platform.web.filters.RestrictedFilterBackend"],
     # drf-spectacular's schema, plus the error responses each operation can give.
-    "DEFAULT_SCHEMA_CLASS": "ilp_platform.core.schema.ErrorDocumentingAutoSchema",
-    "EXCEPTION_HANDLER": "ilp_platform.core.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "ilp_platform.web.schema.ErrorDocumentingAutoSchema",
+    "EXCEPTION_HANDLER": "ilp_platform.web.api.exception_handler",
     # The browsable API renders forms with every choice a field offers: handy in development,
     # off in production, where the API answers JSON only.
     "DEFAULT_RENDERER_CLASSES": [

@@ -6,19 +6,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from ilp_platform.accounts.api.views import MeView, TokenView
-from ilp_platform.core import pages
+from ilp_platform.web import pages
 
 # Each app's api/urls.py lists (prefix, viewset, basename); one router serves them all so the
 # API root at /api/v1/ lists every endpoint.
 API_MODULES = [
     "ilp_platform.accounts.api.urls",
-    "audit.api.urls",
+    "oversight.api.urls",
     "intelligence.api.urls",
     "analysis.api.urls",
     "tasking.api.urls",
 ]
 APP_URLS = [
-    ("audit/", "audit.urls"),
+    ("audit/", "oversight.urls"),
     ("intelligence/", "intelligence.urls"),
     ("analysis/", "analysis.urls"),
     ("tasking/", "tasking.urls"),
@@ -58,7 +58,7 @@ urlpatterns = [
     ),
     path("api/v1/", include(extra_api_paths)),
     path("api/v1/", include(router.urls)),
-    path("", include("ilp_platform.core.urls")),
+    path("", include("ilp_platform.web.urls")),
 ]
 for prefix, module_name in APP_URLS:
     try:
@@ -69,6 +69,6 @@ for prefix, module_name in APP_URLS:
         continue
     urlpatterns.append(path(prefix, include(module_name)))
 
-handler404 = "ilp_platform.core.pages.page_not_found"
-handler403 = "ilp_platform.core.pages.permission_denied"
-handler500 = "ilp_platform.core.pages.server_error"
+handler404 = "ilp_platform.web.pages.page_not_found"
+handler403 = "ilp_platform.web.pages.permission_denied"
+handler500 = "ilp_platform.web.pages.server_error"

@@ -1,7 +1,7 @@
 """What each intelligence list writes to CSV, and the per-person rules a column must respect.
 
 The list views hand their restricted, filtered queryset to :func:`prepare` and the matching
-columns to ``ilp_platform.core.exports.export_queryset``. Two rules live here:
+columns to ``ilp_platform.web.exports.export_queryset``. Two rules live here:
 
 - a report's original ``text`` may identify the source, so it is exported only on rows the
   person may read it on (:meth:`Report.original_visible_to`: its author, the source's handler,
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.db.models import Case, F, Q, TextField, Value, When
 
-from ilp_platform.core.exports import Column
+from ilp_platform.web.exports import Column
 from intelligence.models.reports import EVALUATE
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from ilp_platform.core.filters import RestrictedFilterSet
+from ilp_platform.web.filters import RestrictedFilterSet
 from intelligence.choices import (
     EntityKind,
     GradingScheme,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.accounts.choices import Role
 from ilp_platform.accounts.models import User
-from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
+from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence import grading
 from intelligence.choices import (
     EntityKind,

@@ -19,9 +19,9 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.accounts.security import recently_authenticated, redirect_to_reauth
 from ilp_platform.core import references
-from ilp_platform.core.exports import export_queryset
-from ilp_platform.core.forms import apply_errors
-from ilp_platform.core.views import (
+from ilp_platform.web.exports import export_queryset
+from ilp_platform.web.forms import apply_errors
+from ilp_platform.web.views import (
     RecordFormView,
     RestrictedDetailView,
     RestrictedListView,

@@ -1,5 +1,5 @@
 """Tasking records in the admin: read-mostly views for administrators, restricted to the
-compartments they hold and audited like every page (``ilp_platform.core.admin``).
+compartments they hold and audited like every page (``ilp_platform.web.admin``).
 
 Changes belong in the tasking pages, whose services write the audit trail; the audit safety
 net records anything changed here, and a closed meeting's decisions refuse every change.
@@ -7,7 +7,7 @@ net records anything changed here, and a closed meeting's decisions refuse every
 
 from django.contrib import admin
 
-from ilp_platform.core.admin import RestrictedModelAdmin
+from ilp_platform.web.admin import RestrictedModelAdmin
 from tasking.models import Decision, Meeting, Priority, Requirement, Tasking
 
 

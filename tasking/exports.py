@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.choices import Action
-from ilp_platform.core.exports import csv_lines
+from ilp_platform.web.exports import csv_lines
 from tasking import selectors
 from tasking.models import Meeting
 
@@ -71,7 +71,7 @@ def minutes_context(meeting: Meeting, user) -> dict:
 
 def minutes(meeting: Meeting, user, fmt: str) -> tuple[bytes, str, str]:
     """The minutes as (body, content type, file name); the export is audited first."""
-    from ilp_platform.core.pdf import render_pdf
+    from ilp_platform.web.pdf import render_pdf
 
     context = minutes_context(meeting, user)
     audit.record(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
-from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
+from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence.choices import EntityKind
 from intelligence.models import CrimeType, Entity, Report
 from tasking import scoring

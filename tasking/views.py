@@ -17,8 +17,8 @@ from django.views.generic import FormView, TemplateView
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.errors import StateConflict
-from ilp_platform.core.forms import apply_errors
-from ilp_platform.core.views import (
+from ilp_platform.web.forms import apply_errors
+from ilp_platform.web.views import (
     RecordPostView,
     RestrictedDetailView,
     RestrictedListView,

@@ -17,10 +17,10 @@ from rest_framework.response import Response
 from analysis.choices import JobKind
 from analysis.models import AnalysisJob
 from analysis.services import jobs as services
-from ilp_platform.core.api import RestrictedViewSetMixin
-from ilp_platform.core.filters import RestrictedAPIFilterSet, StrictBooleanFilter
 from ilp_platform.core.jobs import JobStatus
-from ilp_platform.core.serializers import RestrictedModelSerializer
+from ilp_platform.web.api import RestrictedViewSetMixin
+from ilp_platform.web.filters import RestrictedAPIFilterSet, StrictBooleanFilter
+from ilp_platform.web.serializers import RestrictedModelSerializer
 
 _KINDS = ", ".join(JobKind.values)
 

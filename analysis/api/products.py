@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from analysis.choices import ProductKind, ProductStatus
 from analysis.models import Citation, CitationKind, Dissemination, Product, ProductVersion
 from analysis.services import products as services
-from ilp_platform.core.api import RestrictedViewSetMixin
-from ilp_platform.core.filters import RestrictedAPIFilterSet
-from ilp_platform.core.serializers import CompartmentField, RestrictedModelSerializer
+from ilp_platform.web.api import RestrictedViewSetMixin
+from ilp_platform.web.filters import RestrictedAPIFilterSet
+from ilp_platform.web.serializers import CompartmentField, RestrictedModelSerializer
 from intelligence.api.views import ACTION_PERMISSIONS, ServiceWritesMixin, requires
 from intelligence.choices import GradingScheme
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from analysis.choices import JobKind
 from analysis.services.jobs import DEFAULTS, KIND_PARAMS
 from ilp_platform.accounts.models import Compartment
-from ilp_platform.core.forms import RestrictedFormMixin
+from ilp_platform.web.forms import RestrictedFormMixin
 from intelligence.models import CrimeType
 
 _TEXT = {"class": "form-control"}

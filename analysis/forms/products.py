@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from analysis import templates_products
 from analysis.choices import ProductKind, ProductStatus
 from analysis.models import CitationKind
-from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
+from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence import grading
 from intelligence.choices import GradingScheme
 

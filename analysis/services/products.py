@@ -882,7 +882,7 @@ def export_product(product: Product, *, actor, fmt: str, number=None) -> tuple[b
     when none is approved) as PDF or standalone HTML. Returns (bytes, filename, mime type)."""
     from django.template.loader import render_to_string
 
-    from ilp_platform.core.pdf import render_pdf
+    from ilp_platform.web.pdf import render_pdf
 
     if fmt not in ("pdf", "html"):
         raise ValidationError({"fmt": [_("Export as “pdf” or “html”.")]})

@@ -35,7 +35,7 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.jobs import JobStatus
 from ilp_platform.core.justification import justification_in_force
-from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
+from ilp_platform.web.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
 from intelligence.models import Incident
 
 KIND_HELP = {

@@ -29,9 +29,9 @@ from analysis.models import AnalysisJob, Citation, Product
 from analysis.services import products as services
 from audit import services as audit
 from audit.choices import Action
-from ilp_platform.core.forms import apply_errors
 from ilp_platform.core.jobs import JobStatus
-from ilp_platform.core.views import (
+from ilp_platform.web.forms import apply_errors
+from ilp_platform.web.views import (
     RecordActionMixin,
     RecordFormView,
     RecordPostView,

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
 from ilp_platform.accounts import security
-from ilp_platform.core.authentication import AuditedTokenAuthentication
+from ilp_platform.web.authentication import AuditedTokenAuthentication
 
 
 class TwoFactorTokenAuthentication(AuditedTokenAuthentication):

@@ -15,7 +15,7 @@ from ilp_platform.accounts.models import (
     CompartmentUserObjectPermission,
     User,
 )
-from ilp_platform.core.middleware import client_ip
+from ilp_platform.web.middleware import client_ip
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.session_started")

@@ -46,7 +46,7 @@ def locked_out(request, original_response=None, credentials=None):
     """
     from axes.helpers import get_client_username
 
-    from ilp_platform.core.middleware import client_ip
+    from ilp_platform.web.middleware import client_ip
 
     username = get_client_username(request, credentials) or ""
     ip_address = getattr(request, "axes_ip_address", None) or client_ip(request)

@@ -9,8 +9,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from ilp_platform.core.api import RestrictedViewSetMixin
-from ilp_platform.core.serializers import CompartmentField, RestrictedModelSerializer
+from ilp_platform.web.api import RestrictedViewSetMixin
+from ilp_platform.web.serializers import CompartmentField, RestrictedModelSerializer
 from intelligence.imports import files, services
 from intelligence.imports.choices import Encoding, ImportMode
 from intelligence.imports.views import limit_uploads

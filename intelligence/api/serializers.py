@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from ilp_platform.accounts.choices import Role
 from ilp_platform.accounts.models import User
-from ilp_platform.core.serializers import (
+from ilp_platform.web.serializers import (
     NULLABLE_STRING,
     CompartmentField,
     RestrictedModelSerializer,

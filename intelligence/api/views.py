@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ilp_platform.accounts.security import RecentAuthentication
-from ilp_platform.core.api import RestrictedViewSetMixin
+from ilp_platform.web.api import RestrictedViewSetMixin
 from intelligence import selectors, services
 from intelligence.api import serializers as s
 from intelligence.choices import EntityKind, LinkKind, ReviewDecision

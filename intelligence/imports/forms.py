@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
+from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence.imports.choices import (
     FIELD_LABELS,
     INCIDENT_FIELDS,

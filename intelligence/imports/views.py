@@ -17,8 +17,8 @@ from django.views.generic import FormView
 
 from audit import services as audit
 from ilp_platform.accounts.models import Compartment
-from ilp_platform.core.forms import apply_errors
-from ilp_platform.core.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
+from ilp_platform.web.forms import apply_errors
+from ilp_platform.web.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
 from intelligence.imports import files, mapping, services
 from intelligence.imports.choices import FIELD_LABELS
 from intelligence.imports.forms import MappingForm, UploadForm

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
 from ilp_platform.core.references import stored
-from ilp_platform.core.serializers import (
+from ilp_platform.web.serializers import (
     CompartmentField,
     RestrictedModelSerializer,
     VisibleRelatedField,

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from analysis.models import Product
 from audit import services as audit
 from audit.choices import Action
-from ilp_platform.core.api import RestrictedViewSetMixin
-from ilp_platform.core.filters import RestrictedAPIFilterSet, StrictBooleanFilter
+from ilp_platform.web.api import RestrictedViewSetMixin
+from ilp_platform.web.filters import RestrictedAPIFilterSet, StrictBooleanFilter
 from intelligence.models import Report
 from tasking import exports, selectors, services
 from tasking.api import serializers as s

@@ -6,7 +6,7 @@ from django.test import RequestFactory
 
 from audit.chain import verify_chain
 from audit.models import AuditEvent
-from ilp_platform.core.middleware import client_ip
+from ilp_platform.web.middleware import client_ip
 
 PROXY = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -12,7 +12,7 @@ from audit.choices import Action
 from audit.models import Anomaly, AuditEvent, IntegrityCheck
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core import context
-from ilp_platform.core.exports import (
+from ilp_platform.web.exports import (
     Column,
     csv_lines,
     export_queryset,

@@ -1,5 +1,5 @@
 """Every browser form that offers records draws them through ``visible_to`` for the person
-filling it in, from one base (``ilp_platform.core.forms.RestrictedFormMixin``)."""
+filling it in, from one base (``ilp_platform.web.forms.RestrictedFormMixin``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pkgutil
 import pytest
 from django import forms
 
-from ilp_platform.core.forms import CompartmentChoiceField, RestrictedFormMixin
 from ilp_platform.core.references import is_restricted
+from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from tests.tasking.helpers import make_meeting, make_priority
 
 APPS = ("intelligence", "analysis", "tasking", "audit", "ilp_platform")

@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from audit import services as audit_services
 from audit.choices import Action
-from audit.home import ACTIVITY_DAYS, oversight_panels
 from audit.models import Anomaly, AuditEvent
 from ilp_platform.core import context, home
 from intelligence import services
 from intelligence.home import intelligence_panels
 from intelligence.models import Report
+from oversight.home import ACTIVITY_DAYS, oversight_panels
 from tests.intelligence.helpers import GRADING_3X5X2, make_report
 
 pytestmark = pytest.mark.django_db

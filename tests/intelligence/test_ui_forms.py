@@ -9,7 +9,7 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from ilp_platform.accounts.models import User
-from ilp_platform.core.forms import CompartmentChoiceField
+from ilp_platform.web.forms import CompartmentChoiceField
 from intelligence.forms import EntityForm, ReportForm
 from tests.intelligence.helpers import make_report
 

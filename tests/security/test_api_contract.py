@@ -11,7 +11,7 @@
   or a yes/no) answers 400 naming the parameter and the accepted values; an empty value is the
   same as leaving the parameter out.
 - Every filter set of the project keeps the reference rule (derives from the restricted
-  bases of ``ilp_platform.core.filters``).
+  bases of ``ilp_platform.web.filters``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField
 
 from audit.models import AuditEvent
-from ilp_platform.core.serializers import may_read_as_null
+from ilp_platform.web.serializers import may_read_as_null
 from tests.utils.access import api_client
 
 PROJECT_PACKAGES = ("ilp_platform", "intelligence", "analysis", "tasking", "audit")
@@ -157,7 +157,7 @@ def _view_of(path: str, method: str):
 
 
 def test_every_operation_documents_the_error_responses_it_can_give():
-    from ilp_platform.core.api import RestrictedViewSetMixin
+    from ilp_platform.web.api import RestrictedViewSetMixin
 
     problems = []
     for path, method, operation in _operations():
@@ -452,7 +452,7 @@ def _subclasses(cls):
 def test_every_filter_set_of_the_project_keeps_the_reference_rule():
     import django_filters
 
-    from ilp_platform.core.filters import RestrictedFilterSetMixin
+    from ilp_platform.web.filters import RestrictedFilterSetMixin
 
     _import_project_modules()
     found = [
@@ -460,7 +460,7 @@ def test_every_filter_set_of_the_project_keeps_the_reference_rule():
         for cls in set(_subclasses(django_filters.filterset.BaseFilterSet))
         if cls.__module__.split(".")[0] in PROJECT_PACKAGES
         and not inspect.isabstract(cls)
-        and cls.__module__ != "ilp_platform.core.filters"
+        and cls.__module__ != "ilp_platform.web.filters"
     ]
     assert len(found) >= 8, [cls.__name__ for cls in found]
     outside = [

@@ -345,7 +345,7 @@ def _url_for(route, records_by_kind):
 def test_script_and_html_in_every_text_field_come_back_escaped_and_csv_cells_neutralised(
     world, monkeypatch
 ):
-    from ilp_platform.core import pdf
+    from ilp_platform.web import pdf
 
     made = _hostile_records(world)
     records = {

@@ -20,8 +20,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
-from ilp_platform.core.admin import RestrictedModelAdmin
 from ilp_platform.core.references import GOVERNING, is_restricted, reference_pairs
+from ilp_platform.web.admin import RestrictedModelAdmin
 from tests.security import matrix
 from tests.security import references as refs
 from tests.security.access import body_of, clients_for

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from ilp_platform.accounts.models import Compartment, Unit, User
-from ilp_platform.core.serializers import RestrictedModelSerializer
+from ilp_platform.web.serializers import RestrictedModelSerializer
 
 
 class CompartmentSerializer(RestrictedModelSerializer):

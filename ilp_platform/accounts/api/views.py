@@ -14,7 +14,7 @@ from ilp_platform.accounts.api.serializers import (
     UserSerializer,
 )
 from ilp_platform.accounts.models import Compartment, User
-from ilp_platform.core.api import RestrictedViewSetMixin, RolePermissions
+from ilp_platform.web.api import RestrictedViewSetMixin, RolePermissions
 
 
 class TokenView(APIView):
