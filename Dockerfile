@@ -47,7 +47,7 @@ COPY . .
 RUN pip install --no-cache-dir --no-deps --force-reinstall . \
  && rm -rf build *.egg-info \
  && ILP_ENV=build python manage.py collectstatic --noinput \
- && python -m compileall -q /app/ilp_platform /app/intelligence /app/analysis /app/tasking /app/audit
+ && python -m compileall -q /app/ilp_platform /app/intelligence /app/analysis /app/tasking /app/audit /app/oversight
 
 USER ilp
 

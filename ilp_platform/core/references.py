@@ -26,7 +26,7 @@ How it is enforced, once for every view, API endpoint, export and job:
 - Related managers (``report.entity_links``, ``link.reports``, ``meeting.decisions``...) of such
   a record answer only what the reader may see, through the target's ``visible_to``.
 - Filters, form fields and serializer fields draw their choices through ``visible_to``
-  (``ilp_platform.core.filters``, ``CompartmentChoiceField``, the API's related fields).
+  (``ilp_platform.web.filters``, ``CompartmentChoiceField``, the API's related fields).
 
 Services that must see the whole record (integrity checks, erasure) read through the model's
 manager (``Citation.objects.filter(product=...)``), never through a reader's related manager.

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core import home
-from ilp_platform.core.middleware import remember_justification, session_justification
+from ilp_platform.web.middleware import remember_justification, session_justification
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audit.api import views
+from oversight.api import views
 
 router_entries = [("audit/events", views.AuditEventViewSet, "auditevent")]
 

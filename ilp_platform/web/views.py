@@ -22,9 +22,9 @@ from django.views.generic import DetailView, FormView, ListView, View
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.errors import StateConflict
-from ilp_platform.core.forms import apply_errors
 from ilp_platform.core.justification import justification_in_force
 from ilp_platform.core.paging import KeysetPage, keyset_page
+from ilp_platform.web.forms import apply_errors
 
 
 class _FellOutside(Exception):
@@ -115,7 +115,7 @@ class RestrictedViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
             return self.handle_no_permission()
         if not self.has_permission():
             return self.handle_no_permission()
-        from ilp_platform.core.api import nul_parameters
+        from ilp_platform.web.api import nul_parameters
 
         nul = nul_parameters(request.GET)
         if nul:

@@ -6,16 +6,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import services
-from audit.api.serializers import (
-    AuditEventSerializer,
-    DisclosureSerializer,
-    IntegrityCheckSerializer,
-)
 from audit.choices import Action
 from audit.integrity import latest_check
 from audit.models import AuditEvent, IntegrityCheck
 from audit.selectors import FilterError, filter_events
-from ilp_platform.core.api import RolePermissions
+from ilp_platform.web.api import RolePermissions
+from oversight.api.serializers import (
+    AuditEventSerializer,
+    DisclosureSerializer,
+    IntegrityCheckSerializer,
+)
 
 _FILTERS = [
     OpenApiParameter("actor", str, description="username"),

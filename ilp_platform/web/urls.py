@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ilp_platform.core import pages
+from ilp_platform.web import pages
 
 app_name = "core"
 

@@ -71,7 +71,7 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         return self.method in WRITE_METHODS
 
     def _restricted(self) -> bool:
-        from ilp_platform.core.api import RestrictedViewSetMixin
+        from ilp_platform.web.api import RestrictedViewSetMixin
 
         return isinstance(self.view, RestrictedViewSetMixin)
 
@@ -154,8 +154,8 @@ class ErrorDocumentingAutoSchema(AutoSchema):
 
 
 class AuditedSessionScheme(SessionScheme):
-    target_class = "ilp_platform.core.authentication.AuditedSessionAuthentication"
+    target_class = "ilp_platform.web.authentication.AuditedSessionAuthentication"
 
 
 class AuditedTokenScheme(TokenScheme):
-    target_class = "ilp_platform.core.authentication.AuditedTokenAuthentication"
+    target_class = "ilp_platform.web.authentication.AuditedTokenAuthentication"

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from audit.models import AuditEvent, IntegrityCheck
-from ilp_platform.core.serializers import RestrictedModelSerializer
+from ilp_platform.web.serializers import RestrictedModelSerializer
 
 
 class AuditEventSerializer(RestrictedModelSerializer):

@@ -91,7 +91,7 @@ class RequestContextMiddleware:
         from audit.services import AuditUnavailable
 
         if isinstance(exception, AuditUnavailable):
-            from ilp_platform.core.views import audit_unavailable_response
+            from ilp_platform.web.views import audit_unavailable_response
 
             return audit_unavailable_response()
         return None
@@ -105,7 +105,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path == "/healthz" and request.method == "GET":
-            from ilp_platform.core.pages import health_response
+            from ilp_platform.web.pages import health_response
 
             return health_response()
         return self.get_response(request)

@@ -17,13 +17,13 @@ from django.views.decorators.http import require_POST, require_safe
 from audit import services
 from audit.choices import Action
 from audit.compliance import figures
-from audit.forms import EventFilterForm
 from audit.integrity import attach_verification, latest_check
 from audit.models import Anomaly, AuditEvent, IntegrityCheck
 from audit.selectors import filter_events
 from ilp_platform.accounts.security import require_recent_auth
-from ilp_platform.core.exports import Column, export_queryset
 from ilp_platform.core.paging import keyset_page
+from ilp_platform.web.exports import Column, export_queryset
+from oversight.forms import EventFilterForm
 
 EXPORT_COLUMNS = (
     "id",

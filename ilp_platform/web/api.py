@@ -119,7 +119,7 @@ class RestrictedViewSetMixin:
     ``requires_justification = False`` for records that hold no intelligence content,
     ``justification_for_writes = True`` when a write consults data too (an analysis job), and
     ``writes_may_conflict = True`` when the record's state can refuse a change (409). The
-    OpenAPI schema documents the error responses from these (``ilp_platform.core.schema``).
+    OpenAPI schema documents the error responses from these (``ilp_platform.web.schema``).
     """
 
     permission_classes = [permissions.IsAuthenticated, RolePermissions]
