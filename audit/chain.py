@@ -98,24 +98,6 @@ class VerificationResult:
 VERIFY_BATCH = 5000  # rows per keyset batch: bounded memory at tens of millions of events
 
 
-def verify_chain(progress=None) -> VerificationResult:
-    """Walk every event in id order, recomputing each hash and checking each link.
-
-    On PostgreSQL the database renders the canonical text and Python hashes it
-    (:mod:`audit.chain_sql`); SQLite reads model rows. Both name the first bad event.
-    """
-    from audit.models import AuditAnchor
-
-    anchor = AuditAnchor.objects.order_by("-last_event_id").first()
-    start_prev = anchor.last_hash if anchor else GENESIS_HASH
-    after_id = anchor.last_event_id if anchor else 0
-    if connection.vendor == "postgresql":
-        from audit.chain_sql import verify_in_database
-
-        return verify_in_database(after_id, start_prev, progress)
-    return _verify_in_python(after_id, start_prev, progress)
-
-
 def broken_link(event_id: int) -> str:
     return (
         f"event {event_id} does not link to the event before it (an event was removed or inserted)"
@@ -138,7 +120,7 @@ def event_problem(values: dict, expected_prev: str) -> str | None:
 VERIFIED_COLUMNS = ("id", "prev_hash", "hash", *HASHED_FIELDS)
 
 
-def _verify_in_python(after_id: int, expected_prev: str, progress=None) -> VerificationResult:
+def verify_in_python(after_id: int, expected_prev: str, progress=None) -> VerificationResult:
     from audit.models import AuditEvent
 
     checked = 0

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from audit import checkpoints, services
-from audit.chain import VerificationResult, lock_chain, verify_chain
+from audit.chain import VerificationResult, lock_chain
 from audit.choices import Action, Outcome
 from audit.models import AuditAnchor, AuditEvent, IntegrityCheck
+from audit.verification import verify_chain
 
 CHECK_SIGNATURE_SALT = "ilp.audit.IntegrityCheck"
 CHECK_OBJECT_TYPE = "audit.integritycheck"

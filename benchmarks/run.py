@@ -599,7 +599,7 @@ def measure_analysis(ctx: Context) -> list[Row]:
 def measure_audit(ctx: Context) -> list[Row]:
     import psycopg
 
-    from audit.chain import verify_chain
+    from audit.verification import verify_chain
 
     started = time.monotonic()
     result = verify_chain()

@@ -353,7 +353,7 @@ CELERY_BEAT_SCHEDULE = {
 # counting failures (AXES_COOLOFF_TIME stays None); the handler below adds the cool-off.
 from ilp_platform.accounts.config import env_minutes_ladder  # noqa: E402
 
-AXES_HANDLER = "ilp_platform.accounts.lockout.EscalatingLockoutHandler"
+AXES_HANDLER = "ilp_platform.accounts.axes_handler.EscalatingLockoutHandler"
 LOCKOUT_COOLOFF_MINUTES = env_minutes_ladder("LOCKOUT_COOLOFF_MINUTES", [1, 5, 15, 60])
 LOCKOUT_RESET_HOURS = env_int("LOCKOUT_RESET_HOURS", 24, minimum=1)
 # Administrators see current lockouts on their home page and in the admin; with EMAIL_HOST set

@@ -9,6 +9,7 @@ class IntelligenceConfig(AppConfig):
     def ready(self) -> None:
         from audit import compliance
         from ilp_platform.core import home
+        from intelligence import tasks  # noqa: F401  (registers the import job's task)
         from intelligence.compliance import review_compliance
         from intelligence.home import intelligence_panels
 

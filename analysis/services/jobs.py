@@ -478,8 +478,6 @@ def request_job(user, kind: str, params, title: str = "") -> AnalysisJob:
     title = (title or "").strip()
     if len(title) > 200:
         raise ValidationError({"title": [_("Keep the title to 200 characters.")]})
-    from analysis.tasks import run_analysis_job
-
     with transaction.atomic(), audit.service_scope():
         job = AnalysisJob.objects.create(
             kind=kind,
@@ -495,7 +493,7 @@ def request_job(user, kind: str, params, title: str = "") -> AnalysisJob:
             compartment=_compartment_label(effective["compartments"]),
             details={"kind": kind, "params": effective},
         )
-        jobs.enqueue(job, run_analysis_job)
+        jobs.enqueue(job)
     return job
 
 

@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and access"
 
     def ready(self) -> None:
-        from ilp_platform.accounts import checks, signals  # noqa: F401  (registers them)
+        from ilp_platform.accounts import checks, notices, signals  # noqa: F401  (registers them)
         from ilp_platform.accounts.home import lockout_panels
         from ilp_platform.accounts.roles import sync_roles_after_migrate
         from ilp_platform.core import home

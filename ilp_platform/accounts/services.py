@@ -193,7 +193,7 @@ def _notify_administrators() -> None:
     from django.conf import settings
 
     if settings.EMAIL_HOST:
-        from ilp_platform.accounts.tasks import mail_lockout_notice
+        from ilp_platform.accounts.notices import mail_lockout_notice
 
         try:
             mail_lockout_notice.delay()

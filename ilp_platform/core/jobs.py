@@ -125,13 +125,15 @@ except ImportError:  # pragma: no cover
     pass
 
 
-def enqueue(job: BackgroundJob, task) -> None:
-    """Send ``task(job.pk)`` once the current transaction commits.
+def enqueue(job: BackgroundJob) -> None:
+    """Send the job's task (:func:`register`) with ``job.pk`` once the current transaction
+    commits.
 
     If the broker is unreachable the row simply stays ``queued``; :func:`sweep` sends it again.
     """
     pk = job.pk
     model = type(job)
+    task = task_for(model)
 
     def send():
         try:
@@ -248,8 +250,18 @@ _REGISTRY: list[tuple[type[BackgroundJob], Any]] = []
 
 
 def register(model: type[BackgroundJob], task) -> None:
+    """``task`` runs the jobs of ``model``: :func:`enqueue` sends it, :func:`sweep` sends it
+    again for rows left behind. Each app registers its job models when it is ready, so the
+    services that create jobs never import the tasks that run them."""
     if (model, task) not in _REGISTRY:
         _REGISTRY.append((model, task))
+
+
+def task_for(model: type[BackgroundJob]):
+    for registered, task in _REGISTRY:
+        if registered is model:
+            return task
+    raise LookupError(f"no task is registered for {model.__name__} jobs")
 
 
 def sweep(*, queued_after: dt.timedelta | None = None, stale_after: dt.timedelta | None = None):

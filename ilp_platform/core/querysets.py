@@ -1,12 +1,25 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Q
 from django.db.models.query import ModelIterable
 
-from ilp_platform.accounts.models import Compartment
 from ilp_platform.core import references
 from ilp_platform.core.references import UNSET
+
+
+def compartment_model():
+    """The compartment model (in the accounts app), through the app registry: the kernel and
+    the web layer import no app."""
+    return apps.get_model("accounts", "Compartment")
+
+
+def compartment_grants(user, path: str = "compartment") -> Q:
+    """A Q on ``path`` for the compartments granted to ``user`` (the compartment model, in the
+    accounts app, keeps the grant tables; it is found through the app registry, so the kernel
+    imports no app)."""
+    return compartment_model().grant_filter(user, path)
 
 
 class ReaderIterable(ModelIterable):
@@ -36,6 +49,7 @@ class RestrictedQuerySet(models.QuerySet):
     """
 
     _reader = UNSET
+    restricts_records = True
 
     def _clone(self):
         clone = super()._clone()
@@ -59,7 +73,7 @@ class RestrictedQuerySet(models.QuerySet):
                 condition |= Q(**{f"{field.name}__isnull": True})
             qs = qs.filter(condition)
         if governed_by is None or not path.startswith(f"{governed_by}__"):
-            qs = qs.filter(Compartment.grant_filter(user, path))
+            qs = qs.filter(compartment_grants(user, path))
         return qs.read_by(user)
 
     def refers_to(self, field_name: str, value) -> RestrictedQuerySet:

@@ -56,12 +56,11 @@ MASKED = "masked"
 
 
 def is_restricted(model) -> bool:
-    """Whether ``model`` holds records under the access rule (its manager has ``visible_to``)."""
-    from ilp_platform.core.querysets import RestrictedQuerySet
-
+    """Whether ``model`` holds records under the access rule (its queryset is a
+    ``RestrictedQuerySet``, which says so with ``restricts_records``)."""
     manager = getattr(model, "_default_manager", None)
     queryset_class = getattr(manager, "_queryset_class", None)
-    return isinstance(queryset_class, type) and issubclass(queryset_class, RestrictedQuerySet)
+    return getattr(queryset_class, "restricts_records", False) is True
 
 
 @cache

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.core import references
+from ilp_platform.core.querysets import compartment_model
 
 _SELECT = {"class": "form-select"}
 
@@ -38,14 +39,14 @@ class CompartmentChoiceField(forms.ModelChoiceField):
     """
 
     def __init__(self, **kwargs):
-        from ilp_platform.accounts.models import Compartment
+        Compartment = compartment_model()
 
         kwargs.setdefault("label", _("Compartment"))
         kwargs.setdefault("widget", forms.Select(attrs=_SELECT))
         super().__init__(queryset=Compartment.objects.none(), **kwargs)
 
     def restrict_to(self, user) -> None:
-        from ilp_platform.accounts.models import Compartment
+        Compartment = compartment_model()
 
         self.queryset = Compartment.objects.visible_to(user)
         held = list(self.queryset.values_list("pk", "slug"))

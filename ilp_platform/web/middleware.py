@@ -5,12 +5,12 @@ import re
 import uuid
 
 from django.conf import settings
-from django.utils import timezone
 
 from ilp_platform.core import context
+from ilp_platform.web.health import health_response
+from ilp_platform.web.justification import session_justification
 
 JUSTIFICATION_HEADER = "HTTP_X_JUSTIFICATION"
-SESSION_KEY = "ilp_justification"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -41,25 +41,6 @@ def client_ip(request) -> str | None:
             if address:
                 return address
     return _address(request.META.get("REMOTE_ADDR") or "")
-
-
-def session_justification(request) -> str:
-    """The justification stated in the browser, while it is still in force."""
-    stored = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-    if not stored:
-        return ""
-    expires = stored.get("expires", 0)
-    if timezone.now().timestamp() > expires:
-        return ""
-    return stored.get("text", "")
-
-
-def remember_justification(request, text: str) -> None:
-    ttl = settings.ILP["JUSTIFICATION_TTL"]
-    request.session[SESSION_KEY] = {
-        "text": text,
-        "expires": (timezone.now() + ttl).timestamp(),
-    }
 
 
 class RequestContextMiddleware:
@@ -105,7 +86,5 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path == "/healthz" and request.method == "GET":
-            from ilp_platform.web.pages import health_response
-
             return health_response()
         return self.get_response(request)

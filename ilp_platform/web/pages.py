@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,9 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from ilp_platform.accounts.models import Compartment
 from ilp_platform.core import home
-from ilp_platform.web.middleware import remember_justification, session_justification
+from ilp_platform.core.querysets import compartment_model
+from ilp_platform.web.health import health_response
+from ilp_platform.web.justification import remember_justification, session_justification
 
 
 @login_required
@@ -27,7 +27,7 @@ def home_page(request):
         "core/home.html",
         {
             "panels": home.panels_for(user),
-            "compartments": Compartment.objects.visible_to(user).only("name", "slug"),
+            "compartments": compartment_model().objects.visible_to(user).only("name", "slug"),
             "role": user.primary_role,
             "roles": sorted(user.role_names),
         },
@@ -84,31 +84,6 @@ def justification(request):
         "core/justification.html",
         {"form": form, "current": session_justification(request), "ttl_minutes": ttl_minutes},
     )
-
-
-def _broker_state() -> str:
-    from ilp_platform.celery import app
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        return "ok"
-    except Exception as exc:  # any failure to reach the broker is "down", with the reason
-        return f"error: {exc.__class__.__name__}"
-
-
-def health_response() -> JsonResponse:
-    state = {"database": "ok", "broker": _broker_state()}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as exc:
-        state["database"] = f"error: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in state.values())
-    state["status"] = "ok" if healthy else "degraded"
-    response = JsonResponse(state, status=200 if healthy else 503)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @never_cache

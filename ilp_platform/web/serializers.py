@@ -10,6 +10,7 @@ from rest_framework.fields import get_attribute
 from rest_framework.relations import ManyRelatedField, PKOnlyObject
 
 from ilp_platform.core import references
+from ilp_platform.core.querysets import compartment_model
 
 # A text that may be withheld (a source's identity, a report's original text): ``null`` then.
 NULLABLE_STRING = {"type": "string", "nullable": True}
@@ -124,7 +125,7 @@ class CompartmentField(_LoggedRefusalMixin, serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def get_queryset(self):
-        from ilp_platform.accounts.models import Compartment
+        Compartment = compartment_model()
 
         user = _caller(self) if self.root is not self else None
         return Compartment.objects.visible_to(user) if user else Compartment.objects.none()
@@ -133,7 +134,7 @@ class CompartmentField(_LoggedRefusalMixin, serializers.SlugRelatedField):
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError:
-            from ilp_platform.accounts.models import Compartment
+            Compartment = compartment_model()
 
             if isinstance(data, str):
                 self.log_refusal(Compartment, {"slug": data}, data)

@@ -73,7 +73,6 @@ def start_import(
         chosen, source = {}, ""
     if errors:
         raise ValidationError(errors)
-    from intelligence import tasks
 
     with transaction.atomic(), audit.service_scope():
         job = ImportJob.objects.create(
@@ -112,7 +111,7 @@ def start_import(
             },
         )
         if enqueue:
-            jobs.enqueue(job, tasks.run_import)
+            jobs.enqueue(job)
     return job
 
 

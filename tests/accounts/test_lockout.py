@@ -344,13 +344,13 @@ def test_administrators_are_emailed_when_mail_is_configured_at_most_every_15_min
 def test_a_broker_outage_does_not_turn_the_lockout_into_an_error(
     client, world, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from ilp_platform.accounts import tasks
+    from ilp_platform.accounts import notices
 
     def down():
         raise ConnectionError("broker down")
 
     settings.EMAIL_HOST = "smtp.example.invalid"
-    monkeypatch.setattr(tasks.mail_lockout_notice, "delay", down)
+    monkeypatch.setattr(notices.mail_lockout_notice, "delay", down)
     with django_capture_on_commit_callbacks(execute=True):
         response = _fail(client, times=5)
     assert response.status_code == 403 and "try again in 1 minute" in _alert(response)

@@ -12,9 +12,9 @@ from django.db import DatabaseError, connection, transaction
 
 from audit import db as audit_db
 from audit import services
-from audit.chain import verify_chain
 from audit.choices import Action
 from audit.models import AuditEvent
+from audit.verification import verify_chain
 from intelligence.models import Report
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from audit import db as audit_db
 from audit import services
-from audit.chain import GENESIS_HASH, verify_chain
+from audit.chain import GENESIS_HASH
 from audit.choices import Action
 from audit.integrity import purge_expired, run_verification
 from audit.models import AuditAnchor, AuditEvent
+from audit.verification import verify_chain
 
 pytestmark = pytest.mark.django_db
 

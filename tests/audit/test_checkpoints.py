@@ -94,7 +94,7 @@ def test_removing_the_newest_events_with_the_maintenance_switch_fails_naming_the
     gone = events[6:]
     _as_owner_with_maintenance("DELETE FROM audit_auditevent WHERE id >= %s", [gone[0].pk])
     # The chain that is left still links: only the checkpoint can tell.
-    from audit.chain import verify_chain
+    from audit.verification import verify_chain
 
     assert verify_chain().ok
     result, check = run_verification()
@@ -133,7 +133,7 @@ def test_a_log_rewritten_from_a_checkpointed_event_on_diverges():
         "UPDATE audit_auditevent SET object_id = 'forged', hash = %s WHERE id = %s",
         [new_hash, head.pk],
     )
-    from audit.chain import verify_chain
+    from audit.verification import verify_chain
 
     assert verify_chain().ok, "the rewritten chain links"
     result, _ = run_verification()
@@ -232,7 +232,7 @@ def test_verify_now_on_the_console_also_writes_a_checkpoint(client, world):
 
 def test_a_concurrent_verification_further_ahead_is_not_followed_by_an_older_head():
     events = _events(3)
-    from audit.chain import verify_chain
+    from audit.verification import verify_chain
 
     stale = verify_chain()  # walked before the events below
     _events(2)

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import services
-from audit.chain import verify_chain
 from audit.choices import Action, Outcome
 from audit.integrity import CHECK_OBJECT_TYPE, run_verification
 from audit.models import AuditEvent, IntegrityCheck
+from audit.verification import verify_chain
 from tests.utils.access import api_client
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ import pytest
 from django.urls import reverse
 
 from audit import services as audit
-from audit.chain import verify_chain
 from audit.choices import Action
 from audit.models import AuditEvent
+from audit.verification import verify_chain
 from intelligence import services
 from intelligence.models import Entity
 from tests.intelligence.helpers import as_user, make_entity, make_report

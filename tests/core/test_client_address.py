@@ -4,8 +4,8 @@ address the database stores and gives back unchanged, so the event's hash verifi
 import pytest
 from django.test import RequestFactory
 
-from audit.chain import verify_chain
 from audit.models import AuditEvent
+from audit.verification import verify_chain
 from ilp_platform.web.middleware import client_ip
 
 PROXY = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from ilp_platform.web.middleware import SESSION_KEY, session_justification
+from ilp_platform.web.justification import SESSION_KEY, session_justification
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_a_justification_expires(rf, world, settings):
     request.session[SESSION_KEY] = {"text": "OP-OLD", "expires": 0}
     assert session_justification(request) == ""
     settings.ILP = {**settings.ILP, "JUSTIFICATION_TTL": timedelta(minutes=5)}
-    from ilp_platform.web.middleware import remember_justification
+    from ilp_platform.web.justification import remember_justification
 
     remember_justification(request, "OP-NEW")
     assert session_justification(request) == "OP-NEW"

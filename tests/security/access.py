@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from ilp_platform.web.middleware import SESSION_KEY
+from ilp_platform.web.justification import SESSION_KEY
 from tests.utils.access import JUSTIFICATION, api_client
 
 
