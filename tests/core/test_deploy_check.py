@@ -32,6 +32,7 @@ print(json.dumps({
     "SESSION_MAX_HOURS": s.SESSION_MAX_HOURS,
     "REAUTH_MINUTES": s.REAUTH_MINUTES,
     "IMG_SRC": s.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"],
+    "RENDERERS": s.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"],
 }))
 """
 
@@ -71,6 +72,8 @@ def test_production_turns_on_every_protection_by_default():
         "SESSION_MAX_HOURS": 12,
         "REAUTH_MINUTES": 5,
         "IMG_SRC": ["'self'", "data:"],
+        # The browsable API renders every choice a form offers: JSON only in production.
+        "RENDERERS": ["rest_framework.renderers.JSONRenderer"],
     }
 
 
