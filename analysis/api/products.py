@@ -18,10 +18,10 @@ from rest_framework.response import Response
 from analysis.choices import ProductKind, ProductStatus
 from analysis.models import Citation, CitationKind, Dissemination, Product, ProductVersion
 from analysis.services import products as services
-from ilp_platform.web.api import RestrictedViewSetMixin
+from ilp_platform.web.api import RestrictedViewSetMixin, requires
 from ilp_platform.web.filters import RestrictedAPIFilterSet
 from ilp_platform.web.serializers import CompartmentField, RestrictedModelSerializer
-from intelligence.api.views import ACTION_PERMISSIONS, ServiceWritesMixin, requires
+from intelligence.api.views import ACTION_PERMISSIONS
 from intelligence.choices import GradingScheme
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def _bad_request(exc: DjangoValidationError) -> Response:
 
 
 @extend_schema(tags=["analysis"])
-class ProductViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelViewSet):
+class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Analytical products (NIM). Created from their kind's template; cite reports, entities
     and succeeded analyses; draft -> in_review -> approved -> disseminated."""
 

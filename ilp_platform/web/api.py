@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.justification import JustificationRequired, justification_in_force
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,26 @@ def nul_fields(data) -> list[str]:
         for name, value in items
         if _holds_nul(name) or _holds_nul(value)
     )
+
+
+class Conflict(exceptions.APIException):
+    """The record's state forbids the change; the body says why (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def requires(*perms: str):
+    """A permission class for an action that needs specific model permissions."""
+
+    class _Requires(permissions.BasePermission):
+        message = "Your role does not allow this action."
+
+        def has_permission(self, request, view):
+            return bool(request.user and request.user.has_perms(perms))
+
+    _Requires.__name__ = "Requires_" + "_".join(p.replace(".", "_") for p in perms)
+    return _Requires
 
 
 class RolePermissions(permissions.DjangoModelPermissions):
@@ -182,6 +203,25 @@ class RestrictedViewSetMixin:
             return super().get_object()
         except Http404:
             raise exceptions.NotFound("Not found.") from None
+
+    def write(self, call):
+        """Run a service call in one transaction; the record it returns must still be visible
+        to its author (or everything rolls back); a state that forbids the change is a 409."""
+        try:
+            with transaction.atomic():
+                obj = call()
+                self.ensure_still_visible(obj)
+        except StateConflict as exc:
+            raise Conflict(exc.message_dict) from None
+        return obj
+
+    def parse(self, serializer_class, partial=False) -> dict:
+        """The request body through ``serializer_class``: validated data, or a 400."""
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
 
     def ensure_still_visible(self, instance) -> None:
         """After a write: the saved record must still be visible to its author, or roll back."""

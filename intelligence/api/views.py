@@ -3,7 +3,6 @@ writes go through the services and roll back if the result would leave the calle
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -11,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ilp_platform.accounts.security import RecentAuthentication
-from ilp_platform.web.api import RestrictedViewSetMixin
+from ilp_platform.web.api import RestrictedViewSetMixin, requires
 from intelligence import selectors, services
 from intelligence.api import serializers as s
 from intelligence.choices import EntityKind, LinkKind, ReviewDecision
@@ -27,19 +26,6 @@ from intelligence.models import Entity, Incident, Link, Report, Source
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 
 
-def requires(perm: str):
-    """A permission class for an action that needs a specific model permission."""
-
-    class _Requires(permissions.BasePermission):
-        message = "Your role does not allow this action."
-
-        def has_permission(self, request, view):
-            return bool(request.user and request.user.has_perm(perm))
-
-    _Requires.__name__ = f"Requires_{perm.replace('.', '_')}"
-    return _Requires
-
-
 ACTION_PERMISSIONS = [permissions.IsAuthenticated]
 
 
@@ -49,16 +35,6 @@ class RecentAuthenticationToErase(RecentAuthentication):
     def applies(self, request, view) -> bool:
         data = request.data if hasattr(request.data, "get") else {}
         return data.get("decision") == ReviewDecision.ERASE
-
-
-class ServiceWritesMixin:
-    """Runs a service inside a transaction and re-checks visibility before committing."""
-
-    def write(self, call):
-        with transaction.atomic():
-            obj = call()
-            self.ensure_still_visible(obj)
-        return obj
 
 
 _Q = OpenApiParameter(
@@ -76,7 +52,7 @@ def _kind_parameter(choices) -> OpenApiParameter:
 
 
 @extend_schema(tags=["intelligence"])
-class ReportViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelViewSet):
+class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Intelligence reports. ``text`` is null unless you may read the original."""
 
     queryset = Report.objects.all()
@@ -249,7 +225,7 @@ class ReportViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelVi
 
 
 @extend_schema(tags=["intelligence"])
-class SourceViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelViewSet):
+class SourceViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Sources; identity fields and the handler are null unless you may see the identity."""
 
     queryset = Source.objects.select_related("compartment", "handler")
@@ -298,7 +274,7 @@ class SourceViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ModelVi
 
 
 @extend_schema(tags=["intelligence"])
-class EntityViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class EntityViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Entities. Lists leave out entities merged into another; ``?q=`` matches names and
     identifiers."""
 
@@ -384,7 +360,7 @@ class EntityViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ReadOnl
 
 
 @extend_schema(tags=["intelligence"])
-class LinkViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class LinkViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Links between entities, with their strength and the reports they rest on."""
 
     queryset = Link.objects.select_related("compartment").prefetch_related("reports")
@@ -417,7 +393,7 @@ class LinkViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ReadOnlyM
 
 
 @extend_schema(tags=["intelligence"])
-class IncidentViewSet(ServiceWritesMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class IncidentViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Recorded incidents; filter ``?reference=``, ``?crime_type=``, dates."""
 
     queryset = Incident.objects.select_related("crime_type", "compartment")

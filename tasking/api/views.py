@@ -4,7 +4,6 @@ closed meeting, a decided priority) answers 409 with the reason."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from analysis.models import Product
 from audit import services as audit
 from audit.choices import Action
-from ilp_platform.web.api import RestrictedViewSetMixin
+from ilp_platform.web.api import RestrictedViewSetMixin, requires
 from ilp_platform.web.filters import RestrictedAPIFilterSet, StrictBooleanFilter
 from intelligence.models import Report
 from tasking import exports, selectors, services
@@ -27,29 +26,10 @@ from tasking.models import (
     Priority,
     Requirement,
     RequirementAnswer,
-    StateConflict,
     Tasking,
 )
 
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
-
-
-def requires(*perms: str):
-    """A permission class for an action that needs specific model permissions."""
-
-    class _Requires(permissions.BasePermission):
-        message = "Your role does not allow this action."
-
-        def has_permission(self, request, view):
-            return bool(request.user and request.user.has_perms(perms))
-
-    _Requires.__name__ = "Requires_" + "_".join(p.replace(".", "_") for p in perms)
-    return _Requires
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 def visible_prefetch(user, relation: str, model) -> Prefetch:
@@ -75,22 +55,6 @@ class TaskingViewSetMixin(RestrictedViewSetMixin):
         return queryset.prefetch_related(
             *(visible_prefetch(user, relation, model) for relation, model in self.evidence)
         )
-
-    def write(self, call):
-        try:
-            with transaction.atomic():
-                obj = call()
-                self.ensure_still_visible(obj)
-        except StateConflict as exc:
-            raise Conflict(exc.message_dict) from None
-        return obj
-
-    def parse(self, serializer_class, partial=False) -> dict:
-        serializer = serializer_class(
-            data=self.request.data, partial=partial, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     def respond(self, obj, code=status.HTTP_200_OK, serializer_class=None):
         obj = self.get_queryset().get(pk=obj.pk)
