@@ -425,47 +425,9 @@ class DecisionForm(RestrictedFormMixin, forms.Form):
         return data, products, reports
 
 
-class DecisionFilterForm(RestrictedFormMixin, forms.Form):
-    q = forms.CharField(
-        label=_("Search decisions and rationale"),
-        required=False,
-        widget=forms.TextInput(attrs={**_TEXT, "type": "search"}),
-    )
-    meeting = forms.ModelChoiceField(
-        label=_("Meeting"),
-        queryset=Meeting.objects.none(),
-        required=False,
-        widget=forms.Select(attrs=_SELECT),
-    )
-    subject_kind = forms.ChoiceField(
-        label=_("About"),
-        choices=[("", _("Anything"))] + list(DecisionSubject.choices),
-        required=False,
-        widget=forms.Select(attrs=_SELECT),
-    )
-    decided_by = forms.ModelChoiceField(
-        label=_("Decided by"),
-        queryset=_people(),
-        required=False,
-        widget=forms.Select(attrs=_SELECT),
-    )
-    since = forms.DateField(label=_("From"), required=False, widget=_date())
-    until = forms.DateField(label=_("To"), required=False, widget=_date())
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["meeting"].queryset = Meeting.objects.visible_to(user)
-
-    def params(self) -> dict:
-        if not self.is_bound or not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-
-
 __all__ = [
     "AnswerForm",
     "CompleteForm",
-    "DecisionFilterForm",
     "DecisionForm",
     "MeetingForm",
     "PriorityDecisionForm",

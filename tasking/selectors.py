@@ -268,23 +268,6 @@ def decisions_with_evidence(user, queryset):
     )
 
 
-def filter_decisions(queryset, params: dict):
-    """The decision log's search: ``q`` (text of decision and rationale) and filters."""
-    queryset = queryset.matching(params.get("q") or "")
-    if params.get("meeting"):
-        # A meeting the reader may not see matches nothing, as a missing one does.
-        queryset = queryset.refers_to("meeting", params["meeting"])
-    if params.get("subject_kind"):
-        queryset = queryset.filter(subject_kind=params["subject_kind"])
-    if params.get("decided_by"):
-        queryset = queryset.filter(decided_by=params["decided_by"])
-    if params.get("since"):
-        queryset = queryset.filter(decided_at__date__gte=params["since"])
-    if params.get("until"):
-        queryset = queryset.filter(decided_at__date__lte=params["until"])
-    return queryset
-
-
 def control_strategy(user) -> dict:
     """Approved priorities by strand, each with the products (visible to ``user``) behind it
     and its active taskings in that strand."""

@@ -30,10 +30,10 @@ from ilp_platform.web.views import (
 from intelligence.models import Report
 from tasking import exports, scoring, selectors, services
 from tasking.choices import MeetingStatus, PriorityStatus, RequirementStatus, TaskingStatus
+from tasking.filters import DecisionFilter
 from tasking.forms import (
     AnswerForm,
     CompleteForm,
-    DecisionFilterForm,
     DecisionForm,
     MeetingForm,
     PriorityDecisionForm,
@@ -717,9 +717,13 @@ class DecisionListView(RestrictedListView):
     template_name = "tasking/decision_list.html"
 
     def get_queryset(self):
-        self.filter_form = DecisionFilterForm(self.request.GET or None, user=self.request.user)
-        queryset = selectors.visible_decisions(self.request.user)
-        return selectors.filter_decisions(queryset, self.filter_form.params())
+        self.filters = DecisionFilter(
+            self.request.GET or None,
+            queryset=selectors.visible_decisions(self.request.user),
+            request=self.request,
+        )
+        self.filter_form = self.filters.form
+        return self.filters.qs if self.filters.is_valid() else self.filters.queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -737,7 +741,7 @@ class DecisionListView(RestrictedListView):
             ids=[obj.pk for obj in page.items],
             query=query,
             count=len(page.items) if query else None,
-            details={"filters": {k: str(v) for k, v in self.filter_form.params().items()}},
+            details={"filters": self.filters.active()},
         )
 
 
@@ -768,19 +772,22 @@ class DecisionExportView(RestrictedViewMixin, TemplateView):
     model = Decision
 
     def get(self, request):
-        form = DecisionFilterForm(request.GET or None, user=request.user)
-        if form.is_bound and not form.is_valid():
+        filters = DecisionFilter(
+            request.GET or None,
+            queryset=selectors.visible_decisions(request.user),
+            request=request,
+        )
+        if filters.is_bound and not filters.is_valid():
             return HttpResponse(
-                "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in filters.errors.items()),
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
-        params = form.params()
-        queryset = selectors.filter_decisions(selectors.visible_decisions(request.user), params)
+        queryset = filters.qs
         audit.record(
             Action.EXPORT,
             object_type="tasking.decision",
-            details={"filters": {k: str(v) for k, v in params.items()}, "format": "csv"},
+            details={"filters": filters.active(), "format": "csv"},
         )
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response = StreamingHttpResponse(

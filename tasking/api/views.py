@@ -20,6 +20,7 @@ from ilp_platform.web.filters import RestrictedAPIFilterSet, StrictBooleanFilter
 from intelligence.models import Report
 from tasking import exports, selectors, services
 from tasking.api import serializers as s
+from tasking.filters import DecisionFilter
 from tasking.models import (
     Decision,
     Meeting,
@@ -436,18 +437,7 @@ class DecisionViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
     evidence = (("evidence_products", Product), ("evidence_reports", Report))
     serializer_class = s.DecisionSerializer
     http_method_names = WRITE_METHODS
-    filterset_fields = ["meeting", "subject_kind", "decided_by"]
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        query = (self.request.query_params.get("q") or "").strip()
-        if query and self.action == "list":
-            queryset = queryset.matching(query)
-        return queryset
-
-    @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    filterset_class = DecisionFilter
 
     @extend_schema(
         request=s.DecisionWriteSerializer, responses={201: s.DecisionSerializer, 409: _CONFLICT}
