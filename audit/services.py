@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit import personal_data
 from audit.chain import chain_head, compute_hash, lock_chain
@@ -355,20 +356,19 @@ def record_disclosure(
     rules = obj.disclosure_rules()
     errors: dict[str, str] = {}
     if not recipient.strip():
-        errors["recipient"] = "Name the recipient (person and organisation)."
+        errors["recipient"] = gettext("Name the recipient (person and organisation).")
     if not legal_basis.strip():
-        errors["legal_basis"] = "State the legal basis for the disclosure."
+        errors["legal_basis"] = gettext("State the legal basis for the disclosure.")
     if rules.blocked_reason:
         errors["handling_code"] = rules.blocked_reason
     if rules.conditions and not conditions_acknowledged:
-        errors["conditions_acknowledged"] = (
-            f"Acknowledge the handling conditions before disclosing: {rules.conditions}"
-        )
+        errors["conditions_acknowledged"] = gettext(
+            "Acknowledge the handling conditions before disclosing: %(conditions)s"
+        ) % {"conditions": rules.conditions}
     if rules.needs_provider_permission and not provider_permission.strip():
-        errors["provider_permission"] = (
-            f"Handling code {rules.handling_code} requires the provider's permission: "
-            "record its reference."
-        )
+        errors["provider_permission"] = gettext(
+            "Handling code %(code)s requires the provider's permission: record its reference."
+        ) % {"code": rules.handling_code}
     if errors:
         record(
             Action.DISCLOSE,

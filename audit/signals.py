@@ -1,7 +1,11 @@
 """The safety net: changes made outside services, authentication, and permission changes.
 
-Services run inside ``service_scope()`` and record their own, richer events; everything else
-that touches an audited model (admin, shell, a script, a bulk ORM update) is caught here.
+Services run inside ``service_scope()`` and record their own, richer events; a change made
+outside them through a model's ``save()`` or ``delete()`` (the admin, the shell, a script, a
+queryset's ``delete()``, which sends a signal per row) is caught here. Not caught: a queryset's
+``update()`` and ``bulk_create()``/``bulk_update()``, which send no model signals; the platform
+uses them only inside services that record their own events (imports, search documents), and
+the database's own log is the record for anything done in SQL.
 """
 
 from __future__ import annotations

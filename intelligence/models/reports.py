@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.disclosure import DisclosureRules
@@ -230,14 +231,16 @@ class Report(AuditedModel):
         conditions = self.handling_conditions.strip()
         if code in grading.DISSEMINATION_BLOCKED.get(scheme, set()):
             reason = (
-                "5x5x5 handling code 4: only within the originating agency."
+                gettext("5x5x5 handling code 4: only within the originating agency.")
                 if code == "4"
-                else "5x5x5 handling code 5: no further dissemination; refer to the originator."
+                else gettext(
+                    "5x5x5 handling code 5: no further dissemination; refer to the originator."
+                )
             )
             return DisclosureRules(handling_code=code, blocked_reason=reason, conditions=conditions)
         if scheme == GradingScheme.EUROPOL_4X4:
             if code == "H1":
-                note = (
+                note = gettext(
                     "H1: not to be disclosed in judicial proceedings without the provider's "
                     "permission."
                 )
