@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypedDict
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -118,6 +119,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_url("DATABASE_URL", ("postgres", "postgresql", "sqlite"), required=PRODUCTION)
+DATABASES: dict[str, Any]
 if ILP_ENV == "build":
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 elif DATABASE_URL:
@@ -297,6 +299,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"), required=PRODUCTION)
 BROKER_DIR = DATA_DIR / "broker"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -388,8 +391,25 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+
 # --- Platform configuration -------------------------------------------------------------------
-ILP = {
+class IlpSettings(TypedDict):
+    """The platform's own settings (``settings.ILP``), typed for every reader."""
+
+    JUSTIFICATION_TTL: timedelta
+    AUDIT_RETENTION_DAYS: int
+    AUDIT_VERIFY_MINUTES: int
+    WORKING_HOURS: tuple[int, int]
+    DEPLOYMENT_NAME: str
+    JOB_REQUEUE_SECONDS: int
+    JOB_STALE_SECONDS: int
+    MAP_TILE_URL: str
+    MAP_TILE_ATTRIBUTION: str
+    IMPORT_MAX_BYTES: int
+    IMPORT_FILE_HOURS: int
+
+
+ILP: IlpSettings = {
     # How long a stated justification stays in force in the browser.
     "JUSTIFICATION_TTL": timedelta(minutes=env_int("JUSTIFICATION_TTL_MINUTES", 60, minimum=1)),
     "AUDIT_RETENTION_DAYS": env_int("AUDIT_RETENTION_DAYS", 3 * 365, minimum=1),

@@ -2,6 +2,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Model
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ class UserAdmin(DjangoUserAdmin):
     """People. Two actions hand out one-time two-factor enrolment codes (shown once, here)."""
 
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Organisation"), {"fields": ("unit", "collar_number")}),
         (_("Two-factor authentication"), {"fields": ("two_factor_status",)}),
     )
@@ -117,7 +118,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 class CompartmentUserGrantInline(admin.TabularInline):
-    model = CompartmentUserObjectPermission
+    model: type[Model] = CompartmentUserObjectPermission  # the group grants' inline reuses this
     extra = 0
     autocomplete_fields = ("user",)
     verbose_name = _("grant to a user")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -10,11 +11,14 @@ from django.utils.translation import gettext as _
 
 from ilp_platform.core.home import Panel
 
+if TYPE_CHECKING:
+    from ilp_platform.accounts.models import User
+
 # Lockouts named on the panel; the admin list has the rest.
 PANEL_ITEMS = 5
 
 
-def lockout_panels(user) -> list[Panel]:
+def lockout_panels(user: User) -> list[Panel]:
     if not user.has_perm("accounts.view_loginlockout"):
         return []
     from ilp_platform.accounts.models import LoginLockout
@@ -24,7 +28,7 @@ def lockout_panels(user) -> list[Panel]:
     shown = list(current.order_by("-locked_at")[: PANEL_ITEMS + 1])
     count = len(shown) if len(shown) <= PANEL_ITEMS else current.count()
     listing = reverse("admin:accounts_loginlockout_changelist")
-    items = [
+    items: list[tuple[str, str | None]] = [
         (
             _("%(user)s from %(ip)s, until %(at)s")
             % {

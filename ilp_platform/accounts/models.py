@@ -42,7 +42,7 @@ class User(AbstractUser):
 
     audit_as_configuration = True
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # exists; not in the stubs
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
 

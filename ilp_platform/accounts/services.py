@@ -5,8 +5,11 @@ API token issuance. Each writes its audit events."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,6 +37,7 @@ from ilp_platform.accounts.models import (
     EnrolmentCode,
     LoginLockout,
     TokenConfirmation,
+    User,
     UserSession,
 )
 
@@ -53,7 +57,7 @@ def _session_store() -> type[SessionBase]:
 # explains the escalating cool-off these functions keep.
 
 
-def can_unlock(user) -> bool:
+def can_unlock(user: User | AnonymousUser) -> bool:
     return user.has_perm("accounts.delete_loginlockout") or user.has_perm(
         "axes.delete_accessattempt"
     )
@@ -113,7 +117,7 @@ def end_due_lockouts(limit: int = 500) -> int:
 
     ids = list(LoginLockout.objects.due_to_end().values_list("pk", flat=True)[:limit])
     ended = sum(end_lockout(pk) for pk in ids)
-    forgotten = timezone.now() - timezone.timedelta(hours=settings.LOCKOUT_RESET_HOURS)
+    forgotten = timezone.now() - timedelta(hours=settings.LOCKOUT_RESET_HOURS)
     LoginLockout.objects.filter(ended=True, locked_until__lt=forgotten).delete()
     return ended
 
@@ -140,7 +144,7 @@ def lockout_in_force(
     return lock
 
 
-def _lock_row(key: dict) -> LoginLockout | None:
+def _lock_row(key: dict[str, str]) -> LoginLockout | None:
     return LoginLockout.objects.select_for_update().filter(**key).first()
 
 
@@ -169,11 +173,12 @@ def start_lockout(
             except IntegrityError:  # created at the same moment by a concurrent failure
                 pass
             lock = _lock_row(key)
+            assert lock is not None  # created just now, or by the concurrent failure
         if not lock.ended and lock.locked_until > now:
             return lock, False
         if not lock.ended:
             _end(lock)
-        recent = lock.level and lock.locked_until >= now - timezone.timedelta(
+        recent = lock.level and lock.locked_until >= now - timedelta(
             hours=settings.LOCKOUT_RESET_HOURS
         )
         lock.level = lock.level + 1 if recent else 1
@@ -209,7 +214,11 @@ def record_lockout(
     lock: LoginLockout | None = None,
 ) -> None:
     """A pair reached the failure limit (``failures`` given), or tried again while locked."""
-    details = {"ip_address": ip_address, "failures": failures, "blocked_attempt": not failures}
+    details: dict[str, Any] = {
+        "ip_address": ip_address,
+        "failures": failures,
+        "blocked_attempt": not failures,
+    }
     if lock is not None:
         details.update(level=lock.level, locked_until=lock.locked_until)
         if failures:
@@ -245,7 +254,7 @@ def forget_lockouts(*, username: str, ip_address: str | None) -> None:
     LoginLockout.objects.filter(**lockout.pair(username, ip_address)).delete()
 
 
-def unlock(*, username: str, ip_address: str | None, actor) -> int:
+def unlock(*, username: str, ip_address: str | None, actor: User) -> int:
     """Lift the lockout of a username+IP pair (administrators only); returns attempts removed.
 
     The pair's failure count and its escalation start again from nothing.
@@ -259,7 +268,7 @@ def unlock(*, username: str, ip_address: str | None, actor) -> int:
         running = LoginLockout.objects.current().filter(**key).first()
         removed = _reset_counters(key["username"], key["ip_address"])
         LoginLockout.objects.filter(**key).delete()
-        details = {
+        details: dict[str, Any] = {
             "ip_address": ip_address or None,
             "attempts_removed": removed,
             "reason": LockoutEnd.ADMINISTRATOR,
@@ -279,13 +288,13 @@ def unlock(*, username: str, ip_address: str | None, actor) -> int:
 # --- Sessions and tokens ------------------------------------------------------------------------
 
 
-def remember_session(user, session_key: str | None) -> None:
+def remember_session(user: User, session_key: str | None) -> None:
     """Index a new session under its user, and forget index rows of long-expired sessions."""
     from django.conf import settings
 
     if not session_key:
         return
-    cutoff = timezone.now() - timezone.timedelta(hours=settings.SESSION_MAX_HOURS)
+    cutoff = timezone.now() - timedelta(hours=settings.SESSION_MAX_HOURS)
     UserSession.objects.filter(user=user, created_at__lt=cutoff).delete()
     UserSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
 
@@ -295,7 +304,7 @@ def forget_session(session_key: str | None) -> None:
         UserSession.objects.filter(session_key=session_key).delete()
 
 
-def end_access(user, *, reason: str = LogoutReason.ACCOUNT_DISABLED) -> tuple[int, int]:
+def end_access(user: User, *, reason: str = LogoutReason.ACCOUNT_DISABLED) -> tuple[int, int]:
     """End every browser session of ``user`` and revoke their API tokens, at once.
 
     Returns (sessions ended, tokens revoked); records one event when anything ended.
@@ -320,7 +329,9 @@ def end_access(user, *, reason: str = LogoutReason.ACCOUNT_DISABLED) -> tuple[in
 # --- Two-factor ---------------------------------------------------------------------------------
 
 
-def _two_factor_event(user, event: str, outcome: str = Outcome.SUCCESS, **details) -> None:
+def _two_factor_event(
+    user: User, event: str, outcome: str = Outcome.SUCCESS, **details: Any
+) -> None:
     audit.record(
         Action.TWO_FACTOR,
         obj=user,
@@ -331,7 +342,7 @@ def _two_factor_event(user, event: str, outcome: str = Outcome.SUCCESS, **detail
     )
 
 
-def begin_enrolment(user) -> TOTPDevice:
+def begin_enrolment(user: User) -> TOTPDevice:
     """The unconfirmed authenticator the enrolment page shows (created once, then reused)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
@@ -339,7 +350,7 @@ def begin_enrolment(user) -> TOTPDevice:
     return device
 
 
-def _new_recovery_codes(user) -> list[str]:
+def _new_recovery_codes(user: User) -> list[str]:
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
@@ -424,11 +435,18 @@ def _clean_enrolment_code(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())
 
 
-def can_issue_enrolment_codes(user) -> bool:
+def can_issue_enrolment_codes(user: User | AnonymousUser) -> bool:
     return user.has_perm("accounts.issue_enrolmentcode")
 
 
-def _code_event(user, event: str, *, actor=None, outcome: str = Outcome.SUCCESS, **details):
+def _code_event(
+    user: User,
+    event: str,
+    *,
+    actor: User | None = None,
+    outcome: str = Outcome.SUCCESS,
+    **details: Any,
+) -> None:
     audit.record(
         Action.TWO_FACTOR,
         obj=user,
@@ -439,7 +457,7 @@ def _code_event(user, event: str, *, actor=None, outcome: str = Outcome.SUCCESS,
     )
 
 
-def issue_enrolment_code(user, *, actor=None) -> tuple[str, EnrolmentCode]:
+def issue_enrolment_code(user: User, *, actor: User | None = None) -> tuple[str, EnrolmentCode]:
     """A new one-time enrolment code for ``user``: returns it (formatted) with its row.
 
     The code is returned once and stored only as a hash. Issuing replaces any earlier code of
@@ -472,7 +490,7 @@ def issue_enrolment_code(user, *, actor=None) -> tuple[str, EnrolmentCode]:
             code_hash=make_password(code),
             issued_by=actor,
             issued_at=now,
-            expires_at=now + timezone.timedelta(hours=settings.TWO_FACTOR_ENROLMENT_CODE_HOURS),
+            expires_at=now + timedelta(hours=settings.TWO_FACTOR_ENROLMENT_CODE_HOURS),
         )
         _code_event(
             user,
@@ -485,7 +503,7 @@ def issue_enrolment_code(user, *, actor=None) -> tuple[str, EnrolmentCode]:
     return format_enrolment_code(code), row
 
 
-def reset_two_factor(user, *, actor=None) -> tuple[str, EnrolmentCode]:
+def reset_two_factor(user: User, *, actor: User | None = None) -> tuple[str, EnrolmentCode]:
     """A lost or replaced phone: remove the person's authenticator and recovery codes and issue
     an enrolment code, with which they enrol again at their next login."""
     if actor is not None and not can_issue_enrolment_codes(actor):
@@ -507,13 +525,13 @@ def reset_two_factor(user, *, actor=None) -> tuple[str, EnrolmentCode]:
         return issue_enrolment_code(user, actor=actor)
 
 
-def _close_code(row: EnrolmentCode, status: str, now) -> None:
+def _close_code(row: EnrolmentCode, status: str, now: datetime) -> None:
     row.status = status
     row.closed_at = now
     row.save(update_fields=["status", "closed_at", "wrong_entries"])
 
 
-def _expire_code(row: EnrolmentCode, now) -> None:
+def _expire_code(row: EnrolmentCode, now: datetime) -> None:
     _close_code(row, EnrolmentCodeStatus.EXPIRED, now)
     _code_event(
         row.user,
@@ -544,7 +562,7 @@ def expire_due_enrolment_codes(limit: int = 500) -> int:
     return done
 
 
-def check_enrolment_code(user, code: str) -> EnrolmentCode:
+def check_enrolment_code(user: User, code: str) -> EnrolmentCode:
     """The person's live enrolment code, when ``code`` is it; raises :class:`EnrolmentRefused`.
 
     Every refusal is recorded. A wrong entry counts against the code: after
@@ -579,7 +597,7 @@ def check_enrolment_code(user, code: str) -> EnrolmentCode:
                 "enrolment_code", _("Your enrolment code has expired.") + " " + ask
             )
         elif row is None or not cleaned or not check_password(cleaned, row.code_hash):
-            details = {"reason": "no_code" if row is None else "wrong_code"}
+            details: dict[str, Any] = {"reason": "no_code" if row is None else "wrong_code"}
             message = _(
                 "The enrolment code is not valid. Check it, or ask an administrator for one."
             )
@@ -613,12 +631,12 @@ def _use_enrolment_code(row: EnrolmentCode) -> None:
         "enrolment_code_used",
         actor=row.user,
         enrolment_code=row.pk,
-        issued_by=row.issued_by.get_username() if row.issued_by_id else None,
+        issued_by=row.issued_by.get_username() if row.issued_by is not None else None,
         issued_at=row.issued_at,
     )
 
 
-def live_enrolment_code(user) -> EnrolmentCode | None:
+def live_enrolment_code(user: User) -> EnrolmentCode | None:
     return EnrolmentCode.objects.live().filter(user=user).order_by("-issued_at").first()
 
 
@@ -626,7 +644,7 @@ def _normalise(code: str) -> str:
     return "".join((code or "").split()).lower()
 
 
-def check_code(user, code: str):
+def check_code(user: User, code: str) -> TOTPDevice | StaticDevice | None:
     """The device that accepts ``code`` (six digits: the authenticator; else a recovery code).
 
     A recovery code is used up. Records failures and recovery-code use; returns None on failure.
@@ -668,7 +686,7 @@ def verify_second_factor(request, code: str) -> bool:
     return True
 
 
-def regenerate_recovery_codes(user) -> list[str]:
+def regenerate_recovery_codes(user: User) -> list[str]:
     """Replace every recovery code with a new set; the old ones stop working."""
     with transaction.atomic(), audit.service_scope():
         codes = _new_recovery_codes(user)
@@ -676,7 +694,7 @@ def regenerate_recovery_codes(user) -> list[str]:
     return codes
 
 
-def recovery_codes_left(user) -> int:
+def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,6 +53,7 @@ def locked_out(request, original_response=None, credentials=None):
     lock = lockout.current_lockout(username, ip_address)
     text = lockout.wait_message(lock)
     retry_after = lockout.retry_after_seconds(lock)
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse(
             {"detail": text, "code": "locked_out", "retry_after": retry_after}, status=403
@@ -213,5 +214,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         old_key = self.request.session.session_key
         response = super().form_valid(form)
         services.forget_session(old_key)
-        services.remember_session(self.request.user, self.request.session.session_key)
+        user = self.request.user
+        if user.is_authenticated:  # always: changing one's password needs a login
+            services.remember_session(user, self.request.session.session_key)
         return response

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Reader
 
 
 @dataclass(frozen=True)
 class ActionContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    user: Any = None
+    user: Reader = None
     ip: str | None = None
     user_agent: str = ""
     justification: str = ""
@@ -32,7 +36,7 @@ def current() -> ActionContext:
 
 
 @contextlib.contextmanager
-def acting(**values):
+def acting(**values: Any) -> Iterator[ActionContext]:
     """Run a block with the given context values layered over the current ones."""
     base = _current.get() or ActionContext()
     token = _current.set(replace(base, **values))
@@ -46,6 +50,6 @@ def set_justification(text: str) -> None:
     _current.set(replace(current(), justification=text))
 
 
-def set_user(user) -> None:
+def set_user(user: Reader) -> None:
     """Name the actor once authentication is known (API authentication happens in the view)."""
     _current.set(replace(current(), user=user))

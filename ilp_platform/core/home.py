@@ -17,8 +17,12 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
+from typing import TYPE_CHECKING, Any
 
 from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Person
 
 # Drawing box of a panel chart (the SVG scales to the card's width).
 CHART_WIDTH = 300
@@ -30,7 +34,7 @@ TONES = ("primary", "secondary", "success", "warning", "danger")
 _chart_ids = count(1)
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
@@ -132,7 +136,9 @@ class Panel:
         return self.chart.svg() if self.chart is not None else mark_safe("")
 
 
-PanelProvider = Callable[[object], list[Panel]]
+# A provider takes the person the home page is for (the project's user model, which the kernel
+# does not name: hence Any) and returns its panels.
+PanelProvider = Callable[[Any], list[Panel]]
 _providers: list[PanelProvider] = []
 
 
@@ -142,7 +148,7 @@ def register(provider: PanelProvider) -> PanelProvider:
     return provider
 
 
-def panels_for(user) -> list[Panel]:
+def panels_for(user: Person) -> list[Panel]:
     panels: list[Panel] = []
     for provider in _providers:
         panels.extend(provider(user))

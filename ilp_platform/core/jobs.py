@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
@@ -66,6 +66,10 @@ class BackgroundJob(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     run_token = models.CharField(max_length=32, blank=True, editable=False)
+
+    # Declared for the type checker only (an abstract model has no manager of its own): every
+    # job model defines ``objects``, which the helpers here use through ``type(job)``.
+    objects: ClassVar[models.Manager[BackgroundJob]]
 
     class Meta:
         abstract = True
@@ -135,7 +139,7 @@ def enqueue(job: BackgroundJob) -> None:
     model = type(job)
     task = task_for(model)
 
-    def send():
+    def send() -> None:
         try:
             model.objects.filter(pk=pk).update(enqueued_at=timezone.now())
             task.delay(pk)
@@ -174,7 +178,7 @@ def claim(model: type[BackgroundJob], pk: int) -> BackgroundJob | None:
     return job
 
 
-def _finish(job: BackgroundJob, **fields) -> bool:
+def _finish(job: BackgroundJob, **fields: Any) -> bool:
     """Store the outcome only if this delivery still owns the row: a job finishes once."""
     fields.setdefault("finished_at", timezone.now())
     return bool(
@@ -249,7 +253,7 @@ def execute(
 _REGISTRY: list[tuple[type[BackgroundJob], Any]] = []
 
 
-def register(model: type[BackgroundJob], task) -> None:
+def register(model: type[BackgroundJob], task: Any) -> None:
     """``task`` runs the jobs of ``model``: :func:`enqueue` sends it, :func:`sweep` sends it
     again for rows left behind. Each app registers its job models when it is ready, so the
     services that create jobs never import the tasks that run them."""
@@ -257,14 +261,16 @@ def register(model: type[BackgroundJob], task) -> None:
         _REGISTRY.append((model, task))
 
 
-def task_for(model: type[BackgroundJob]):
+def task_for(model: type[BackgroundJob]) -> Any:
     for registered, task in _REGISTRY:
         if registered is model:
             return task
     raise LookupError(f"no task is registered for {model.__name__} jobs")
 
 
-def sweep(*, queued_after: dt.timedelta | None = None, stale_after: dt.timedelta | None = None):
+def sweep(
+    *, queued_after: dt.timedelta | None = None, stale_after: dt.timedelta | None = None
+) -> int:
     """Re-enqueue rows a broker outage or a dead worker left behind; returns how many."""
     cfg = settings.ILP
     queued_after = queued_after or dt.timedelta(seconds=cfg["JOB_REQUEUE_SECONDS"])
@@ -284,7 +290,7 @@ def sweep(*, queued_after: dt.timedelta | None = None, stale_after: dt.timedelta
                 model.objects.filter(pk=pk).update(enqueued_at=now)
                 task.delay(pk)
                 sent += 1
-            except (DatabaseError, *TRANSIENT_ERRORS) as exc:
+            except TRANSIENT_ERRORS + (DatabaseError,) as exc:
                 logger.warning("sweep could not re-enqueue %s %s: %s", model.__name__, pk, exc)
                 break
     return sent

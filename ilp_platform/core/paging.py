@@ -5,16 +5,19 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
 
 
 @dataclass
 class KeysetPage:
-    items: list
+    items: list[Any]
     next_cursor: str | None
     has_previous: bool
 
 
-def _encode(value) -> str:
+def _encode(value: object) -> str:
     return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
 
 
@@ -26,7 +29,9 @@ def _decode(cursor: str) -> int | None:
         return None
 
 
-def keyset_page(queryset, *, cursor: str | None, size: int, field: str = "pk") -> KeysetPage:
+def keyset_page(
+    queryset: QuerySet[Any], *, cursor: str | None, size: int, field: str = "pk"
+) -> KeysetPage:
     """Newest first by a unique, indexed integer field; fetch one extra row to know if more."""
     start = _decode(cursor) if cursor else None
     ordered = queryset.order_by(f"-{field}")

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
+
 from django.apps import apps
 from django.db import models
 from django.db.models import Q
@@ -8,14 +11,17 @@ from django.db.models.query import ModelIterable
 from ilp_platform.core import references
 from ilp_platform.core.references import UNSET
 
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Reader
 
-def compartment_model():
+
+def compartment_model() -> Any:
     """The compartment model (in the accounts app), through the app registry: the kernel and
     the web layer import no app."""
     return apps.get_model("accounts", "Compartment")
 
 
-def compartment_grants(user, path: str = "compartment") -> Q:
+def compartment_grants(user: Reader, path: str = "compartment") -> Q:
     """A Q on ``path`` for the compartments granted to ``user`` (the compartment model, in the
     accounts app, keeps the grant tables; it is found through the app registry, so the kernel
     imports no app)."""
@@ -25,7 +31,9 @@ def compartment_grants(user, path: str = "compartment") -> Q:
 class ReaderIterable(ModelIterable):
     """Model instances marked with the person they were fetched for (see ``references``)."""
 
-    def __iter__(self):
+    queryset: RestrictedQuerySet
+
+    def __iter__(self) -> Iterator[models.Model]:
         reader = self.queryset._reader
         batch = references.Batch(reader)
         for obj in super().__iter__():
@@ -51,23 +59,26 @@ class RestrictedQuerySet(models.QuerySet):
     _reader = UNSET
     restricts_records = True
 
-    def _clone(self):
-        clone = super()._clone()
+    def _clone(self) -> RestrictedQuerySet:
+        clone = super()._clone()  # type: ignore[misc]  # private QuerySet API, not in the stubs
         clone._reader = self._reader
         return clone
 
-    def visible_to(self, user) -> RestrictedQuerySet:
+    def visible_to(self, user: Reader) -> RestrictedQuerySet:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         path = getattr(self.model, "compartment_path", "compartment")
         qs = self
         governed_by = None
-        for field, kind in references.references(self.model):
+        # mypy takes a class for unhashable (its own limitation): type[Any] against @cache.
+        for field, kind in references.references(self.model):  # type: ignore[arg-type]
             if kind == references.MASKED:
                 continue
             if kind == references.GOVERNING:
                 governed_by = field.name
-            target = field.related_model._default_manager.get_queryset().visible_to(user)
+            related = cast("type[models.Model]", field.related_model)
+            target = cast(RestrictedQuerySet, related._default_manager.get_queryset())
+            target = target.visible_to(user)
             condition = Q(**{f"{field.name}__in": target.values("pk")})
             if field.null:
                 condition |= Q(**{f"{field.name}__isnull": True})
@@ -76,7 +87,7 @@ class RestrictedQuerySet(models.QuerySet):
             qs = qs.filter(compartment_grants(user, path))
         return qs.read_by(user)
 
-    def refers_to(self, field_name: str, value) -> RestrictedQuerySet:
+    def refers_to(self, field_name: str, value: object) -> RestrictedQuerySet:
         """Records whose reference ``field_name`` is ``value``, when this queryset's reader may
         see that record; none otherwise, so a filter answers the same for a record the reader
         may not see as for one that does not exist."""
@@ -87,9 +98,9 @@ class RestrictedQuerySet(models.QuerySet):
         visible = target._default_manager.get_queryset().visible_to(self._reader)
         return self.filter(**{field_name: value, f"{field_name}__in": visible.values("pk")})
 
-    def read_by(self, user) -> RestrictedQuerySet:
+    def read_by(self, user: Reader) -> RestrictedQuerySet:
         """Records of this queryset remember ``user`` as their reader (no filtering here)."""
-        clone = self._chain()
+        clone = self._chain()  # type: ignore[attr-defined]  # private QuerySet API, not in the stubs
         clone._reader = user
         if clone._iterable_class is ModelIterable:
             clone._iterable_class = ReaderIterable
@@ -101,8 +112,8 @@ class RestrictedManager(models.Manager):
     ``link.reports``) of a record fetched for a reader, it answers only what that reader may
     see."""
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
+    def get_queryset(self) -> RestrictedQuerySet:
+        queryset = cast(RestrictedQuerySet, super().get_queryset())
         instance = getattr(self, "instance", None)
         if instance is not None:
             reader = references.reader_of(instance)
@@ -111,11 +122,14 @@ class RestrictedManager(models.Manager):
         return queryset
 
 
-def _as_manager(cls):
+def _as_manager(cls: type[RestrictedQuerySet]) -> RestrictedManager:
     manager = RestrictedManager.from_queryset(cls)()
-    manager._built_with_as_manager = True
+    # Django's own as_manager sets this private flag (read by Manager.deconstruct).
+    manager._built_with_as_manager = True  # type: ignore[attr-defined]
     return manager
 
 
-_as_manager.queryset_only = True
-RestrictedQuerySet.as_manager = classmethod(_as_manager)
+# Both on purpose: as_manager is not a queryset method to copy onto managers, and every
+# restricted queryset's as_manager builds a RestrictedManager instead of a plain Manager.
+_as_manager.queryset_only = True  # type: ignore[attr-defined]
+RestrictedQuerySet.as_manager = classmethod(_as_manager)  # type: ignore[method-assign, assignment]

@@ -36,11 +36,16 @@ versions) holds only what every reader of A may read, or is filtered again for e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import models
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
+
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Reader
 
 # A record not fetched through ``visible_to`` has no reader: it shows everything (services,
 # jobs, the shell). ``None`` cannot serve as the marker: it is a possible (anonymous) reader.
@@ -55,7 +60,7 @@ REQUIRED = "required"
 MASKED = "masked"
 
 
-def is_restricted(model) -> bool:
+def is_restricted(model: object) -> bool:
     """Whether ``model`` holds records under the access rule (its queryset is a
     ``RestrictedQuerySet``, which says so with ``restricts_records``)."""
     manager = getattr(model, "_default_manager", None)
@@ -64,7 +69,7 @@ def is_restricted(model) -> bool:
 
 
 @cache
-def references(model) -> tuple[tuple[models.Field, str], ...]:
+def references(model: Any) -> tuple[tuple[models.Field, str], ...]:
     """``(field, kind)`` for every foreign key and many-to-many field of ``model`` that points
     at a restricted model; ``kind`` is governing, required or masked."""
     model = model._meta.concrete_model
@@ -101,13 +106,13 @@ def reference_pairs() -> list[tuple[type[models.Model], models.Field, str]]:
     return pairs
 
 
-def reader_of(obj):
+def reader_of(obj: object) -> Any:
     """Who the record was fetched for (``UNSET`` when not fetched through ``visible_to``)."""
     state = getattr(obj, "_state", None)
     return getattr(state, "reader", UNSET)
 
 
-def read_as(obj, reader) -> None:
+def read_as(obj: models.Model, reader: Reader) -> None:
     """Mark one record (fetched some other way, e.g. just created) as read by ``reader``."""
     Batch(reader).add(obj)
 
@@ -118,14 +123,14 @@ class Batch:
 
     __slots__ = ("reader", "members", "checked", "visible", "children")
 
-    def __init__(self, reader):
+    def __init__(self, reader: object) -> None:
         self.reader = reader
         self.members: list = []
         self.checked: dict[str, set] = {}
         self.visible: dict[str, set] = {}
         self.children: dict = {}
 
-    def add(self, obj) -> None:
+    def add(self, obj: Any) -> None:
         state = obj._state
         state.reader = self.reader
         state.reference_batch = self
@@ -141,7 +146,7 @@ class Batch:
                 child = self.children[type(cached)] = Batch(self.reader)
             child.add(cached)
 
-    def may_follow(self, obj, field) -> bool:
+    def may_follow(self, obj: models.Model, field: Any) -> bool:
         value = getattr(obj, field.attname)
         checked = self.checked.setdefault(field.name, set())
         seen = self.visible.setdefault(field.name, set())
@@ -169,7 +174,7 @@ class MaskedReferenceDescriptor(ForwardManyToOneDescriptor):
     reference; nothing shown to people may read it (serializers and templates use the field).
     """
 
-    def __get__(self, instance, cls=None):
+    def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
         if instance is None:
             return self
         value = super().__get__(instance, cls)
@@ -178,7 +183,7 @@ class MaskedReferenceDescriptor(ForwardManyToOneDescriptor):
         return value if may_follow(instance, self.field) else None
 
 
-def may_follow(instance, field) -> bool:
+def may_follow(instance: models.Model, field: Any) -> bool:
     """Whether the reader ``instance`` was fetched for may see what ``field`` names on it."""
     reader = reader_of(instance)
     if reader is UNSET:
@@ -190,7 +195,7 @@ def may_follow(instance, field) -> bool:
     return batch.may_follow(instance, field)
 
 
-def visible_id(instance, name: str):
+def visible_id(instance: Any, name: str) -> Any:
     """The id a foreign key ``name`` holds, or ``None`` when it is masked for the reader;
     without loading the record it names (lists show ids in one query per field)."""
     field = instance._meta.get_field(name)
@@ -203,7 +208,7 @@ def visible_id(instance, name: str):
     return value
 
 
-def may_see(user, obj) -> bool:
+def may_see(user: Reader, obj: Any) -> bool:
     """Whether ``user`` may see ``obj`` (one query); for a reference shown beside a record."""
     if obj is None:
         return False
@@ -221,7 +226,7 @@ def install() -> None:
                 setattr(model, field.name, MaskedReferenceDescriptor(field))
 
 
-def stored(obj, name: str):
+def stored(obj: models.Model, name: str) -> Any:
     """What field ``name`` of ``obj`` holds, masked or not: for a service's own checks (an
     edit re-checks every record the changed one names), never for showing to anyone."""
     descriptor = type(obj).__dict__.get(name)
@@ -230,11 +235,11 @@ def stored(obj, name: str):
     return getattr(obj, name)
 
 
-def stored_values(obj, names) -> dict:
+def stored_values(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
     return {name: stored(obj, name) for name in names}
 
 
-def pairing_notice(*records) -> str:
+def pairing_notice(*records: object) -> str:
     """What to tell the person pairing records of different compartments (a report naming an
     entity of another, a link across two): only people holding all of them will see the pair.
     Empty when the records share one compartment."""

@@ -11,7 +11,7 @@ SeedStep = Callable[[object], None]  # receives the command, for its stdout and 
 _steps: list[tuple[int, str, SeedStep]] = []
 
 
-def register(order: int, name: str):
+def register(order: int, name: str) -> Callable[[SeedStep], SeedStep]:
     def decorator(step: SeedStep) -> SeedStep:
         if all(existing != name for _, existing, _ in _steps):
             _steps.append((order, name, step))
