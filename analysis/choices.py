@@ -1,15 +1,7 @@
-"""Constants of the analysis app."""
+"""Constants of the analysis app. The kinds of analysis job are modules of ``analysis.kinds``."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class JobKind(models.TextChoices):
-    HOTSPOT = "hotspot", _("Hotspots (grid, Gi*, kernel density)")
-    TEMPORAL = "temporal", _("Temporal (day x hour, aoristic)")
-    TREND = "trend", _("Trend (period on period)")
-    NEAR_REPEAT = "near_repeat", _("Near repeat (Knox test)")
-    NETWORK = "network", _("Network (link analysis)")
 
 
 class ProductKind(models.TextChoices):

@@ -72,9 +72,9 @@ def _hotspot_job(analyst):
     except ImportError:
         return None
     job = request_job(
-        analyst,
-        "hotspot",
-        {"compartments": ["general"], "crime_types": ["burglary"]},
+        actor=analyst,
+        kind="hotspot",
+        params={"compartments": ["general"], "crime_types": ["burglary"]},
         title="Burglary hotspots (demo)",
     )
     job = run_job_now(job)

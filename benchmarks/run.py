@@ -540,7 +540,6 @@ def _job_rows_into_pandas(held: list[int], params: dict, source: str) -> str:
 
 def measure_analysis(ctx: Context) -> list[Row]:
     try:
-        from analysis.choices import JobKind
         from analysis.services.jobs import execute_job, request_job
     except ImportError as exc:
         return [Row("4", "Analysis jobs", skipped=f"analysis jobs are not available ({exc})")]
@@ -551,11 +550,11 @@ def measure_analysis(ctx: Context) -> list[Row]:
     held = list(Compartment.objects.visible_to(user).values_list("pk", flat=True))
     window = {"date_from": "2026-10-01", "date_to": "2026-12-31"}
     plans = {
-        JobKind.HOTSPOT: ({}, "incidents"),
-        JobKind.TEMPORAL: ({}, "incidents"),
-        JobKind.TREND: ({}, "incidents"),
-        JobKind.NEAR_REPEAT: (window, "incidents"),
-        JobKind.NETWORK: ({}, "links"),
+        "hotspot": ({}, "incidents"),
+        "temporal": ({}, "incidents"),
+        "trend": ({}, "incidents"),
+        "near_repeat": (window, "incidents"),
+        "network": ({}, "links"),
     }
     rows = []
     for kind, (params, source) in plans.items():
@@ -563,7 +562,7 @@ def measure_analysis(ctx: Context) -> list[Row]:
         try:
             with ctx.acting(user):
                 started = time.monotonic()
-                job = request_job(user, kind, dict(params))
+                job = request_job(actor=user, kind=kind, params=dict(params))
                 status = execute_job(job.pk)
                 job_seconds = time.monotonic() - started
             job.refresh_from_db()

@@ -10,11 +10,16 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.serializers import PolymorphicProxySerializerExtension
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from analysis.choices import JobKind
+from analysis.kinds import registry
+from analysis.kinds.registry import Kind
 from analysis.models import AnalysisJob
 from analysis.services import jobs as services
 from ilp_platform.core.jobs import JobStatus
@@ -22,12 +27,139 @@ from ilp_platform.web.api import RestrictedViewSetMixin
 from ilp_platform.web.filters import RestrictedAPIFilterSet, StrictBooleanFilter
 from ilp_platform.web.serializers import RestrictedModelSerializer
 
-_KINDS = ", ".join(JobKind.values)
+# The kinds are read from the registry whenever the text is shown (a schema, an error).
+_KINDS = format_lazy("One of: {}.", lazy(lambda: ", ".join(registry.names()), str)())
+
+
+# --- The parameters of each kind, in the schema -------------------------------------------------
+
+
+def _component(kind: Kind) -> str:
+    return "".join(part.capitalize() for part in kind.name.split("_"))
+
+
+class KindParams(serializers.Serializer):
+    """Annotation only: the parameters of one kind, documented from its declarations
+    (component ``<Kind>JobParams``)."""
+
+    def __init__(self, *args, kind: Kind, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+
+class KindJobRequest(serializers.Serializer):
+    """Annotation only: a request for a job of one kind (component ``<Kind>JobRequest``)."""
+
+    def __init__(self, *args, kind: Kind, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+
+class KindParamsSchema(OpenApiSerializerExtension):
+    target_class = KindParams
+    match_subclasses = True
+
+    def get_name(self, auto_schema, direction):
+        return f"{_component(self.target.kind)}JobParams"
+
+    def get_identity(self, auto_schema, direction):
+        return ("params", self.target.kind.name)
+
+    def map_serializer(self, auto_schema, direction):
+        kind = self.target.kind
+        params = services.params_of(kind)
+        if direction == "request":
+            description = (
+                f"The parameters of a {kind.name} job. Each may be left out (or null) for its "
+                "default; any other name is refused."
+            )
+        else:
+            description = f"The effective parameters of a {kind.name} job, defaults filled in."
+        body = {
+            "type": "object",
+            "description": description,
+            "properties": {param.name: param.schema(direction) for param in params},
+        }
+        if direction == "request":
+            body["additionalProperties"] = False
+        return body
+
+
+class KindJobRequestSchema(OpenApiSerializerExtension):
+    target_class = KindJobRequest
+    match_subclasses = True
+
+    def get_name(self, auto_schema, direction):
+        return f"{_component(self.target.kind)}Job"
+
+    def get_identity(self, auto_schema, direction):
+        return ("request", self.target.kind.name)
+
+    def map_serializer(self, auto_schema, direction):
+        kind = self.target.kind
+        params = auto_schema.resolve_serializer(KindParams(kind=kind), direction)
+        return {
+            "type": "object",
+            "description": f"{kind.label}: {kind.description}",
+            "properties": {
+                "kind": {"type": "string", "enum": [kind.name]},
+                "params": params.ref,
+                "title": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "description": "A name to find the job by later.",
+                },
+            },
+            "required": ["kind"],
+        }
+
+
+class LiveProxySerializer(PolymorphicProxySerializer):
+    """A polymorphic request whose parts are read from the registry each time the schema is
+    built (drf-spectacular's own proxy keeps the first answer)."""
+
+    @property
+    def serializers(self):
+        return self._source()
+
+    @serializers.setter
+    def serializers(self, value):
+        self._source = value
+
+
+class LiveProxySchema(PolymorphicProxySerializerExtension):
+    target_class = LiveProxySerializer
+
+
+JOB_REQUEST = LiveProxySerializer(
+    component_name="JobRequest",
+    serializers=lambda: {k.name: KindJobRequest(kind=k) for k in registry.kinds()},
+    resource_type_field_name="kind",
+)
+
+
+class JobParamsField(serializers.JSONField):
+    """The effective parameters of a job; the schema names each kind's (``<Kind>JobParams``)."""
+
+
+class JobParamsFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = JobParamsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        refs = [
+            auto_schema.resolve_serializer(KindParams(kind=k), direction).ref
+            for k in registry.kinds()
+        ]
+        return {"anyOf": refs, "description": "The parameters of the job's kind."}
+
+
+# --- Serializers ---------------------------------------------------------------------------------
 
 
 class JobSerializer(RestrictedModelSerializer):
     # Plain text with the values listed: "kind" names other choice sets elsewhere in the API.
-    kind = serializers.CharField(read_only=True, help_text=f"One of: {_KINDS}.")
+    kind = serializers.CharField(read_only=True, help_text=_KINDS)
+    params = JobParamsField(read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
     compartments = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     result = serializers.SerializerMethodField()
@@ -59,18 +191,28 @@ class JobSerializer(RestrictedModelSerializer):
         return job.result
 
 
+class _Text(serializers.CharField):
+    """Text as JSON text: a number is not read as one (the schema says string)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class JobRequestSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text=f"One of: {_KINDS}.")
-    params = serializers.JSONField(
-        required=False,
-        default=dict,
-        help_text="Kind-specific parameters; see the job form in the browser for each one.",
-    )
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    """Reads a request; the schema documents it per kind (:data:`JOB_REQUEST`) and the service
+    validates the parameters against the kind's declarations."""
+
+    kind = _Text(help_text=_KINDS)
+    params = serializers.JSONField(required=False, default=dict)
+    title = _Text(required=False, allow_blank=True, max_length=200, default="")
 
 
 class JobFilter(RestrictedAPIFilterSet):
-    kind = django_filters.ChoiceFilter(choices=JobKind.choices, help_text="The kind of analysis.")
+    kind = django_filters.ChoiceFilter(
+        choices=registry.Choices(), help_text="The kind of analysis."
+    )
     status = django_filters.ChoiceFilter(choices=JobStatus.choices)
     mine = StrictBooleanFilter(method="filter_mine", help_text="Only the jobs I requested.")
 
@@ -107,15 +249,16 @@ class JobViewSet(
         # Lists stay light: the result is read on the job itself.
         return {**super().get_serializer_context(), "omit_result": self.action == "list"}
 
-    @extend_schema(request=JobRequestSerializer, responses={201: JobSerializer})
+    # Documented as JSON: a form-encoded body cannot carry the nested parameters.
+    @extend_schema(request={"application/json": JOB_REQUEST}, responses={201: JobSerializer})
     def create(self, request, *args, **kwargs):
         body = JobRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             job = services.request_job(
-                request.user,
-                body.validated_data["kind"],
-                body.validated_data.get("params") or {},
+                actor=request.user,
+                kind=body.validated_data["kind"],
+                params=body.validated_data["params"],
                 title=body.validated_data.get("title", ""),
             )
         except DjangoValidationError as exc:

@@ -23,12 +23,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from analysis.choices import JobKind
 from analysis.forms.jobs import JobForm
+from analysis.kinds import registry
 from analysis.models import AnalysisJob
 from analysis.services import jobs as services
 from audit import services as audit
@@ -38,30 +37,6 @@ from ilp_platform.core.justification import justification_in_force
 from ilp_platform.web.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
 from intelligence.models import Incident
 
-KIND_HELP = {
-    JobKind.HOTSPOT: gettext_lazy(
-        "Where incidents concentrate: counts on a grid, Getis-Ord Gi* hot and cold spots at "
-        "95, 99 and 99.9% confidence, and a kernel density surface, on a map."
-    ),
-    JobKind.TEMPORAL: gettext_lazy(
-        "When incidents happen: a day-of-week by hour heat map. Incidents known only within a "
-        "window (a burglary over a weekend) spread their weight across it (aoristic method)."
-    ),
-    JobKind.TREND: gettext_lazy(
-        "How counts change: incidents per week or month and crime type, change on the period "
-        "before, and the biggest risers and fallers."
-    ),
-    JobKind.NEAR_REPEAT: gettext_lazy(
-        "Whether one incident is followed by others close by, soon after: the Knox test of "
-        "observed against expected pairs, with Monte Carlo significance."
-    ),
-    JobKind.NETWORK: gettext_lazy(
-        "Who is connected to whom: entities tied by links and shared reports, ranked by "
-        "degree, betweenness, closeness and eigenvector centrality, with communities, k-cores "
-        "and the shortest path between two entities."
-    ),
-}
-SPATIAL = {JobKind.HOTSPOT, JobKind.NEAR_REPEAT}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -82,7 +57,7 @@ class JobListView(RestrictedListView):
         params = self.request.GET
         if params.get("mine"):
             queryset = queryset.filter(requested_by=self.request.user)
-        if params.get("kind") in JobKind.values:
+        if registry.get(params.get("kind")):
             queryset = queryset.filter(kind=params["kind"])
         if params.get("status") in JobStatus.values:
             queryset = queryset.filter(status=params["status"])
@@ -92,7 +67,7 @@ class JobListView(RestrictedListView):
         context = super().get_context_data(**kwargs)
         context.update(
             {
-                "kinds": JobKind.choices,
+                "kinds": registry.choices(),
                 "statuses": JobStatus.choices,
                 "filters": self.request.GET,
                 "can_run": self.request.user.has_perm(services.RUN_PERMISSION),
@@ -110,20 +85,20 @@ class JobCreateView(RestrictedViewMixin, FormView):
     template_name = "analysis/job_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.kind = request.GET.get("kind", "")
+        self.kind = registry.get(request.GET.get("kind", ""))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
-        if self.kind not in JobKind.values:
+        if self.kind is None:
             return TemplateResponse(
                 request,
                 "analysis/job_kinds.html",
-                {"kinds": [(v, label, KIND_HELP[v]) for v, label in JobKind.choices]},
+                {"kinds": [(k.name, k.label, k.description) for k in registry.kinds()]},
             )
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        if self.kind not in JobKind.values:
+        if self.kind is None:
             raise Http404
         return super().post(request, *args, **kwargs)
 
@@ -134,9 +109,9 @@ class JobCreateView(RestrictedViewMixin, FormView):
         context = super().get_context_data(**kwargs)
         context.update(
             {
-                "kind": self.kind,
-                "kind_label": JobKind(self.kind).label,
-                "kind_help": KIND_HELP[self.kind],
+                "kind": self.kind.name,
+                "kind_label": self.kind.label,
+                "kind_help": self.kind.description,
                 "has_area": "bbox" in context["form"].fields,
                 "map": {**_map_settings(), "extent": self._recent_extent()},
             }
@@ -164,7 +139,10 @@ class JobCreateView(RestrictedViewMixin, FormView):
     def form_valid(self, form):
         try:
             job = services.request_job(
-                self.request.user, self.kind, form.params(), title=form.cleaned_data["title"]
+                actor=self.request.user,
+                kind=self.kind.name,
+                params=form.params(),
+                title=form.cleaned_data["title"],
             )
         except ValidationError as exc:
             form.add_service_errors(exc.message_dict)
@@ -189,13 +167,14 @@ class JobDetailView(RestrictedDetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         result = job.result if job.status == JobStatus.SUCCEEDED else None
+        kind = registry.get(job.kind)
         context.update(
             {
                 "result": result,
                 "compartments": list(job.compartments.values_list("name", flat=True)),
                 "params_json": json.dumps(job.params, indent=1, ensure_ascii=False),
                 "map": _map_settings(),
-                "is_spatial": job.kind in SPATIAL,
+                "is_spatial": bool(kind and kind.spatial),
                 "shown_rows": SHOWN_ROWS,
             }
         )

@@ -115,7 +115,7 @@ def job_run(django_capture_on_commit_callbacks):
             context.acting(user=user, justification="OP-TEST job"),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            job = request_job(user, kind, params or {}, title=title)
+            job = request_job(actor=user, kind=kind, params=params or {}, title=title)
         job.refresh_from_db()
         return job
 

@@ -185,7 +185,9 @@ class TestNetwork:
         from analysis.services.jobs import request_job
 
         with pytest.raises(ValidationError) as caught:
-            request_job(world.analyst2, "network", {"entities": [job_graph["eve"].pk]})
+            request_job(
+                actor=world.analyst2, kind="network", params={"entities": [job_graph["eve"].pk]}
+            )
         assert "entities" in caught.value.message_dict
 
 

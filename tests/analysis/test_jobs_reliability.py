@@ -7,6 +7,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from analysis.kinds import registry
 from analysis.models import AnalysisJob
 from analysis.services import jobs as services
 from analysis.tasks import run_analysis_job
@@ -23,7 +24,7 @@ def queued_job(world, job_incidents):
     from ilp_platform.core import context
 
     with context.acting(user=world.analyst, justification="OP-TEST reliability"):
-        job = services.request_job(world.analyst, "temporal", {})
+        job = services.request_job(actor=world.analyst, kind="temporal", params={})
     return job
 
 
@@ -47,7 +48,7 @@ class TestReliability:
         def refuse(*args):
             raise JobError("The area holds no incidents; widen it.")
 
-        monkeypatch.setitem(services.RUNNERS, "temporal", refuse)
+        monkeypatch.setattr(registry.get("temporal"), "run", refuse)
         run_analysis_job.apply(args=[queued_job.pk])
         queued_job.refresh_from_db()
         assert queued_job.status == "failed"
@@ -62,7 +63,7 @@ class TestReliability:
         def crash(*args):
             raise ZeroDivisionError("division by zero")
 
-        monkeypatch.setitem(services.RUNNERS, "temporal", crash)
+        monkeypatch.setattr(registry.get("temporal"), "run", crash)
         run_analysis_job.apply(args=[queued_job.pk])
         queued_job.refresh_from_db()
         assert queued_job.status == "failed"
@@ -73,7 +74,7 @@ class TestReliability:
     def test_a_transient_database_error_puts_the_row_back_to_queued_and_the_task_retries(
         self, queued_job, monkeypatch
     ):
-        real = services.RUNNERS["temporal"]
+        real = registry.get("temporal").run
         seen = []
 
         def flaky(user, params, compartment_ids, progress):
@@ -82,7 +83,7 @@ class TestReliability:
                 raise OperationalError("server closed the connection unexpectedly")
             return real(user, params, compartment_ids, progress)
 
-        monkeypatch.setitem(services.RUNNERS, "temporal", flaky)
+        monkeypatch.setattr(registry.get("temporal"), "run", flaky)
         statuses = []
         original_claim = core_jobs.claim
 

@@ -144,13 +144,13 @@ class TestValidation:
         self, world, kind, params, field
     ):
         with pytest.raises(ValidationError) as caught:
-            request_job(world.analyst, kind, params)
+            request_job(actor=world.analyst, kind=kind, params=params)
         assert field in caught.value.message_dict, caught.value.message_dict
         assert not AnalysisJob.objects.exists()
 
     def test_an_unknown_kind_is_refused_naming_kind(self, world):
         with pytest.raises(ValidationError) as caught:
-            request_job(world.analyst, "astrology", {})
+            request_job(actor=world.analyst, kind="astrology", params={})
         assert "kind" in caught.value.message_dict
 
     def test_crime_types_are_accepted_by_code_or_id_and_stored_as_codes(self, world):
@@ -167,7 +167,7 @@ class TestValidation:
         from django.core.exceptions import PermissionDenied
 
         with pytest.raises(PermissionDenied):
-            request_job(world.officer, "hotspot", {})
+            request_job(actor=world.officer, kind="hotspot", params={})
 
 
 @pytest.mark.django_db
@@ -194,3 +194,50 @@ class TestAudit:
         assert "Widen" in job.message
         failed = AuditEvent.objects.get(action="job_run", object_id=str(job.pk))
         assert failed.outcome == "failure"
+
+
+@pytest.mark.django_db
+class TestValuesAsJsonGivesThem:
+    """What the schema says is what is accepted: a number is a JSON number, a date a date,
+    ``null`` the default; lists may also come as text, as the browser form sends them."""
+
+    @pytest.mark.parametrize(
+        ("kind", "params", "field"),
+        [
+            ("hotspot", {"cell_size_m": True}, "cell_size_m"),
+            ("hotspot", {"cell_size_m": "300"}, "cell_size_m"),
+            ("hotspot", {"cell_size_m": 10**400}, "cell_size_m"),
+            ("trend", {"period": ""}, "period"),
+            ("network", {"cooccurrence": "yes"}, "cooccurrence"),
+            ("temporal", {"date_from": ""}, "date_from"),
+            ("network", {"entities": [2**70]}, "entities"),
+            ("network", {"entities": ["5"]}, "entities"),
+            ("network", {"path_from": "5", "path_to": 6}, "path_from"),
+            ("temporal", {"compartments": [["general"]]}, "compartments"),
+            ("temporal", {"polygon": {"type": "Feature", "geometry": 5}}, "polygon"),
+            ("temporal", {"polygon": [[{"lon": 1}, [1, 1], [2, 2]]]}, "polygon"),
+            ("near_repeat", {"time_bands": [7, "14"]}, "time_bands"),
+        ],
+    )
+    def test_a_value_of_the_wrong_json_type_is_refused_naming_the_field(
+        self, world, kind, params, field
+    ):
+        with pytest.raises(ValidationError) as caught:
+            clean_params(world.analyst, kind, params)
+        assert field in caught.value.message_dict, caught.value.message_dict
+
+    def test_null_is_the_default_and_lists_may_be_text(self, world):
+        params, _compartments = clean_params(
+            world.analyst,
+            "near_repeat",
+            {
+                "iterations": None,
+                "distance_bands": "100, 250",
+                "time_bands": [7, 14.5],
+                "bbox": "-2.65, 51.42, -2.53, 51.49",
+                "date_to": None,
+            },
+        )
+        assert params["iterations"] == 99 and params["seed"] == 1
+        assert params["distance_bands"] == [100, 250] and params["time_bands"] == [7, 14.5]
+        assert params["bbox"] == [-2.65, 51.42, -2.53, 51.49] and params["date_to"] is None

@@ -20,7 +20,7 @@ def test_a_real_worker_runs_a_hotspot_job_and_its_progress_reaches_100(
     job_incidents(_scatter(400))
     with celery_worker(tmp_path / "worker.log", name="test-jobs") as worker:
         with sending_tasks(), context.acting(user=world.analyst, justification="OP-TEST worker"):
-            job = request_job(world.analyst, "hotspot", {"cell_size_m": 300})
+            job = request_job(actor=world.analyst, kind="hotspot", params={"cell_size_m": 300})
         seen = set()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

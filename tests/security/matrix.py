@@ -157,9 +157,9 @@ def _analysis_job(world, compartment):
     _incident(world, compartment)
     with as_user(world.analyst):
         job = request_job(
-            world.analyst,
-            "temporal",
-            {"compartments": [compartment.slug]},
+            actor=world.analyst,
+            kind="temporal",
+            params={"compartments": [compartment.slug]},
             title=f"Job {MARKERS[compartment.slug]}",
         )
     job.refresh_from_db()
@@ -184,9 +184,9 @@ def _spatial_job(world, compartment):
         )
     with as_user(world.analyst):
         job = request_job(
-            world.analyst,
-            "hotspot",
-            {"compartments": [compartment.slug], "cell_size_m": 250, "bandwidth_m": 500},
+            actor=world.analyst,
+            kind="hotspot",
+            params={"compartments": [compartment.slug], "cell_size_m": 250, "bandwidth_m": 500},
             title=f"Hotspots {marker} {SEARCH_WORD}",
         )
     job = run_job_now(job)

@@ -195,7 +195,7 @@ def _request_job(world, kind: str = "temporal"):
     from ilp_platform.core import context
 
     with context.acting(user=world.analyst, justification=JUSTIFICATION):
-        return request_job(world.analyst, kind, {})
+        return request_job(actor=world.analyst, kind=kind, params={})
 
 
 def _job_runs(job, outcome: str = "success"):

@@ -133,7 +133,10 @@ def _network_job(world):
 
     with as_user(world.analyst):
         job = request_job(
-            world.analyst, "network", {"compartments": ["general"]}, title="General network"
+            actor=world.analyst,
+            kind="network",
+            params={"compartments": ["general"]},
+            title="General network",
         )
     job = run_job_now(job)
     assert job.status == "succeeded", job.message
