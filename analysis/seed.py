@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from analysis.choices import ProductKind
 from analysis.models import Product
-from analysis.services import products as services
+from analysis.services.products.citations import cite
+from analysis.services.products.workflow import (
+    approve_product,
+    create_product,
+    submit_product,
+    update_product,
+)
 from ilp_platform.accounts.models import Compartment, User
 from ilp_platform.core import context
 from ilp_platform.core.jobs import JobStatus
@@ -92,7 +98,7 @@ def seed_products(command) -> None:
     reports = _reports(general, 5)
 
     with context.acting(user=analyst, justification="demo data seeding"):
-        strategic = services.create_product(
+        strategic = create_product(
             actor=analyst,
             data={
                 "kind": ProductKind.STRATEGIC,
@@ -102,17 +108,17 @@ def seed_products(command) -> None:
                 "compartment": general,
             },
         )
-        services.update_product(
+        update_product(
             strategic, actor=analyst, data={"sections": _fill(strategic, STRATEGIC_TEXT)}
         )
         for report in reports[:2]:
-            services.cite(strategic, actor=analyst, kind="report", target_id=report.pk)
-        services.submit_product(strategic, actor=analyst)
+            cite(strategic, actor=analyst, kind="report", target_id=report.pk)
+        submit_product(strategic, actor=analyst)
     with context.acting(user=manager, justification="demo data seeding"):
-        services.approve_product(strategic, actor=manager)
+        approve_product(strategic, actor=manager)
 
     with context.acting(user=analyst, justification="demo data seeding"):
-        profile = services.create_product(
+        profile = create_product(
             actor=analyst,
             data={
                 "kind": ProductKind.PROBLEM_PROFILE,
@@ -122,15 +128,13 @@ def seed_products(command) -> None:
                 "compartment": general,
             },
         )
-        services.update_product(
-            profile, actor=analyst, data={"sections": _fill(profile, PROFILE_TEXT)}
-        )
+        update_product(profile, actor=analyst, data={"sections": _fill(profile, PROFILE_TEXT)})
         for report in reports[:3]:
-            services.cite(profile, actor=analyst, kind="report", target_id=report.pk)
+            cite(profile, actor=analyst, kind="report", target_id=report.pk)
         job = _hotspot_job(analyst)
         if job is not None:
-            services.cite(profile, actor=analyst, kind="job", target_id=job.pk)
-        services.submit_product(profile, actor=analyst)
+            cite(profile, actor=analyst, kind="job", target_id=job.pk)
+        submit_product(profile, actor=analyst)
     command.stdout.write(
         f"  products: {strategic.reference} approved, {profile.reference} in review"
         + (" (with a hotspot analysis)" if job is not None else "")

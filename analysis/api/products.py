@@ -17,7 +17,20 @@ from rest_framework.response import Response
 
 from analysis.choices import ProductKind, ProductStatus
 from analysis.models import Citation, CitationKind, Dissemination, Product, ProductVersion
-from analysis.services import products as services
+from analysis.services.products.citations import cite
+from analysis.services.products.content import content_hash, handling_problems
+from analysis.services.products.dissemination import disseminate_product
+from analysis.services.products.export import export_product
+from analysis.services.products.workflow import (
+    APPROVE,
+    CHANGE,
+    approve_product,
+    create_product,
+    return_product,
+    revise_product,
+    submit_product,
+    update_product,
+)
 from ilp_platform.web.api import RestrictedViewSetMixin, requires
 from ilp_platform.web.filters import RestrictedAPIFilterSet
 from ilp_platform.web.serializers import CompartmentField, RestrictedModelSerializer
@@ -104,7 +117,7 @@ class ProductSerializer(RestrictedModelSerializer):
         read_only_fields = fields
 
     def get_handling_problems(self, obj) -> list[str]:
-        return [str(p) for p in services.handling_problems(obj, obj.citations.all())]
+        return [str(p) for p in handling_problems(obj, obj.citations.all())]
 
 
 def _choice(choices, **kwargs) -> serializers.CharField:
@@ -188,13 +201,13 @@ class VersionSerializer(RestrictedModelSerializer):
         read_only_fields = fields
 
     def get_hash_intact(self, obj) -> bool:
-        return services.content_hash(obj.content) == obj.content_hash
+        return content_hash(obj.content) == obj.content_hash
 
 
 # --- Viewset ----------------------------------------------------------------------------------
 
-_CHANGE = [*ACTION_PERMISSIONS, requires(services.CHANGE)]
-_APPROVE = [*ACTION_PERMISSIONS, requires(services.APPROVE)]
+_CHANGE = [*ACTION_PERMISSIONS, requires(CHANGE)]
+_APPROVE = [*ACTION_PERMISSIONS, requires(APPROVE)]
 _EXPORT_PARAMETERS = [
     OpenApiParameter(
         "fmt", OpenApiTypes.STR, enum=["pdf", "html"], description="pdf (default) or html."
@@ -259,7 +272,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         data = self._parse(ProductWriteSerializer, request.data)
         if "sections" in data:
             data["sections"] = [dict(s) for s in data["sections"]]
-        product = self.write(lambda: services.create_product(actor=request.user, data=data))
+        product = self.write(lambda: create_product(actor=request.user, data=data))
         return self._respond(product, status.HTTP_201_CREATED)
 
     @extend_schema(request=ProductUpdateSerializer, responses={200: ProductSerializer})
@@ -268,7 +281,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         data = self._parse(ProductUpdateSerializer, request.data, partial=True)
         if "sections" in data:
             data["sections"] = [dict(s) for s in data["sections"]]
-        self.write(lambda: services.update_product(product, actor=request.user, data=data))
+        self.write(lambda: update_product(product, actor=request.user, data=data))
         return self._respond(product)
 
     @extend_schema(exclude=True)
@@ -280,7 +293,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     def submit(self, request, pk=None):
         """Send a draft for review (its author), once its handling code covers its citations."""
         product = self.get_object()
-        self.write(lambda: services.submit_product(product, actor=request.user))
+        self.write(lambda: submit_product(product, actor=request.user))
         return self._respond(product)
 
     @extend_schema(request=None, responses={200: VersionSerializer})
@@ -291,7 +304,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         frozen = []
 
         def approve():
-            frozen.append(services.approve_product(product, actor=request.user))
+            frozen.append(approve_product(product, actor=request.user))
             return product
 
         self.write(approve)
@@ -309,9 +322,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         """Return a product in review to its author, with a comment."""
         product = self.get_object()
         data = self._parse(ReturnSerializer, request.data)
-        self.write(
-            lambda: services.return_product(product, actor=request.user, comment=data["comment"])
-        )
+        self.write(lambda: return_product(product, actor=request.user, comment=data["comment"]))
         return self._respond(product)
 
     @extend_schema(request=None, responses={200: ProductSerializer})
@@ -319,7 +330,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     def revise(self, request, pk=None):
         """Open the next version of an approved product for editing."""
         product = self.get_object()
-        self.write(lambda: services.revise_product(product, actor=request.user))
+        self.write(lambda: revise_product(product, actor=request.user))
         return self._respond(product)
 
     @extend_schema(
@@ -334,7 +345,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         data = self._parse(CiteSerializer, request.data)
         try:
             # Not inside an outer transaction: a refused look-up's denial event must stay.
-            citation = services.cite(
+            citation = cite(
                 product,
                 actor=request.user,
                 kind=data["kind"],
@@ -354,7 +365,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         data = self._parse(DisseminateSerializer, request.data)
         try:
             # Not inside an outer transaction: a refusal's audit event must stay.
-            dissemination = services.disseminate_product(product, actor=request.user, **data)
+            dissemination = disseminate_product(product, actor=request.user, **data)
         except DjangoValidationError as exc:
             return _bad_request(exc)
         return Response(DisseminationSerializer(dissemination).data, status=status.HTTP_201_CREATED)
@@ -406,7 +417,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         """The product as PDF or standalone HTML, marked on every page (audited)."""
         product = self.get_object()
         try:
-            data, filename, mime = services.export_product(
+            data, filename, mime = export_product(
                 product,
                 actor=request.user,
                 fmt=request.query_params.get("fmt") or "pdf",

@@ -26,7 +26,26 @@ from analysis.forms.products import (
     ReturnForm,
 )
 from analysis.models import AnalysisJob, Citation, Product
-from analysis.services import products as services
+from analysis.services.products.citations import cite, remove_citation
+from analysis.services.products.content import (
+    content_hash,
+    current_version,
+    handling_problems,
+    product_content,
+)
+from analysis.services.products.dissemination import disseminate_product
+from analysis.services.products.export import export_product
+from analysis.services.products.workflow import (
+    ADD,
+    APPROVE,
+    CHANGE,
+    approve_product,
+    create_product,
+    return_product,
+    revise_product,
+    submit_product,
+    update_product,
+)
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.jobs import JobStatus
@@ -75,19 +94,17 @@ class ProductDetailView(RestrictedDetailView):
         product, user = self.object, self.request.user
         citations = list(product.citations.all())
         is_author = product.author_id == user.pk
-        editable = product.is_editable and is_author and user.has_perm(services.CHANGE)
+        editable = product.is_editable and is_author and user.has_perm(CHANGE)
         reviewer = (
-            product.status == ProductStatus.IN_REVIEW
-            and not is_author
-            and user.has_perm(services.APPROVE)
+            product.status == ProductStatus.IN_REVIEW and not is_author and user.has_perm(APPROVE)
         )
         approved = product.status in (ProductStatus.APPROVED, ProductStatus.DISSEMINATED)
         context.update(
             {
-                "content": services.product_content(product, citations),
+                "content": product_content(product, citations),
                 "citations": citations,
                 "guidance": templates_products.guidance_for(product.kind),
-                "handling_problems": services.handling_problems(product, citations),
+                "handling_problems": handling_problems(product, citations),
                 "rules": product.disclosure_rules(),
                 "versions": product.versions.select_related("approved_by").order_by("-number"),
                 "disseminations": product.disseminations.select_related(
@@ -97,8 +114,8 @@ class ProductDetailView(RestrictedDetailView):
                 "can_submit": editable,
                 "can_review": reviewer,
                 "is_author_in_review": product.status == ProductStatus.IN_REVIEW and is_author,
-                "can_revise": approved and is_author and user.has_perm(services.CHANGE),
-                "can_disseminate": approved and user.has_perm(services.APPROVE),
+                "can_revise": approved and is_author and user.has_perm(CHANGE),
+                "can_disseminate": approved and user.has_perm(APPROVE),
                 "return_form": ReturnForm(),
                 "my_jobs": _citable_jobs(user, product) if editable else [],
             }
@@ -119,7 +136,7 @@ class ProductCreateView(RestrictedViewMixin, FormView):
     model = Product
     form_class = ProductCreateForm
     template_name = "analysis/product_form.html"
-    permission_required = services.ADD
+    permission_required = ADD
     requires_justification = False
 
     def get_form_kwargs(self):
@@ -137,7 +154,7 @@ class ProductCreateView(RestrictedViewMixin, FormView):
         user = self.request.user
         try:
             product = write_visibly(
-                user, lambda: services.create_product(actor=user, data=form.product_data())
+                user, lambda: create_product(actor=user, data=form.product_data())
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -166,7 +183,7 @@ class ProductObjectMixin(RecordActionMixin):
 class ProductEditView(ProductObjectMixin, RecordFormView):
     form_class = ProductEditForm
     template_name = "analysis/product_edit.html"
-    permission_required = services.CHANGE
+    permission_required = CHANGE
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "product": self.product}
@@ -174,13 +191,11 @@ class ProductEditView(ProductObjectMixin, RecordFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["product"] = self.product
-        context["handling_problems"] = services.handling_problems(self.product)
+        context["handling_problems"] = handling_problems(self.product)
         return context
 
     def run(self, form):
-        return services.update_product(
-            self.product, actor=self.request.user, data=form.product_data()
-        )
+        return update_product(self.product, actor=self.request.user, data=form.product_data())
 
     def get_success_url(self):
         messages.success(
@@ -198,42 +213,42 @@ class ProductPostView(ProductObjectMixin, RecordPostView):
 
 
 class ProductSubmitView(ProductPostView):
-    permission_required = services.CHANGE
+    permission_required = CHANGE
     success_message = _("Submitted for review.")
 
     def run(self, request, product):
-        return services.submit_product(product, actor=request.user)
+        return submit_product(product, actor=request.user)
 
 
 class ProductApproveView(ProductPostView):
-    permission_required = services.APPROVE
+    permission_required = APPROVE
     success_message = _("Approved: the version is frozen and can be exported and disseminated.")
 
     def run(self, request, product):
-        services.approve_product(product, actor=request.user)
+        approve_product(product, actor=request.user)
         return product
 
 
 class ProductReturnView(ProductPostView):
-    permission_required = services.APPROVE
+    permission_required = APPROVE
     success_message = _("Returned to the author with your comment.")
 
     def run(self, request, product):
         form = ReturnForm(request.POST)
         comment = form.data.get("comment", "")
-        return services.return_product(product, actor=request.user, comment=comment)
+        return return_product(product, actor=request.user, comment=comment)
 
 
 class ProductReviseView(ProductPostView):
-    permission_required = services.CHANGE
+    permission_required = CHANGE
     success_message = _("A new version is open for editing; the approved one stays frozen.")
 
     def run(self, request, product):
-        return services.revise_product(product, actor=request.user)
+        return revise_product(product, actor=request.user)
 
 
 class ProductCiteView(ProductPostView):
-    permission_required = services.CHANGE
+    permission_required = CHANGE
     success_message = _("Cited; the material is kept as it is now.")
     recheck_visibility = False
 
@@ -246,7 +261,7 @@ class ProductCiteView(ProductPostView):
                     for field, errors in form.errors.get_json_data().items()
                 }
             )
-        services.cite(
+        cite(
             product,
             actor=request.user,
             kind=form.cleaned_data["kind"],
@@ -257,7 +272,7 @@ class ProductCiteView(ProductPostView):
 
 
 class ProductUnciteView(ProductPostView):
-    permission_required = services.CHANGE
+    permission_required = CHANGE
     success_message = _("Citation removed.")
     recheck_visibility = False  # as for citing: the product stays where it is
 
@@ -270,14 +285,14 @@ class ProductUnciteView(ProductPostView):
                 reason=f"not a citation of product {product.pk}, or already removed",
             )
             raise Http404
-        services.remove_citation(citation, actor=request.user)
+        remove_citation(citation, actor=request.user)
         return product
 
 
 class ProductCiteSearchView(ProductObjectMixin, TemplateView):
     """Find material to cite: reports by URN, entities by name (a search, logged as one)."""
 
-    permission_required = services.CHANGE
+    permission_required = CHANGE
     template_name = "analysis/product_cite_search.html"
 
     def get_template_names(self):
@@ -328,7 +343,7 @@ class ProductCiteSearchView(ProductObjectMixin, TemplateView):
 class ProductDisseminateView(ProductObjectMixin, FormView):
     form_class = DisseminateForm
     template_name = "analysis/product_disseminate.html"
-    permission_required = services.APPROVE
+    permission_required = APPROVE
 
     def get(self, request, *args, **kwargs):
         audit.consultation(Action.VIEW, obj=self.product)
@@ -338,13 +353,13 @@ class ProductDisseminateView(ProductObjectMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["product"] = self.product
         context["rules"] = self.product.disclosure_rules()
-        context["version"] = services.current_version(self.product)
+        context["version"] = current_version(self.product)
         return context
 
     def form_valid(self, form):
         user, product = self.request.user, self.product
         try:
-            dissemination = services.disseminate_product(product, actor=user, **form.cleaned_data)
+            dissemination = disseminate_product(product, actor=user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
             return self.form_invalid(form)
@@ -375,7 +390,7 @@ class ProductVersionView(ProductObjectMixin, TemplateView):
                 "product": product,
                 "version": version,
                 "content": version.content,
-                "hash_intact": services.content_hash(version.content) == version.content_hash,
+                "hash_intact": content_hash(version.content) == version.content_hash,
             }
         )
         return context
@@ -387,7 +402,7 @@ class ProductExportView(ProductObjectMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         product = self.product
         try:
-            data, filename, mime = services.export_product(
+            data, filename, mime = export_product(
                 product,
                 actor=request.user,
                 fmt=request.GET.get("fmt", "pdf"),

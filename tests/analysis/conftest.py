@@ -49,13 +49,13 @@ def product_job(world):
 @pytest.fixture
 def product_draft(world):
     """A draft product made through the service (default: a problem profile in general)."""
-    from analysis.services import products as services
+    from analysis.services.products.workflow import create_product
     from tests.intelligence.helpers import as_user
 
     def _make(author=None, compartment=None, kind="problem_profile", **data):
         author = author or world.analyst
         with as_user(author):
-            return services.create_product(
+            return create_product(
                 actor=author,
                 data={
                     "kind": kind,

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from analysis.models import Dissemination, Product
-from analysis.services import products as services
+from analysis.services.products.workflow import create_product
 from audit.models import AuditEvent
 from tests.intelligence.helpers import as_user, make_entity, make_report
 from tests.utils.access import RestrictedAPITests, api_client
@@ -28,7 +28,7 @@ class TestProductAPIAccess(RestrictedAPITests):
 
     def make_record(self, world, compartment):
         with as_user(world.analyst):
-            return services.create_product(
+            return create_product(
                 actor=world.analyst,
                 data={"kind": "strategic", "title": "Area picture", "compartment": compartment},
             )

@@ -6,7 +6,10 @@ import zlib
 import pytest
 from weasyprint.document import Document
 
-from analysis.services import products as services
+from analysis.services.products import content
+from analysis.services.products.citations import cite
+from analysis.services.products.export import export_product
+from analysis.services.products.workflow import approve_product, submit_product, update_product
 from audit.models import AuditEvent
 from tests.intelligence.helpers import as_user, make_report
 
@@ -20,12 +23,12 @@ def _long_approved_product(world, product_draft, product_job):
     body = "\n\n".join(f"Paragraph {n}: burglary pattern in Easton continues." for n in range(15))
     sections = [{**s, "body": body} for s in product.sections]
     with as_user(world.analyst):
-        services.update_product(product, actor=world.analyst, data={"sections": sections})
-        services.cite(product, actor=world.analyst, kind="report", target_id=report.pk)
-        services.cite(product, actor=world.analyst, kind="job", target_id=product_job().pk)
-        services.submit_product(product, actor=world.analyst)
+        update_product(product, actor=world.analyst, data={"sections": sections})
+        cite(product, actor=world.analyst, kind="report", target_id=report.pk)
+        cite(product, actor=world.analyst, kind="job", target_id=product_job().pk)
+        submit_product(product, actor=world.analyst)
     with as_user(world.manager):
-        services.approve_product(product, actor=world.manager)
+        approve_product(product, actor=world.manager)
     return product, report
 
 
@@ -67,14 +70,14 @@ def test_the_pdf_carries_the_marking_and_gradings_on_every_page(
 ):
     product, report = _long_approved_product(world, product_draft, product_job)
     with as_user(world.manager):
-        data, filename, mime = services.export_product(product, actor=world.manager, fmt="pdf")
+        data, filename, mime = export_product(product, actor=world.manager, fmt="pdf")
     assert data.startswith(b"%PDF")
     assert filename == f"{product.reference}-v1.pdf" and mime == "application/pdf"
     document = rendered_documents[-1]
     pages = _page_texts(document)
     assert len(pages) >= 3
     assert _pdf_page_count(data) == len(pages)
-    marking = services.marking("3x5x2", "C", "General")
+    marking = content.marking("3x5x2", "C", "General")
     assert "HANDLING C (3x5x2)" in marking and "COMPARTMENT: General" in marking
     for number, text in enumerate(pages, start=1):
         # Header and footer each carry the marking.
@@ -92,7 +95,7 @@ def test_an_export_is_audited_with_format_version_and_hash(world, product_draft,
     product, _report = _long_approved_product(world, product_draft, product_job)
     version = product.versions.get()
     with as_user(world.manager):
-        services.export_product(product, actor=world.manager, fmt="html", number=1)
+        export_product(product, actor=world.manager, fmt="html", number=1)
     event = AuditEvent.objects.filter(action="export", object_id=str(product.pk)).latest("id")
     assert event.actor == world.manager
     assert event.details["format"] == "html" and event.details["version"] == 1
@@ -104,10 +107,10 @@ def test_the_html_export_stands_alone_with_the_marking_at_top_and_bottom(
 ):
     product, report = _long_approved_product(world, product_draft, product_job)
     with as_user(world.manager):
-        data, filename, mime = services.export_product(product, actor=world.manager, fmt="html")
+        data, filename, mime = export_product(product, actor=world.manager, fmt="html")
     html = data.decode()
     assert filename.endswith(".html") and mime.startswith("text/html")
-    marking = services.marking("3x5x2", "C", "General")
+    marking = content.marking("3x5x2", "C", "General")
     first, last = html.find(marking), html.rfind(marking)
     assert first != -1 and first < html.find("<h1>") < last
     assert "<link" not in html  # styles are inlined: the file opens anywhere
@@ -121,11 +124,9 @@ def test_a_frozen_version_is_exported_as_approved_even_after_new_edits(
 ):
     product, _report = _long_approved_product(world, product_draft, product_job)
     with as_user(world.analyst):
-        services.update_product(product, actor=world.analyst, data={"title": "Renamed later"})
+        update_product(product, actor=world.analyst, data={"title": "Renamed later"})
     with as_user(world.analyst):
-        data, filename, _mime = services.export_product(
-            product, actor=world.analyst, fmt="html", number=1
-        )
+        data, filename, _mime = export_product(product, actor=world.analyst, fmt="html", number=1)
     html = data.decode()
     assert "Burglary in Easton" in html and "Renamed later" not in html
     assert filename.endswith("-v1.html")
@@ -134,7 +135,7 @@ def test_a_frozen_version_is_exported_as_approved_even_after_new_edits(
 def test_a_draft_export_says_it_is_not_approved(world, product_draft):
     product = product_draft()
     with as_user(world.analyst):
-        data, _name, _mime = services.export_product(product, actor=world.analyst, fmt="html")
+        data, _name, _mime = export_product(product, actor=world.analyst, fmt="html")
     assert "WORKING COPY: NOT APPROVED" in data.decode()
 
 
@@ -143,9 +144,9 @@ def test_an_unknown_format_or_version_is_refused_naming_the_field(world, product
 
     product = product_draft()
     with pytest.raises(ValidationError) as refused:
-        services.export_product(product, actor=world.analyst, fmt="docx")
+        export_product(product, actor=world.analyst, fmt="docx")
     assert "fmt" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        services.export_product(product, actor=world.analyst, fmt="pdf", number=7)
+        export_product(product, actor=world.analyst, fmt="pdf", number=7)
     assert "version" in refused.value.message_dict
     assert not AuditEvent.objects.filter(action="export").exists()

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from analysis.home_products import product_panels
 from analysis.models import Dissemination, Product
-from analysis.services import products as services
+from analysis.services.products.citations import cite
+from analysis.services.products.workflow import submit_product
 from audit.models import AuditEvent
 from tests.intelligence.helpers import as_user, make_entity, make_report
 
@@ -120,7 +121,7 @@ def test_the_author_sees_no_approve_button_and_posting_it_changes_nothing(
 ):
     product = product_draft()
     with as_user(world.analyst):
-        services.submit_product(product, actor=world.analyst)
+        submit_product(product, actor=world.analyst)
     client = login(world.analyst)
     body = client.get(product.get_absolute_url()).content.decode()
     assert reverse("analysis:product_approve", args=[product.pk]) not in body
@@ -144,7 +145,7 @@ def test_the_handling_warning_shows_while_drafting(world, login, product_draft):
     report = make_report(world, handling_code="C", handling_conditions="Partners only")
     product = product_draft()
     with as_user(world.analyst):
-        services.cite(product, actor=world.analyst, kind="report", target_id=report.pk)
+        cite(product, actor=world.analyst, kind="report", target_id=report.pk)
     body = login(world.analyst).get(product.get_absolute_url()).content.decode()
     assert "Handling code too permissive" in body and report.urn in body
 
@@ -214,7 +215,7 @@ def test_a_returned_draft_shows_the_comment_and_the_home_panels_point_to_the_wor
 ):
     product = product_draft()
     with as_user(world.analyst):
-        services.submit_product(product, actor=world.analyst)
+        submit_product(product, actor=world.analyst)
     manager_panels = {p.title: p for p in product_panels(world.manager)}
     assert manager_panels["Products to approve"].count == 1
     assert product.reference in manager_panels["Products to approve"].items[0][0]

@@ -6,7 +6,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from analysis.models import Dissemination, Product, ProductVersion
-from analysis.services import products as services
+from analysis.services.products.citations import cite, sanitise_svg
+from analysis.services.products.content import content_hash, handling_problems, handling_rank
+from analysis.services.products.dissemination import disseminate_product
+from analysis.services.products.workflow import (
+    approve_product,
+    create_product,
+    return_product,
+    submit_product,
+    update_product,
+)
 from audit.models import AuditEvent
 from ilp_platform.accounts.models import User
 from tests.intelligence.helpers import as_user, make_entity, make_report
@@ -16,15 +25,15 @@ pytestmark = pytest.mark.django_db
 
 def _cite(product, user, kind, target):
     with as_user(user):
-        return services.cite(product, actor=user, kind=kind, target_id=target.pk)
+        return cite(product, actor=user, kind=kind, target_id=target.pk)
 
 
 def _approve(product, world, approver=None):
     approver = approver or world.manager
     with as_user(product.author):
-        services.submit_product(product, actor=product.author)
+        submit_product(product, actor=product.author)
     with as_user(approver):
-        return services.approve_product(product, actor=approver)
+        return approve_product(product, actor=approver)
 
 
 def test_each_kind_starts_with_its_standard_sections(world, product_draft):
@@ -57,7 +66,7 @@ def test_creating_a_product_gives_it_a_reference_and_records_the_collection(worl
 
 def test_bad_input_is_refused_naming_each_field(world):
     with pytest.raises(ValidationError) as refused:
-        services.create_product(
+        create_product(
             actor=world.analyst,
             data={
                 "kind": "poem",
@@ -76,7 +85,7 @@ def test_bad_input_is_refused_naming_each_field(world):
 
 def test_a_compartment_the_author_does_not_hold_is_refused(world):
     with pytest.raises(ValidationError) as refused:
-        services.create_product(
+        create_product(
             actor=world.analyst2,
             data={"kind": "strategic", "title": "X", "compartment": world.restricted},
         )
@@ -170,31 +179,29 @@ def test_a_product_less_restrictive_than_its_material_cannot_be_submitted_or_app
     report = make_report(world, handling_code="C", handling_conditions="Avon partners only")
     product = product_draft()
     _cite(product, world.analyst, "report", report)
-    problems = services.handling_problems(product)
+    problems = handling_problems(product)
     assert len(problems) == 1 and report.urn in problems[0]
     with pytest.raises(ValidationError) as refused, as_user(world.analyst):
-        services.submit_product(product, actor=world.analyst)
+        submit_product(product, actor=world.analyst)
     assert "handling_code" in refused.value.message_dict
     product.refresh_from_db()
     assert product.status == "draft"
 
     with as_user(world.analyst):
-        services.update_product(
+        update_product(
             product,
             actor=world.analyst,
             data={"handling_code": "C", "handling_conditions": "Avon partners only"},
         )
-        services.submit_product(product, actor=world.analyst)
+        submit_product(product, actor=world.analyst)
     assert product.status == "in_review"
 
 
 def test_restrictiveness_is_compared_across_schemes():
-    assert services.handling_rank("3x5x2", "C") > services.handling_rank("3x5x2", "P")
-    assert services.handling_rank("5x5x5", "3") == services.handling_rank("3x5x2", "C")
-    assert services.handling_rank("4x4", "H3") > services.handling_rank("4x4", "H2")
-    assert (
-        services.handling_rank("5x5x5", "5") == 4 and services.handling_rank("admiralty", "P") == 0
-    )
+    assert handling_rank("3x5x2", "C") > handling_rank("3x5x2", "P")
+    assert handling_rank("5x5x5", "3") == handling_rank("3x5x2", "C")
+    assert handling_rank("4x4", "H3") > handling_rank("4x4", "H2")
+    assert handling_rank("5x5x5", "5") == 4 and handling_rank("admiralty", "P") == 0
 
 
 def test_the_author_cannot_approve_their_own_product(world, product_draft):
@@ -204,18 +211,18 @@ def test_the_author_cannot_approve_their_own_product(world, product_draft):
     author = User.objects.get(pk=world.analyst.pk)  # fresh permission cache
     assert author.has_perm("analysis.approve_product")
     with as_user(author):
-        services.submit_product(product, actor=author)
+        submit_product(product, actor=author)
         with pytest.raises(PermissionDenied):
-            services.approve_product(product, actor=author)
+            approve_product(product, actor=author)
     assert not ProductVersion.objects.exists()
 
 
 def test_an_analyst_without_approval_rights_cannot_approve(world, product_draft):
     product = product_draft(author=world.analyst)
     with as_user(world.analyst):
-        services.submit_product(product, actor=world.analyst)
+        submit_product(product, actor=world.analyst)
     with pytest.raises(PermissionDenied):
-        services.approve_product(product, actor=world.analyst2)
+        approve_product(product, actor=world.analyst2)
 
 
 def test_approval_freezes_a_version_and_later_edits_start_the_next(world, product_draft):
@@ -228,7 +235,7 @@ def test_approval_freezes_a_version_and_later_edits_start_the_next(world, produc
     assert version.number == 1
     assert version.content["citations"][0]["snapshot"]["urn"] == report.urn
     assert version.content["approved_by"] == "manager"
-    assert version.content_hash == services.content_hash(version.content)
+    assert version.content_hash == content_hash(version.content)
     assert len(version.content_hash) == 64
     event = AuditEvent.objects.filter(action="update", object_id=str(product.pk)).latest("id")
     assert event.details == {
@@ -238,7 +245,7 @@ def test_approval_freezes_a_version_and_later_edits_start_the_next(world, produc
     }
 
     with as_user(world.analyst):
-        services.update_product(
+        update_product(
             product,
             actor=world.analyst,
             data={"sections": [{"key": "summary", "title": "Summary", "body": "Changed"}]},
@@ -247,7 +254,7 @@ def test_approval_freezes_a_version_and_later_edits_start_the_next(world, produc
     assert product.status == "draft" and product.version == 2 and product.approved_by is None
     frozen = ProductVersion.objects.get(product=product, number=1)
     assert frozen.content["sections"][0]["body"] == ""  # v1 kept as approved
-    assert frozen.content_hash == services.content_hash(frozen.content)
+    assert frozen.content_hash == content_hash(frozen.content)
 
     second = _approve(product, world)
     assert second.number == 2 and second.content["sections"][0]["body"] == "Changed"
@@ -257,32 +264,32 @@ def test_approval_freezes_a_version_and_later_edits_start_the_next(world, produc
 def test_a_product_in_review_cannot_be_edited_and_invalid_transitions_say_why(world, product_draft):
     product = product_draft()
     with pytest.raises(ValidationError) as refused, as_user(world.manager):
-        services.approve_product(product, actor=world.manager)
+        approve_product(product, actor=world.manager)
     assert "Only a product in review" in refused.value.message_dict["status"][0]
     with as_user(world.analyst):
-        services.submit_product(product, actor=world.analyst)
+        submit_product(product, actor=world.analyst)
         with pytest.raises(ValidationError) as refused:
-            services.update_product(product, actor=world.analyst, data={"title": "New"})
+            update_product(product, actor=world.analyst, data={"title": "New"})
     assert "in review" in refused.value.message_dict["status"][0]
     with pytest.raises(ValidationError) as refused, as_user(world.manager):
-        services.disseminate_product(product, actor=world.manager, recipient="X", legal_basis="Y")
+        disseminate_product(product, actor=world.manager, recipient="X", legal_basis="Y")
     assert "Only an approved product" in refused.value.message_dict["status"][0]
 
 
 def test_a_reviewer_returns_the_product_with_a_comment(world, product_draft):
     product = product_draft()
     with as_user(world.analyst):
-        services.submit_product(product, actor=world.analyst)
+        submit_product(product, actor=world.analyst)
     with pytest.raises(ValidationError) as refused, as_user(world.manager):
-        services.return_product(product, actor=world.manager, comment=" ")
+        return_product(product, actor=world.manager, comment=" ")
     assert "comment" in refused.value.message_dict
     with as_user(world.manager):
-        services.return_product(product, actor=world.manager, comment="Add the victims section.")
+        return_product(product, actor=world.manager, comment="Add the victims section.")
     product.refresh_from_db()
     assert product.status == "draft" and product.review_comment == "Add the victims section."
     assert product.version == 1  # not approved yet, so still the same version
     with as_user(world.analyst):
-        services.update_product(product, actor=world.analyst, data={"title": "Better"})
+        update_product(product, actor=world.analyst, data={"title": "Better"})
     assert product.status == "draft"
 
 
@@ -290,7 +297,7 @@ def test_dissemination_records_the_row_and_a_disclosure_event(world, product_dra
     product = product_draft()
     version = _approve(product, world)
     with as_user(world.manager):
-        dissemination = services.disseminate_product(
+        dissemination = disseminate_product(
             product,
             actor=world.manager,
             recipient="DS Jones, Avon CSP",
@@ -312,9 +319,7 @@ def test_a_refused_dissemination_saves_nothing_but_its_refusal_is_logged(world, 
     )
     _approve(product, world)
     with pytest.raises(ValidationError) as refused, as_user(world.manager):
-        services.disseminate_product(
-            product, actor=world.manager, recipient="Council", legal_basis="s115"
-        )
+        disseminate_product(product, actor=world.manager, recipient="Council", legal_basis="s115")
     assert "handling_code" in refused.value.message_dict
     assert not Dissemination.objects.exists()
     event = AuditEvent.objects.get(action="disclose", object_id=str(product.pk))
@@ -327,12 +332,10 @@ def test_conditions_must_be_acknowledged_before_dissemination(world, product_dra
     product = product_draft(handling_code="C", handling_conditions="Only to Avon partners")
     _approve(product, world)
     with pytest.raises(ValidationError) as refused, as_user(world.manager):
-        services.disseminate_product(
-            product, actor=world.manager, recipient="Council", legal_basis="s115"
-        )
+        disseminate_product(product, actor=world.manager, recipient="Council", legal_basis="s115")
     assert "conditions_acknowledged" in refused.value.message_dict
     with as_user(world.manager):
-        services.disseminate_product(
+        disseminate_product(
             product,
             actor=world.manager,
             recipient="Council",
@@ -346,9 +349,7 @@ def test_moving_a_product_with_citations_to_another_compartment_is_refused(world
     product = product_draft()
     _cite(product, world.analyst, "report", make_report(world))
     with pytest.raises(ValidationError) as refused, as_user(world.analyst):
-        services.update_product(
-            product, actor=world.analyst, data={"compartment": world.restricted}
-        )
+        update_product(product, actor=world.analyst, data={"compartment": world.restricted})
     assert "compartment" in refused.value.message_dict
     product.refresh_from_db()
     assert product.compartment == world.general
@@ -360,7 +361,7 @@ def test_the_svg_sanitiser_strips_what_could_run_or_reach_out():
         '</foreignObject><circle onclick="x()" r="2"/><use href="#a"/>'
         "<image xlink:href='http://evil/x.png'/></svg>"
     )
-    cleaned = services.sanitise_svg(svg)
+    cleaned = sanitise_svg(svg)
     assert "script" not in cleaned and "foreignObject" not in cleaned
     assert "onclick" not in cleaned and "evil" not in cleaned
     assert 'href="#a"' in cleaned and "<circle" in cleaned
@@ -374,6 +375,6 @@ def test_a_version_hash_survives_the_databases_number_forms(world, product_draft
     _cite(product, world.analyst, "job", job)
     version = _approve(product, world)
     stored = ProductVersion.objects.get(pk=version.pk)
-    assert services.content_hash(stored.content) == stored.content_hash
+    assert content_hash(stored.content) == stored.content_hash
     tampered = {**stored.content, "title": "Changed afterwards"}
-    assert services.content_hash(tampered) != stored.content_hash
+    assert content_hash(tampered) != stored.content_hash

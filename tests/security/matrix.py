@@ -236,14 +236,21 @@ def _product(world, compartment):
     approved and disseminated, the working copy (version 2) a draft citing a report.
 
     ``matrix_citation`` is the citation's id, for the route that removes it."""
-    from analysis.services import products as services
+    from analysis.services.products.citations import cite
+    from analysis.services.products.dissemination import disseminate_product
+    from analysis.services.products.workflow import (
+        approve_product,
+        create_product,
+        revise_product,
+        submit_product,
+    )
     from tests.intelligence.helpers import as_user
 
     marker = MARKERS[compartment.slug]
     report = _report(world, compartment)
     author, manager = world.analyst, world.manager
     with as_user(author):
-        product = services.create_product(
+        product = create_product(
             actor=author,
             data={
                 "kind": "problem_profile",
@@ -252,17 +259,17 @@ def _product(world, compartment):
                 "compartment": compartment,
             },
         )
-        citation = services.cite(
+        citation = cite(
             product, actor=author, kind="report", target_id=report.pk, note=f"Cited {marker}"
         )
-        services.submit_product(product, actor=author)
+        submit_product(product, actor=author)
     with as_user(manager):
-        services.approve_product(product, actor=manager)
-        services.disseminate_product(
+        approve_product(product, actor=manager)
+        disseminate_product(
             product, actor=manager, recipient=f"Partner {marker}", legal_basis="DPA 2018 s.35"
         )
     with as_user(author):
-        services.revise_product(product, actor=author)
+        revise_product(product, actor=author)
     product.matrix_citation = citation.pk
     return product
 

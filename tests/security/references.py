@@ -67,10 +67,10 @@ def _general_link(world):
 
 
 def _general_product(world):
-    from analysis.services import products as services
+    from analysis.services.products.workflow import create_product
 
     with as_user(world.analyst):
-        return services.create_product(
+        return create_product(
             actor=world.analyst,
             data={
                 "kind": "problem_profile",
@@ -84,17 +84,17 @@ def _general_product(world):
 def _approved_product(world):
     """A general product approved and disseminated (version 1), for its versions and
     disseminations."""
-    from analysis.services import products as services
+    from analysis.services.products.citations import cite
+    from analysis.services.products.dissemination import disseminate_product
+    from analysis.services.products.workflow import approve_product, submit_product
 
     product = _general_product(world)
     with as_user(world.analyst):
-        services.cite(
-            product, actor=world.analyst, kind="report", target_id=_general_report(world).pk
-        )
-        services.submit_product(product, actor=world.analyst)
+        cite(product, actor=world.analyst, kind="report", target_id=_general_report(world).pk)
+        submit_product(product, actor=world.analyst)
     with as_user(world.manager):
-        services.approve_product(product, actor=world.manager)
-        services.disseminate_product(
+        approve_product(product, actor=world.manager)
+        disseminate_product(
             product, actor=world.manager, recipient="General partner", legal_basis="DPA 2018 s.35"
         )
     return product
@@ -105,15 +105,19 @@ def _general_citation(kind):
         """A citation of ``hidden`` in a general product, snapshot and all (the services
         refuse to cite across compartments; this is the record such a citation would be)."""
         from analysis.models import Citation
-        from analysis.services import products as services
+        from analysis.services.products.citations import (
+            entity_snapshot,
+            job_snapshot,
+            report_snapshot,
+        )
 
         product = _general_product(world)
         if kind == "report":
-            snapshot = services.report_snapshot(hidden)
+            snapshot = report_snapshot(hidden)
         elif kind == "entity":
-            snapshot = services.entity_snapshot(hidden)
+            snapshot = entity_snapshot(hidden)
         else:
-            snapshot = services.job_snapshot(hidden, ["restricted"])
+            snapshot = job_snapshot(hidden, ["restricted"])
         with audit.service_scope():
             return Citation.objects.create(
                 product=product,
@@ -238,10 +242,10 @@ def _hidden_source(world, marker):
 
 
 def _hidden_product(world, marker):
-    from analysis.services import products as services
+    from analysis.services.products.workflow import create_product
 
     with as_user(world.analyst):
-        return services.create_product(
+        return create_product(
             actor=world.analyst,
             data={
                 "kind": "problem_profile",

@@ -231,22 +231,28 @@ def test_every_list_in_the_schema_is_paginated():
 
 
 def _product_approved_twice_and_disseminated_twice(world):
-    from analysis.services import products as services
+    from analysis.services.products.dissemination import disseminate_product
+    from analysis.services.products.workflow import (
+        approve_product,
+        create_product,
+        revise_product,
+        submit_product,
+    )
     from tests.intelligence.helpers import as_user
 
     with as_user(world.analyst):
-        product = services.create_product(
+        product = create_product(
             actor=world.analyst,
             data={"kind": "strategic", "title": "Area picture", "compartment": world.general},
         )
     for _round in range(2):
         with as_user(world.analyst):
             if product.status != "draft":
-                services.revise_product(product, actor=world.analyst)
-            services.submit_product(product, actor=world.analyst)
+                revise_product(product, actor=world.analyst)
+            submit_product(product, actor=world.analyst)
         with as_user(world.manager):
-            services.approve_product(product, actor=world.manager)
-            services.disseminate_product(
+            approve_product(product, actor=world.manager)
+            disseminate_product(
                 product, actor=world.manager, recipient=f"Partner {_round}", legal_basis="s115"
             )
     return product
