@@ -40,7 +40,7 @@ from intelligence.models import (
     Source,
 )
 from intelligence.models.entities import normalise_identifier, normalise_name
-from intelligence.services import allocate_urns
+from intelligence.services.reports import allocate_urns
 
 SEED = 20260401
 BATCH = 500  # rows per INSERT: large enough to be fast, small enough for SQLite's variable limit

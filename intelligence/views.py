@@ -29,7 +29,7 @@ from ilp_platform.web.views import (
     visible_or_404,
     write_visibly,
 )
-from intelligence import exports, grading, selectors, services
+from intelligence import exports, grading, selectors
 from intelligence.choices import ReportStatus, ReviewDecision
 from intelligence.filters import EntityFilter, IncidentFilter, ReportFilter, SourceFilter
 from intelligence.forms import (
@@ -44,6 +44,22 @@ from intelligence.forms import (
     SourceForm,
 )
 from intelligence.models import Entity, Incident, Link, Report, ReportEntity, Source
+from intelligence.services.entities import (
+    DuplicateEntity,
+    create_entity,
+    create_link,
+    link_entity_to_report,
+    merge_entities,
+)
+from intelligence.services.reports import (
+    create_report,
+    evaluate_report,
+    regrade_report,
+    submit_report,
+    update_draft,
+)
+from intelligence.services.reviews import review_report
+from intelligence.services.sources import register_source
 
 
 class FilteredListMixin:
@@ -256,14 +272,12 @@ class ReportFormView(RestrictedViewMixin, FormView):
             if self.report is None:
                 report = write_visibly(
                     user,
-                    lambda: services.create_report(
-                        actor=user, data=form.report_data(), submit=submit
-                    ),
+                    lambda: create_report(actor=user, data=form.report_data(), submit=submit),
                 )
             else:
                 report = write_visibly(
                     user,
-                    lambda: services.update_draft(
+                    lambda: update_draft(
                         self.report, actor=user, data=form.report_data(), submit=submit
                     ),
                 )
@@ -331,7 +345,7 @@ class ReportEvaluateView(ReportActionView):
         return {**super().get_form_kwargs(), "user": self.request.user, "report": self.report}
 
     def run(self, form):
-        report = services.evaluate_report(
+        report = evaluate_report(
             self.report,
             actor=self.request.user,
             grading_data=form.grading_data(),
@@ -354,7 +368,7 @@ class ReportRegradeView(ReportActionView):
         return {**super().get_form_kwargs(), "report": self.report}
 
     def run(self, form):
-        report = services.regrade_report(
+        report = regrade_report(
             self.report,
             actor=self.request.user,
             grading_data=form.grading_data(),
@@ -379,7 +393,7 @@ class ReportReviewView(ReportActionView):
         return super().form_valid(form)
 
     def run(self, form):
-        review = services.review_report(
+        review = review_report(
             self.report,
             actor=self.request.user,
             decision=form.cleaned_data["decision"],
@@ -403,7 +417,7 @@ class ReportSubmitView(RestrictedViewMixin, TemplateView):
             request.user, Report.objects.filter(submitted_by=request.user.pk), pk
         )
         try:
-            write_visibly(request.user, lambda: services.submit_report(report, actor=request.user))
+            write_visibly(request.user, lambda: submit_report(report, actor=request.user))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -427,7 +441,7 @@ class ReportEntityAddView(RestrictedViewMixin, TemplateView):
             try:
                 write_visibly(
                     request.user,
-                    lambda: services.link_entity_to_report(
+                    lambda: link_entity_to_report(
                         report,
                         form.cleaned_data["entity"],
                         actor=request.user,
@@ -569,14 +583,14 @@ class EntityCreateView(RestrictedViewMixin, FormView):
         try:
             entity = write_visibly(
                 user,
-                lambda: services.create_entity(
+                lambda: create_entity(
                     actor=user,
                     data=data,
                     identifiers=form.identifiers(),
                     allow_duplicate=form.cleaned_data["create_anyway"],
                 ),
             )
-        except services.DuplicateEntity as exc:
+        except DuplicateEntity as exc:
             audit.consultation(
                 Action.SEARCH,
                 object_type="intelligence.entity",
@@ -606,7 +620,7 @@ class EntityMergeView(RestrictedViewMixin, TemplateView):
             try:
                 write_visibly(
                     request.user,
-                    lambda: services.merge_entities(
+                    lambda: merge_entities(
                         keeper,
                         form.cleaned_data["other"],
                         actor=request.user,
@@ -634,7 +648,7 @@ class EntityLinkCreateView(RestrictedViewMixin, TemplateView):
             try:
                 write_visibly(
                     request.user,
-                    lambda: services.create_link(
+                    lambda: create_link(
                         actor=request.user,
                         from_entity=entity,
                         to_entity=form.cleaned_data["to_entity"],
@@ -713,7 +727,7 @@ class SourceCreateView(RestrictedViewMixin, FormView):
         user = self.request.user
         try:
             source = write_visibly(
-                user, lambda: services.register_source(actor=user, data=form.cleaned_data)
+                user, lambda: register_source(actor=user, data=form.cleaned_data)
             )
         except ValidationError as exc:
             apply_errors(form, exc)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from ilp_platform.accounts.security import RecentAuthentication
 from ilp_platform.web.api import RestrictedViewSetMixin, requires
-from intelligence import selectors, services
+from intelligence import selectors
 from intelligence.api import serializers as s
 from intelligence.choices import EntityKind, LinkKind, ReviewDecision
 from intelligence.filters import (
@@ -22,6 +22,23 @@ from intelligence.filters import (
     SourceFilter,
 )
 from intelligence.models import Entity, Incident, Link, Report, Source
+from intelligence.services.entities import (
+    DuplicateEntity,
+    create_entity,
+    create_link,
+    link_entity_to_report,
+    merge_entities,
+)
+from intelligence.services.incidents import record_incident
+from intelligence.services.reports import (
+    create_report,
+    evaluate_report,
+    regrade_report,
+    submit_report,
+    update_draft,
+)
+from intelligence.services.reviews import review_report
+from intelligence.services.sources import register_source, update_source
 
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 
@@ -88,9 +105,7 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         data = self._parse(s.ReportWriteSerializer, request.data)
         submit = data.pop("submit", False)
-        report = self.write(
-            lambda: services.create_report(actor=request.user, data=data, submit=submit)
-        )
+        report = self.write(lambda: create_report(actor=request.user, data=data, submit=submit))
         return self._respond(report, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ReportWriteSerializer, responses={200: s.ReportSerializer})
@@ -99,7 +114,7 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         data = self._parse(s.ReportWriteSerializer, request.data, partial=True)
         submit = data.pop("submit", False)
         report = self.write(
-            lambda: services.update_draft(report, actor=request.user, data=data, submit=submit)
+            lambda: update_draft(report, actor=request.user, data=data, submit=submit)
         )
         return self._respond(report)
 
@@ -119,7 +134,7 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     def submit(self, request, pk=None):
         """Send a draft for evaluation (its author only)."""
         report = self.get_object()
-        self.write(lambda: services.submit_report(report, actor=request.user))
+        self.write(lambda: submit_report(report, actor=request.user))
         return self._respond(report)
 
     @extend_schema(request=s.EvaluateSerializer, responses={200: s.ReportSerializer})
@@ -135,7 +150,7 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         self.write(
-            lambda: services.evaluate_report(
+            lambda: evaluate_report(
                 report,
                 actor=request.user,
                 grading_data=serializer.grading_data(),
@@ -159,7 +174,7 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         serializer = s.RegradeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.write(
-            lambda: services.regrade_report(
+            lambda: regrade_report(
                 report,
                 actor=request.user,
                 grading_data=serializer.grading_data(),
@@ -186,7 +201,7 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         data = serializer.validated_data
         self.write(
             lambda: (
-                services.review_report(
+                review_report(
                     report,
                     actor=request.user,
                     decision=data["decision"],
@@ -213,7 +228,7 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         link = self.write(
-            lambda: services.link_entity_to_report(
+            lambda: link_entity_to_report(
                 report,
                 data["entity"],
                 actor=request.user,
@@ -248,9 +263,7 @@ class SourceViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         )
         serializer.is_valid(raise_exception=True)
         source = self.write(
-            lambda: services.register_source(
-                actor=request.user, data=dict(serializer.validated_data)
-            )
+            lambda: register_source(actor=request.user, data=dict(serializer.validated_data))
         )
         return self._respond(source, status.HTTP_201_CREATED)
 
@@ -262,9 +275,7 @@ class SourceViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         )
         serializer.is_valid(raise_exception=True)
         source = self.write(
-            lambda: services.update_source(
-                source, actor=request.user, data=dict(serializer.validated_data)
-            )
+            lambda: update_source(source, actor=request.user, data=dict(serializer.validated_data))
         )
         return self._respond(source)
 
@@ -311,11 +322,11 @@ class EntityViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         allow = data.pop("allow_duplicate", False)
         try:
             entity = self.write(
-                lambda: services.create_entity(
+                lambda: create_entity(
                     actor=request.user, data=data, identifiers=identifiers, allow_duplicate=allow
                 )
             )
-        except services.DuplicateEntity as exc:
+        except DuplicateEntity as exc:
             from audit import services as audit
             from audit.choices import Action
 
@@ -349,7 +360,7 @@ class EntityViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         serializer = s.MergeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         self.write(
-            lambda: services.merge_entities(
+            lambda: merge_entities(
                 keeper,
                 serializer.validated_data["other"],
                 actor=request.user,
@@ -377,7 +388,7 @@ class LinkViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         link = self.write(
-            lambda: services.create_link(
+            lambda: create_link(
                 actor=request.user,
                 from_entity=data["from_entity"],
                 to_entity=data["to_entity"],
@@ -405,8 +416,6 @@ class IncidentViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         incident = self.write(
-            lambda: services.record_incident(
-                actor=request.user, data=dict(serializer.validated_data)
-            )
+            lambda: record_incident(actor=request.user, data=dict(serializer.validated_data))
         )
         return Response(self.get_serializer(incident).data, status=status.HTTP_201_CREATED)

@@ -6,7 +6,7 @@ import random
 import pytest
 from django.utils import timezone
 
-from intelligence import services as intel
+from intelligence.services.entities import create_link, link_entity_to_report
 from tests.analysis.test_jobs_services import _scatter
 from tests.intelligence.helpers import as_user, make_entity, make_report
 
@@ -106,21 +106,21 @@ def job_graph(world):
     people = {n.split()[0].lower(): make_entity(world, name=n) for n in names[:4]}
     people["eve"] = make_entity(world, compartment=world.restricted, name=names[4])
     with as_user(world.analyst):
-        intel.create_link(
+        create_link(
             actor=world.analyst,
             from_entity=people["ann"],
             to_entity=people["bob"],
             kind="associate",
             strength="confirmed",
         )
-        intel.create_link(
+        create_link(
             actor=world.analyst,
             from_entity=people["cat"],
             to_entity=people["dan"],
             kind="family",
             strength="unconfirmed",
         )
-        intel.create_link(
+        create_link(
             actor=world.analyst,
             from_entity=people["dan"],
             to_entity=people["eve"],
@@ -133,7 +133,7 @@ def job_graph(world):
         report = make_report(world, text=f"Bob and Cat seen together {k}.")
         with as_user(world.analyst):
             for name in ("bob", "cat"):
-                intel.link_entity_to_report(
+                link_entity_to_report(
                     report, people[name], actor=world.analyst, subject_category="suspect"
                 )
     return people

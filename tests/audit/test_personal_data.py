@@ -16,8 +16,8 @@ from audit import services as audit
 from audit.choices import Action
 from audit.models import AuditEvent
 from audit.verification import verify_chain
-from intelligence import services
 from intelligence.models import Entity
+from intelligence.services.entities import merge_entities
 from tests.intelligence.helpers import as_user, make_entity, make_report
 from tests.utils.access import api_client
 
@@ -77,7 +77,7 @@ def _the_entitys_life(world) -> Entity:
     entity.save()
     duplicate = make_entity(world, name=OTHER_NAME)
     with as_user(world.analyst):
-        services.merge_entities(entity, duplicate, actor=world.analyst, reason="same person")
+        merge_entities(entity, duplicate, actor=world.analyst, reason="same person")
     # A consultation of the entity names it too.
     api_client(world.analyst).get(reverse("entity-detail", args=[entity.pk]))
     make_report(world)

@@ -11,9 +11,9 @@ from audit import services as audit_services
 from audit.choices import Action
 from audit.models import Anomaly, AuditEvent
 from ilp_platform.core import context, home
-from intelligence import services
 from intelligence.home import intelligence_panels
 from intelligence.models import Report
+from intelligence.services.reports import create_report
 from oversight.home import ACTIVITY_DAYS, oversight_panels
 from tests.intelligence.helpers import GRADING_3X5X2, make_report
 
@@ -50,7 +50,7 @@ def test_an_analyst_sees_the_reports_awaiting_evaluation_by_time_waiting(world, 
 
 def test_an_officer_sees_their_submissions_by_status(world, client):
     with context.acting(user=world.officer, justification=""):
-        services.create_report(
+        create_report(
             actor=world.officer,
             data={**GRADING_3X5X2, "compartment": world.general, "text": "A draft."},
             submit=False,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from ilp_platform.core import context
-from intelligence import services
 from intelligence.models import CrimeType, Entity, Incident, Report, Source
+from intelligence.services.entities import create_entity
+from intelligence.services.incidents import record_incident
+from intelligence.services.reports import create_report, evaluate_report
+from intelligence.services.sources import register_source
 
 GRADING_3X5X2 = {
     "grading_scheme": "3x5x2",
@@ -44,13 +47,11 @@ def make_report(
         "source": source,
     }
     with as_user(submitter):
-        report = services.create_report(actor=submitter, data=data, submit=True)
+        report = create_report(actor=submitter, data=data, submit=True)
     if evaluate:
         evaluator = evaluator or world.analyst
         with as_user(evaluator):
-            services.evaluate_report(
-                report, actor=evaluator, grading_data={}, sanitised_text=sanitised
-            )
+            evaluate_report(report, actor=evaluator, grading_data={}, sanitised_text=sanitised)
     report.refresh_from_db()
     return report
 
@@ -58,7 +59,7 @@ def make_report(
 def make_entity(world, compartment=None, name="Alan Smith", kind="person", **data) -> Entity:
     identifiers = data.pop("identifiers", ())
     with as_user(world.analyst):
-        return services.create_entity(
+        return create_entity(
             actor=world.analyst,
             data={"kind": kind, "name": name, "compartment": compartment or world.general, **data},
             identifiers=identifiers,
@@ -68,7 +69,7 @@ def make_entity(world, compartment=None, name="Alan Smith", kind="person", **dat
 
 def make_source(world, compartment=None, reference="SRC-T1", handler=None, **data) -> Source:
     with as_user(world.analyst):
-        return services.register_source(
+        return register_source(
             actor=world.analyst,
             data={
                 "reference": reference,
@@ -86,7 +87,7 @@ def make_incident(world, compartment=None, reference="INC-T-1", **data) -> Incid
     from django.utils import timezone
 
     with as_user(world.analyst):
-        return services.record_incident(
+        return record_incident(
             actor=world.analyst,
             data={
                 "reference": reference,

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from intelligence import services
 from intelligence.models import Entity, Identifier, Link, ReportEntity
+from intelligence.services.entities import create_link, link_entity_to_report
 from tests.intelligence.helpers import as_user, make_entity, make_report
 from tests.utils.access import RestrictedAPITests, api_client
 
@@ -31,7 +31,7 @@ class TestLinkAPIAccess(RestrictedAPITests):
         a = make_entity(world, compartment, name="Link end A")
         b = make_entity(world, compartment, name="Link end B")
         with as_user(world.analyst):
-            return services.create_link(
+            return create_link(
                 actor=world.analyst,
                 from_entity=a,
                 to_entity=b,
@@ -125,17 +125,11 @@ def test_merging_keeps_every_report_and_link_and_records_a_merge_event(world):
     friend = make_entity(world, name="Eve Friend")
     r1, r2, r3 = make_report(world), make_report(world), make_report(world)
     with as_user(world.analyst):
-        services.link_entity_to_report(r1, keeper, actor=world.analyst, subject_category="suspect")
-        services.link_entity_to_report(
-            r2, duplicate, actor=world.analyst, subject_category="suspect"
-        )
-        services.link_entity_to_report(
-            r3, duplicate, actor=world.analyst, subject_category="victim"
-        )
-        services.link_entity_to_report(
-            r1, duplicate, actor=world.analyst, subject_category="suspect"
-        )
-        link = services.create_link(
+        link_entity_to_report(r1, keeper, actor=world.analyst, subject_category="suspect")
+        link_entity_to_report(r2, duplicate, actor=world.analyst, subject_category="suspect")
+        link_entity_to_report(r3, duplicate, actor=world.analyst, subject_category="victim")
+        link_entity_to_report(r1, duplicate, actor=world.analyst, subject_category="suspect")
+        link = create_link(
             actor=world.analyst,
             from_entity=friend,
             to_entity=duplicate,
@@ -237,7 +231,7 @@ def test_the_entity_page_shows_links_and_reports(world, login, django_assert_max
     for n in range(5):
         other = make_entity(world, name=f"Other {n}")
         with as_user(world.analyst):
-            services.create_link(
+            create_link(
                 actor=world.analyst,
                 from_entity=centre,
                 to_entity=other,

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from intelligence import services
 from intelligence.models import Grading, Report, ReportEntity, RetentionClass
+from intelligence.services.entities import link_entity_to_report
+from intelligence.services.reviews import review_report
 from tests.intelligence.helpers import as_user, make_entity, make_report
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +32,7 @@ def test_erasure_removes_content_and_keeps_a_tombstone(world, login):
     report = make_report(world, text="Original secret", sanitised="Sanitised words")
     person = make_entity(world, name="Erased Person")
     with as_user(world.analyst):
-        services.link_entity_to_report(
-            report, person, actor=world.analyst, subject_category="suspect"
-        )
+        link_entity_to_report(report, person, actor=world.analyst, subject_category="suspect")
     client = login(world.manager)
     response = client.post(
         reverse("intelligence:report_review", args=[report.pk]),
@@ -86,7 +85,7 @@ def test_a_retain_decision_needs_a_reason_and_a_future_date(world, login):
 def test_an_erased_report_is_no_longer_found_by_search(world, login):
     report = make_report(world, sanitised="Trombone stolen from a van.")
     with as_user(world.manager):
-        services.review_report(report, actor=world.manager, decision="erase", reason="Expired")
+        review_report(report, actor=world.manager, decision="erase", reason="Expired")
     response = login(world.analyst).get(reverse("intelligence:search"), {"q": "trombone"})
     assert response.context["page"].total == 0
     assert Report.objects.get(pk=report.pk).status == "erased"

@@ -5,7 +5,7 @@ from django.db import connection
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from intelligence import services
+from intelligence.services.entities import link_entity_to_report
 from tests.intelligence.helpers import as_user, make_entity, make_report
 from tests.utils.access import api_client
 
@@ -47,9 +47,7 @@ def test_search_finds_reports_by_a_linked_entitys_name_and_identifier(world, log
     report = make_report(world, sanitised="A dealer operates from a flat.")
     entity = make_entity(world, name="Wilhelmina Crabtree", identifiers=[("phone", "07700 900123")])
     with as_user(world.analyst):
-        services.link_entity_to_report(
-            report, entity, actor=world.analyst, subject_category="suspect"
-        )
+        link_entity_to_report(report, entity, actor=world.analyst, subject_category="suspect")
     client = login(world.analyst)
     response = _search(client, "Crabtree")
     assert [r.pk for r in response.context["page"].items] == [report.pk]

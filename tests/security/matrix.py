@@ -82,7 +82,7 @@ def _report(world, compartment):
 
 
 def _draft(world, compartment):
-    from intelligence import services
+    from intelligence.services.reports import create_report
     from tests.intelligence.helpers import GRADING_3X5X2, as_user
 
     author = world.officer if compartment == world.general else world.handler
@@ -94,7 +94,7 @@ def _draft(world, compartment):
         "source": None,
     }
     with as_user(author):
-        return services.create_report(actor=author, data=data, submit=False)
+        return create_report(actor=author, data=data, submit=False)
 
 
 def _entity(world, compartment):
@@ -110,14 +110,14 @@ def _entity(world, compartment):
 
 
 def _link(world, compartment):
-    from intelligence import services
+    from intelligence.services.entities import create_link
     from tests.intelligence.helpers import as_user, make_entity
 
     marker = MARKERS[compartment.slug]
     one = make_entity(world, compartment, name=f"{marker} One")
     two = make_entity(world, compartment, name=f"{marker} Two")
     with as_user(world.analyst):
-        return services.create_link(
+        return create_link(
             actor=world.analyst,
             from_entity=one,
             to_entity=two,

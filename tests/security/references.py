@@ -53,10 +53,10 @@ def _general_mention(world):
 
 
 def _general_link(world):
-    from intelligence import services
+    from intelligence.services.entities import create_link
 
     with as_user(world.analyst):
-        return services.create_link(
+        return create_link(
             actor=world.analyst,
             from_entity=_general_entity(world),
             to_entity=_general_entity(world),
@@ -364,7 +364,7 @@ def point(world, a, field, b) -> None:
 def derive(a) -> None:
     """Refresh what the platform derives from references (a report's search document)."""
     from intelligence.models import Report, ReportEntity
-    from intelligence.services import refresh_search_document
+    from intelligence.services.search import refresh_search_document
 
     if isinstance(a, ReportEntity):
         refresh_search_document(Report.objects.get(pk=a.report_id))

@@ -85,9 +85,9 @@ def test_a_restricted_entity_named_in_a_general_report_shows_nowhere_to_those_wi
     world, report, hidden_entity
 ):
     with as_user(world.analyst):
-        from intelligence import services
+        from intelligence.services.entities import link_entity_to_report
 
-        services.link_entity_to_report(
+        link_entity_to_report(
             report, hidden_entity, actor=world.analyst, subject_category="suspect"
         )
     # The analyst holding both compartments sees the pairing.
@@ -240,12 +240,10 @@ def test_masked_references_of_a_whole_list_are_checked_in_one_query(world):
 def test_related_managers_answer_only_what_the_reader_may_see(world, report, hidden_entity):
     shown = make_entity(world, world.general, name="Owen Partridge")
     with as_user(world.analyst):
-        from intelligence import services
+        from intelligence.services.entities import link_entity_to_report
 
         for entity in (shown, hidden_entity):
-            services.link_entity_to_report(
-                report, entity, actor=world.analyst, subject_category="suspect"
-            )
+            link_entity_to_report(report, entity, actor=world.analyst, subject_category="suspect")
     as_analyst2 = Report.objects.visible_to(world.analyst2).get(pk=report.pk)
     assert [m.entity_id for m in as_analyst2.entity_links.all()] == [shown.pk]
     as_analyst = Report.objects.visible_to(world.analyst).get(pk=report.pk)
@@ -258,9 +256,9 @@ def test_related_managers_answer_only_what_the_reader_may_see(world, report, hid
 
 def test_a_pairing_is_visible_only_with_both_ends(world, report, hidden_entity):
     with as_user(world.analyst):
-        from intelligence import services
+        from intelligence.services.entities import link_entity_to_report
 
-        mention = services.link_entity_to_report(
+        mention = link_entity_to_report(
             report, hidden_entity, actor=world.analyst, subject_category="suspect"
         )
     assert not ReportEntity.objects.visible_to(world.analyst2).filter(pk=mention.pk).exists()
