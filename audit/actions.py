@@ -20,6 +20,8 @@ Side effects (tasks, notifications) are sent with ``transaction.on_commit`` as b
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -28,8 +30,14 @@ from django.utils.translation import gettext as _
 from audit.services import keeping_refusals, service_scope
 from ilp_platform.core import references
 
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Reader
 
-def _still_visible(actor, result) -> bool:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _still_visible(actor: Reader, result: object) -> bool:
     if not isinstance(result, models.Model) or result.pk is None:
         return True
     model = type(result)
@@ -37,16 +45,19 @@ def _still_visible(actor, result) -> bool:
         return True
     if actor is None or not getattr(actor, "is_authenticated", False):
         return True  # the platform itself (jobs, seeding): nothing to re-check against
-    return model._default_manager.get_queryset().visible_to(actor).filter(pk=result.pk).exists()
+    return references.may_see(actor, result)
 
 
-def action(*permissions: str, recheck: bool = True):
-    """Decorate a service function: see the module's docstring."""
+def action(*permissions: str, recheck: bool = True) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a service function: see the module's docstring. The decorated function keeps
+    its signature, which must include the keyword ``actor``."""
 
-    def decorate(func):
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        call: Callable[..., R] = func
+
         @functools.wraps(func)
-        def run(*args, actor, **kwargs):
-            if permissions and not actor.has_perms(permissions):
+        def run(*args: Any, actor: Reader, **kwargs: Any) -> R:
+            if permissions and (actor is None or not actor.has_perms(permissions)):
                 raise PermissionDenied(_("Your role does not allow this action."))
             outermost = not transaction.get_connection().in_atomic_block
             # The refusals' keeper is entered first, so it records them again only after
@@ -56,14 +67,14 @@ def action(*permissions: str, recheck: bool = True):
                 transaction.atomic(durable=outermost),
                 service_scope(),
             ):
-                result = func(*args, actor=actor, **kwargs)
+                result = call(*args, actor=actor, **kwargs)
                 if recheck and not _still_visible(actor, result):
                     raise PermissionDenied(
                         _("The record would fall outside your compartments; nothing was saved.")
                     )
             return result
 
-        run.permissions = permissions
-        return run
+        run.__dict__["permissions"] = permissions  # what the action requires, for reading
+        return cast("Callable[P, R]", run)
 
     return decorate

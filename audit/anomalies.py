@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
@@ -58,6 +59,7 @@ def detect(now=None, days: int = 1) -> int:
     baseline_start = start - timedelta(days=BASELINE_DAYS)
     consult = AuditEvent.objects.filter(action__in=CONSULTATION_ACTIONS, actor__isnull=False)
     raised = 0
+    row: Any  # a row of itertuples(): the frame's columns as attributes
 
     # 1. Volume against the person's own baseline.
     frame = _daily(consult.filter(occurred_at__gte=baseline_start, occurred_at__lt=now))

@@ -143,7 +143,7 @@ def compare_with_log(checkpoint: Checkpoint) -> VerificationResult | None:
         )
     if checkpoint.event_id == 0:
         return None
-    if checkpoint.event_id <= anchor_id:
+    if anchor is not None and checkpoint.event_id <= anchor_id:
         # Removed by retention: the anchor answers for the event, if it may.
         if checkpoint.event_id == anchor_id and anchor.last_hash != checkpoint.event_hash:
             return VerificationResult(
@@ -166,8 +166,9 @@ def compare_with_log(checkpoint: Checkpoint) -> VerificationResult | None:
                 "it was not removed by retention",
             )
         return None
-    stored = AuditEvent.objects.filter(pk=checkpoint.event_id).values_list("hash", flat=True)
-    stored = stored.first()
+    stored = (
+        AuditEvent.objects.filter(pk=checkpoint.event_id).values_list("hash", flat=True).first()
+    )
     if stored is None:
         kept = AuditEvent.objects.filter(id__gt=anchor_id).values_list("id", flat=True)
         below = kept.filter(id__lt=checkpoint.event_id).order_by("-id").first()
@@ -201,8 +202,9 @@ def _new_checkpoint(result: VerificationResult, seq: int, prev: str) -> Checkpoi
     head_hash = result.last_hash or GENESIS_HASH
     event_time, first_id = "", 0
     if head_id > anchor_id:
-        occurred = AuditEvent.objects.filter(pk=head_id).values_list("occurred_at", flat=True)
-        occurred = occurred.first()
+        occurred = (
+            AuditEvent.objects.filter(pk=head_id).values_list("occurred_at", flat=True).first()
+        )
         if occurred is not None:
             event_time = occurred.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         first_id = (

@@ -14,9 +14,13 @@ truncate, switch the triggers off or use the maintenance switch.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+
+if TYPE_CHECKING:
+    from psycopg import sql
 
 _maintenance = threading.local()
 
@@ -137,7 +141,7 @@ APPEND_ONLY_GRANTS = {
 }
 
 
-def app_role_grants(role: str, database: str) -> list[str]:
+def app_role_grants(role: str, database: str) -> list[sql.Composed]:
     """Statements that give ``role`` what the running platform needs, and no more."""
     from psycopg import sql
 

@@ -78,7 +78,7 @@ SERVICE_PERSONAL_KEYS: dict[str, dict[str, str]] = {
     "intelligence.entity": {"identifiers": "kind:value list", "merged_name": "value"},
 }
 
-EMPTY_VALUES = (None, "", [], {})
+EMPTY_VALUES: tuple[object, ...] = (None, "", [], {})
 
 
 def clear_in_log(model_label: str, field: models.Field) -> bool:

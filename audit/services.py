@@ -26,6 +26,7 @@ import json
 import logging
 import uuid
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -38,6 +39,9 @@ from audit.chain import chain_head, compute_hash, lock_chain
 from audit.choices import Action, Outcome
 from audit.models import AuditEvent
 from ilp_platform.core import context
+
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Reader
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +197,7 @@ def record(
     details: dict | None = None,
     outcome: str = Outcome.SUCCESS,
     recipient: str = "",
-    actor=None,
+    actor: Reader = None,
     justification: str | None = None,
 ) -> AuditEvent | None:
     """Append one event to the chain, in the caller's transaction if there is one.
@@ -236,7 +240,8 @@ def record(
     details = _protect_service_details(object_type, details)
     event = AuditEvent(
         occurred_at=timezone.now(),
-        actor=actor,
+        # A signed-in person by now: the project's user model, which audit does not import.
+        actor=cast(Any, actor),
         actor_username=getattr(actor, "username", "") if actor else "",
         action=action,
         object_type=object_type,
@@ -346,8 +351,8 @@ def record_disclosure(
     conditions_acknowledged: bool = False,
     provider_permission: str = "",
     note: str = "",
-    actor=None,
-) -> AuditEvent:
+    actor: Reader = None,
+) -> AuditEvent | None:
     """Record that ``obj`` was disseminated outside the unit, after the handling-code checks.
 
     ``obj`` provides ``disclosure_rules()`` (see ``audit.disclosure``). Refuses with the reason

@@ -1,7 +1,7 @@
 from importlib import import_module
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -25,7 +25,7 @@ APP_URLS = [
 ]
 
 router = DefaultRouter()
-extra_api_paths = []
+extra_api_paths: list[URLPattern | URLResolver] = []
 for module_name in API_MODULES:
     try:
         module = import_module(module_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -14,6 +15,9 @@ from ilp_platform.core.paging import _decode, _encode
 from intelligence import grading
 from intelligence.choices import ReportStatus
 from intelligence.models import Entity, Identifier, Report, Source
+
+if TYPE_CHECKING:
+    from ilp_platform.accounts.models import User
 
 # Reviews falling due within this many days already appear in the review queue.
 REVIEW_HORIZON_DAYS = 30
@@ -29,7 +33,7 @@ def report_list_queryset(queryset):
     )
 
 
-def awaiting_evaluation(user):
+def awaiting_evaluation(user: User):
     """Submitted reports someone else wrote (four eyes): the evaluator's queue."""
     return (
         Report.objects.visible_to(user)
@@ -38,14 +42,14 @@ def awaiting_evaluation(user):
     )
 
 
-def review_queue(user, today=None):
+def review_queue(user: User, today=None):
     today = today or timezone.localdate()
     return Report.objects.visible_to(user).due_for_review(
         today + timedelta(days=REVIEW_HORIZON_DAYS)
     )
 
 
-def source_reliability(source: Source, user) -> list[dict]:
+def source_reliability(source: Source, user: User) -> list[dict]:
     """How the source has been graded on its reports: counts per scheme and code, newest first.
 
     Only the reports the person may see count, so the history never reveals hidden reports.
@@ -72,7 +76,7 @@ def source_reliability(source: Source, user) -> list[dict]:
     ]
 
 
-def duplicate_candidates(user, *, kind: str, name: str, date_of_birth=None, identifiers=()):
+def duplicate_candidates(user: User, *, kind: str, name: str, date_of_birth=None, identifiers=()):
     """Existing entities that are probably the same as the one about to be created.
 
     Same kind and normalised name (people: and the same date of birth, or one of them
@@ -136,7 +140,9 @@ def matching_reports(queryset, query: str):
     return Report.objects.filter(id__in=candidates).order_by("-id")
 
 
-def search_reports(user, query: str, filtered_queryset, *, cursor: str | None, size: int = 25):
+def search_reports(
+    user: User, query: str, filtered_queryset, *, cursor: str | None, size: int = 25
+):
     """One page of search results; ``filtered_queryset`` is already ``visible_to(user)``.
 
     The ordered ids of every candidate are read in one query (bounded), the page's reports in

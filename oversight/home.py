@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from audit.choices import Outcome
 from ilp_platform.core.home import Chart, Panel
+
+if TYPE_CHECKING:
+    from ilp_platform.accounts.models import User
 
 ACTIVITY_DAYS = 14
 # The activity chart reads the last fortnight of a very large table: computed at most once
@@ -88,7 +92,7 @@ def _activity_panel() -> Panel:
     )
 
 
-def oversight_panels(user) -> list[Panel]:
+def oversight_panels(user: User) -> list[Panel]:
     if not user.has_perm("audit.view_integritycheck"):
         return []
     from audit.integrity import latest_check

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
@@ -23,6 +24,9 @@ from tasking.choices import (
 )
 from tasking.models import Decision, Meeting, Priority, Requirement, Tasking
 
+if TYPE_CHECKING:
+    from ilp_platform.accounts.models import User
+
 # Agenda sections and the model each item belongs to (for the visibility re-check).
 AGENDA_SECTIONS = {
     "products": Product,
@@ -33,7 +37,7 @@ AGENDA_SECTIONS = {
 }
 
 
-def visible_pks(user, model, pks) -> set:
+def visible_pks(user: User, model, pks) -> set:
     """Which of ``pks`` the user may see (one query)."""
     pks = [pk for pk in pks if pk is not None]
     if not pks:
@@ -45,23 +49,23 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def _user_label(user) -> str:
+def _user_label(user: User | None) -> str:
     return str(user) if user is not None else ""
 
 
-def visible_flag(user, model, field: str) -> Exists:
+def visible_flag(user: User, model, field: str) -> Exists:
     """Whether the record a row names in ``field`` (of another compartment, perhaps) is one
     ``user`` may see: an annotation, so a list shows that record's label only then."""
     return Exists(model.objects.visible_to(user).filter(pk=OuterRef(field)))
 
 
-def with_visible_subject(user, queryset):
+def with_visible_subject(user: User, queryset):
     """Priorities marked with whether ``user`` may see the entity each is about
     (``Priority.subject_display`` names it only then)."""
     return queryset.annotate(subject_entity_visible=visible_flag(user, Entity, "subject_entity_id"))
 
 
-def requirements_with_coverage(user, queryset=None):
+def requirements_with_coverage(user: User, queryset=None):
     """Requirements annotated with the number of answering reports the user may see, and
     whether the user may see the priority they serve (``priority_visible``)."""
     queryset = queryset if queryset is not None else Requirement.objects.visible_to(user)
@@ -86,7 +90,7 @@ def coverage_of(rows) -> dict:
 
 @dataclass
 class Agenda:
-    built_at: datetime
+    built_at: datetime | None  # None: a stored agenda that did not say when it was built
     since: datetime | None
     previous_meeting: int | None
     sections: dict[str, list[dict]] = field(default_factory=dict)
@@ -109,7 +113,7 @@ class Agenda:
         return sum(1 for t in self.sections.get("taskings", []) if t.get("overdue"))
 
 
-def build_agenda(meeting: Meeting, user, *, now=None) -> Agenda:
+def build_agenda(meeting: Meeting, user: User, *, now=None) -> Agenda:
     """What the meeting should consider, as ``user`` may see it, at ``now``."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -208,7 +212,7 @@ def _priority_row(p: Priority) -> dict:
     }
 
 
-def agenda_for(meeting: Meeting, user) -> Agenda:
+def agenda_for(meeting: Meeting, user: User) -> Agenda:
     """A planned meeting's agenda is built live; an opened one shows its stored snapshot,
     re-checked item by item against what ``user`` may see."""
     if meeting.status == MeetingStatus.PLANNED or not meeting.agenda:
@@ -237,7 +241,7 @@ def agenda_for(meeting: Meeting, user) -> Agenda:
     )
 
 
-def visible_decisions(user, meeting: Meeting | None = None):
+def visible_decisions(user: User, meeting: Meeting | None = None):
     """Decisions the user may see; ``meeting_visible`` says whether the meeting may be named
     too (a decision is kept in its subject's compartment, not always the meeting's)."""
     queryset = (
@@ -252,7 +256,7 @@ def visible_decisions(user, meeting: Meeting | None = None):
     return queryset
 
 
-def decisions_with_evidence(user, queryset):
+def decisions_with_evidence(user: User, queryset):
     """Decisions with only the evidence the user may see prefetched."""
     return queryset.prefetch_related(
         Prefetch(
@@ -268,7 +272,7 @@ def decisions_with_evidence(user, queryset):
     )
 
 
-def control_strategy(user) -> dict:
+def control_strategy(user: User) -> dict:
     """Approved priorities by strand, each with the products (visible to ``user``) behind it
     and its active taskings in that strand."""
     priorities = list(
@@ -305,7 +309,7 @@ def control_strategy(user) -> dict:
     return {"priorities": priorities, "strands": strands}
 
 
-def visible_evidence(user, obj, products_attr: str, reports_attr: str | None = None) -> dict:
+def visible_evidence(user: User, obj, products_attr: str, reports_attr: str | None = None) -> dict:
     """Products and reports linked to ``obj`` that ``user`` may see."""
     result = {
         "products": list(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -20,7 +21,7 @@ from analysis.models import Product
 from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
-from ilp_platform.accounts.models import Compartment
+from ilp_platform.accounts.models import Compartment, User
 from ilp_platform.core.references import stored, stored_values
 from intelligence.models import Report
 from tasking import scoring
@@ -88,14 +89,14 @@ def _add(errors: dict, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def _check_compartment(errors: dict, compartment, actor) -> None:
+def _check_compartment(errors: dict, compartment, actor: User) -> None:
     if compartment is None:
         _add(errors, "compartment", _("Choose the compartment the record belongs to."))
     elif not Compartment.objects.visible_to(actor).filter(pk=compartment.pk).exists():
         _add(errors, "compartment", _("You do not hold this compartment."))
 
 
-def _check_visible(errors: dict, field: str, model, objs, actor) -> list:
+def _check_visible(errors: dict, field: str, model, objs, actor: User) -> list:
     """Every object must be visible to the actor; otherwise it is named as unknown."""
     objs = [o for o in (objs or []) if o is not None]
     if not objs:
@@ -111,7 +112,7 @@ def _check_visible(errors: dict, field: str, model, objs, actor) -> list:
     return objs
 
 
-def _open_meeting(errors: dict, meeting, actor, field: str = "meeting") -> None:
+def _open_meeting(errors: dict, meeting, actor: User, field: str = "meeting") -> None:
     if meeting is None:
         return
     if not Meeting.objects.visible_to(actor).filter(pk=meeting.pk).exists():
@@ -144,7 +145,7 @@ def _set(obj, data: dict, names) -> None:
 # --- Meetings ---------------------------------------------------------------------------------
 
 
-def _check_meeting(data: dict, actor) -> None:
+def _check_meeting(data: dict, actor: User) -> None:
     errors: dict[str, list[str]] = {}
     if not (data.get("title") or "").strip():
         _add(errors, "title", _("Give the meeting a title."))
@@ -160,7 +161,7 @@ def _check_meeting(data: dict, actor) -> None:
 
 
 @action("tasking.add_meeting")
-def create_meeting(*, actor, data: dict, attendees: Iterable = ()) -> Meeting:
+def create_meeting(*, actor: User, data: dict, attendees: Iterable = ()) -> Meeting:
     """Plan a tasking meeting (status planned)."""
     _check_meeting(data, actor)
     attendees = list(attendees)
@@ -180,7 +181,7 @@ def create_meeting(*, actor, data: dict, attendees: Iterable = ()) -> Meeting:
 
 
 @action("tasking.change_meeting")
-def update_meeting(meeting: Meeting, *, actor, data: dict, attendees=None) -> Meeting:
+def update_meeting(meeting: Meeting, *, actor: User, data: dict, attendees=None) -> Meeting:
     if meeting.is_closed:
         raise StateConflict(_("A closed meeting cannot be changed."))
     merged = stored_values(meeting, MEETING_FIELDS)
@@ -189,7 +190,7 @@ def update_meeting(meeting: Meeting, *, actor, data: dict, attendees=None) -> Me
     before = _fields(meeting, MEETING_FIELDS)
     _set(meeting, data, MEETING_FIELDS)
     meeting.save()
-    details = {"changes": audit.diff(before, _fields(meeting, MEETING_FIELDS))}
+    details: dict[str, Any] = {"changes": audit.diff(before, _fields(meeting, MEETING_FIELDS))}
     if attendees is not None:
         attendees = list(attendees)
         meeting.attendees.set(attendees)
@@ -199,7 +200,7 @@ def update_meeting(meeting: Meeting, *, actor, data: dict, attendees=None) -> Me
 
 
 @action("tasking.change_meeting")
-def open_meeting(meeting: Meeting, *, actor) -> Meeting:
+def open_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     """Open the meeting: its agenda is built from the system's data and stored as a snapshot."""
     from tasking.selectors import build_agenda
 
@@ -228,7 +229,7 @@ def open_meeting(meeting: Meeting, *, actor) -> Meeting:
 
 
 @action("tasking.change_meeting")
-def close_meeting(meeting: Meeting, *, actor) -> Meeting:
+def close_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     """Close the meeting: from now on its decisions are read-only."""
     if meeting.status != MeetingStatus.OPEN:
         raise StateConflict(
@@ -255,7 +256,7 @@ def close_meeting(meeting: Meeting, *, actor) -> Meeting:
 # --- Priorities -------------------------------------------------------------------------------
 
 
-def _check_priority(data: dict, actor) -> None:
+def _check_priority(data: dict, actor: User) -> None:
     errors: dict[str, list[str]] = {}
     if not (data.get("title") or "").strip():
         _add(errors, "title", _("Give the priority a title."))
@@ -280,7 +281,7 @@ def _check_priority(data: dict, actor) -> None:
         raise ValidationError(errors)
 
 
-def _apply_score(priority: Priority, actor, matrix: str, inputs: dict) -> scoring.ScoreResult:
+def _apply_score(priority: Priority, actor: User, matrix: str, inputs: dict) -> scoring.ScoreResult:
     try:
         result = scoring.score(matrix, inputs)
     except ValidationError as exc:
@@ -302,7 +303,7 @@ def _apply_score(priority: Priority, actor, matrix: str, inputs: dict) -> scorin
 @action("tasking.add_priority")
 def propose_priority(
     *,
-    actor,
+    actor: User,
     data: dict,
     evidence_products: Iterable[Product] = (),
     matrix: str | None = None,
@@ -333,7 +334,11 @@ def propose_priority(
 
 @action("tasking.change_priority")
 def update_priority(
-    priority: Priority, *, actor, data: dict, evidence_products: Iterable[Product] | None = None
+    priority: Priority,
+    *,
+    actor: User,
+    data: dict,
+    evidence_products: Iterable[Product] | None = None,
 ) -> Priority:
     """Edit a priority's description, subject, plans, review date or evidence."""
     if "status" in data:
@@ -352,7 +357,7 @@ def update_priority(
     before = _fields(priority, PRIORITY_FIELDS)
     _set(priority, data, PRIORITY_FIELDS)
     priority.save()
-    details = {"changes": audit.diff(before, _fields(priority, PRIORITY_FIELDS))}
+    details: dict[str, Any] = {"changes": audit.diff(before, _fields(priority, PRIORITY_FIELDS))}
     if products is not None:
         # Only the products the actor can see are replaced; others stay as they were.
         hidden = list(
@@ -367,7 +372,7 @@ def update_priority(
 
 
 @action("tasking.change_priority")
-def score_priority(priority: Priority, *, actor, matrix: str, inputs: dict) -> Priority:
+def score_priority(priority: Priority, *, actor: User, matrix: str, inputs: dict) -> Priority:
     """Score (or re-score) a priority; the inputs and the working are kept with it."""
     if priority.status == PriorityStatus.REJECTED:
         raise StateConflict(_("A rejected priority is not scored again."), field="status")
@@ -398,7 +403,7 @@ def score_priority(priority: Priority, *, actor, matrix: str, inputs: dict) -> P
 def decide_priority(
     priority: Priority,
     *,
-    actor,
+    actor: User,
     meeting: Meeting,
     approve: bool,
     rationale: str,
@@ -480,7 +485,7 @@ def decide_priority(
 # --- Intelligence requirements ----------------------------------------------------------------
 
 
-def _check_requirement(data: dict, actor) -> None:
+def _check_requirement(data: dict, actor: User) -> None:
     errors: dict[str, list[str]] = {}
     if not (data.get("question") or "").strip():
         _add(errors, "question", _("Say what we need to know."))
@@ -498,7 +503,7 @@ def _check_requirement(data: dict, actor) -> None:
 
 
 @action("tasking.add_requirement")
-def raise_requirement(*, actor, data: dict, meeting: Meeting | None = None) -> Requirement:
+def raise_requirement(*, actor: User, data: dict, meeting: Meeting | None = None) -> Requirement:
     """A new intelligence requirement, raised at an open meeting or between meetings."""
     errors: dict[str, list[str]] = {}
     _open_meeting(errors, meeting, actor)
@@ -517,7 +522,7 @@ def raise_requirement(*, actor, data: dict, meeting: Meeting | None = None) -> R
 
 
 @action("tasking.change_requirement")
-def update_requirement(requirement: Requirement, *, actor, data: dict) -> Requirement:
+def update_requirement(requirement: Requirement, *, actor: User, data: dict) -> Requirement:
     merged = stored_values(requirement, REQUIREMENT_FIELDS)
     merged.update(data)
     _check_requirement(merged, actor)
@@ -534,7 +539,7 @@ def update_requirement(requirement: Requirement, *, actor, data: dict) -> Requir
 
 @action("tasking.answer_requirement")
 def answer_requirement(
-    requirement: Requirement, *, actor, report: Report, note: str = ""
+    requirement: Requirement, *, actor: User, report: Report | None, note: str = ""
 ) -> RequirementAnswer:
     """Mark a report as answering the requirement (combination)."""
     errors: dict[str, list[str]] = {}
@@ -551,6 +556,7 @@ def answer_requirement(
         _add(errors, "report", _("This report is already marked as answering the requirement."))
     if errors:
         raise ValidationError(errors)
+    assert report is not None  # refused above when missing
     answer = RequirementAnswer.objects.create(
         requirement=requirement, report=report, note=(note or "").strip(), linked_by=actor
     )
@@ -565,7 +571,7 @@ def answer_requirement(
 # --- Taskings ---------------------------------------------------------------------------------
 
 
-def _check_tasking(data: dict, actor) -> None:
+def _check_tasking(data: dict, actor: User) -> None:
     errors: dict[str, list[str]] = {}
     if not (data.get("title") or "").strip():
         _add(errors, "title", _("Say what is to be done."))
@@ -591,7 +597,7 @@ def _check_tasking(data: dict, actor) -> None:
 
 
 @action("tasking.add_tasking")
-def create_tasking(*, actor, data: dict, meeting: Meeting | None = None) -> Tasking:
+def create_tasking(*, actor: User, data: dict, meeting: Meeting | None = None) -> Tasking:
     """Task a person or a unit, at an open meeting or between meetings."""
     errors: dict[str, list[str]] = {}
     _open_meeting(errors, meeting, actor)
@@ -606,7 +612,7 @@ def create_tasking(*, actor, data: dict, meeting: Meeting | None = None) -> Task
 
 
 @action("tasking.change_tasking")
-def update_tasking(tasking: Tasking, *, actor, data: dict) -> Tasking:
+def update_tasking(tasking: Tasking, *, actor: User, data: dict) -> Tasking:
     merged = stored_values(tasking, TASKING_FIELDS)
     merged.update(data)
     _check_tasking(merged, actor)
@@ -625,7 +631,7 @@ def update_tasking(tasking: Tasking, *, actor, data: dict) -> Tasking:
 def complete_tasking(
     tasking: Tasking,
     *,
-    actor,
+    actor: User,
     result: str,
     cited_reports: Iterable[Report] = (),
     cited_products: Iterable[Product] = (),
@@ -680,7 +686,7 @@ _SUBJECT_MODELS = {
 def _create_decision(
     *,
     meeting,
-    actor,
+    actor: User,
     subject_kind,
     subject,
     decision,
@@ -719,7 +725,7 @@ def _create_decision(
     return row
 
 
-def _check_decision(data: dict, actor, meeting, errors) -> None:
+def _check_decision(data: dict, actor: User, meeting, errors) -> None:
     if not (data.get("decision") or "").strip():
         _add(errors, "decision", _("Write down what was decided."))
     if not (data.get("rationale") or "").strip():
@@ -753,7 +759,7 @@ def _check_decision(data: dict, actor, meeting, errors) -> None:
 def record_decision(
     meeting: Meeting,
     *,
-    actor,
+    actor: User,
     data: dict,
     evidence_products: Iterable[Product] = (),
     evidence_reports: Iterable[Report] = (),
@@ -794,7 +800,7 @@ def record_decision(
 
 
 @action("tasking.change_decision")
-def update_decision(decision: Decision, *, actor, data: dict) -> Decision:
+def update_decision(decision: Decision, *, actor: User, data: dict) -> Decision:
     """Correct a decision while its meeting is still open; afterwards only an amendment."""
     meeting = stored(decision, "meeting")
     if meeting.status == MeetingStatus.CLOSED:

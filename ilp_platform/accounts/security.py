@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,6 +25,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import BasePermission
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.views import View
+
+    from ilp_platform.accounts.models import User
+
+    _ViewBase = View
+else:
+    _ViewBase = object  # the mixin goes with a view class
 
 LOGIN_AT = "ilp_login_at"
 LAST_SEEN = "ilp_last_seen"
@@ -36,14 +47,14 @@ PENDING_ENROL = "enrol"
 # --- Two-factor -------------------------------------------------------------------------------
 
 
-def two_factor_required(user) -> bool:
+def two_factor_required(user: User | AnonymousUser) -> bool:
     """Whether this person's role obliges them to use a second factor."""
     if not settings.TWO_FACTOR_ENFORCED or not user.is_authenticated:
         return False
     return user.has_role(*settings.TWO_FACTOR_ROLES)
 
 
-def enrolment_code_required(user) -> bool:
+def enrolment_code_required(user: User | AnonymousUser) -> bool:
     """Whether enrolling an authenticator needs a one-time code issued by an administrator.
 
     It does for the roles that must use two-factor authentication, whenever it is enforced:
@@ -54,13 +65,13 @@ def enrolment_code_required(user) -> bool:
     return two_factor_required(user)
 
 
-def has_totp_device(user) -> bool:
+def has_totp_device(user: User | AnonymousUser) -> bool:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_step(user) -> str:
+def pending_step(user: User | AnonymousUser) -> str:
     """What the person owes after a correct password: a code, an enrolment, or nothing."""
     if has_totp_device(user):
         return PENDING_VERIFY
@@ -122,7 +133,7 @@ def require_recent_auth(view):
     return wrapped
 
 
-class RecentAuthRequiredMixin:
+class RecentAuthRequiredMixin(_ViewBase):
     """Class-based views: ``needs_recent_auth`` decides per request (every request by default)."""
 
     def needs_recent_auth(self, request) -> bool:

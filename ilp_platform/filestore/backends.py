@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+from typing import IO, Any
 
 from django.core.files.base import File
 from django.core.files.storage import Storage
@@ -135,7 +136,7 @@ class DatabaseStorage(Storage):
             raise ValueError("DatabaseStorage files are read-only once stored: write with save()")
         row = self._row(name)
         raw = _ChunkReader(self.using, row["pk"], row["size"], row["chunk_size"], _clean(name))
-        handle = io.BufferedReader(raw, buffer_size=row["chunk_size"])
+        handle: IO[Any] = io.BufferedReader(raw, buffer_size=row["chunk_size"])
         if "b" not in mode:
             handle = io.TextIOWrapper(handle, encoding="utf-8")
         stored = File(handle, name=_clean(name))

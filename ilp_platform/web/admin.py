@@ -9,15 +9,21 @@ ids shown, a search with its query, a record opened). A record outside the perso
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core import references
+from ilp_platform.core.querysets import RestrictedQuerySet
+
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Reader
 
 
-def _visible(model, user):
+def _visible(model: Any, user: Reader) -> RestrictedQuerySet:
     return model._default_manager.get_queryset().visible_to(user)
 
 
@@ -25,7 +31,7 @@ class RestrictedModelAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if references.is_restricted(self.model):
-            queryset = queryset.visible_to(request.user)
+            queryset = cast(RestrictedQuerySet, queryset).visible_to(request.user)
         return queryset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -75,5 +81,8 @@ class RestrictedModelAdmin(admin.ModelAdmin):
                 object_id=unquote(object_id),
                 reason="admin history: not found or outside the user's compartments",
             )
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            # Django's own answer for a missing record (private ModelAdmin API, not in the stubs).
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request, self.opts, object_id
+            )
         return super().history_view(request, object_id, extra_context)

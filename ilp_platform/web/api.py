@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.response import Response
@@ -15,6 +17,12 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.justification import JustificationRequired, justification_in_force
+from ilp_platform.core.querysets import RestrictedQuerySet
+
+if TYPE_CHECKING:
+    _ViewSetBase = viewsets.GenericViewSet
+else:
+    _ViewSetBase = object  # the mixin goes with a viewset class
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +141,7 @@ class RolePermissions(permissions.DjangoModelPermissions):
         return super()._queryset(view)
 
 
-class RestrictedViewSetMixin:
+class RestrictedViewSetMixin(_ViewSetBase):
     """Applies ``visible_to``, the justification rule and consultation logging to a viewset.
 
     Subclasses set ``queryset`` (for the model), ``serializer_class`` and optionally
@@ -143,6 +151,7 @@ class RestrictedViewSetMixin:
     OpenAPI schema documents the error responses from these (``ilp_platform.web.schema``).
     """
 
+    queryset: QuerySet[Any]  # every subclass sets one
     permission_classes = [permissions.IsAuthenticated, RolePermissions]
     requires_justification = True
     justification_for_writes = False
@@ -170,7 +179,7 @@ class RestrictedViewSetMixin:
             raise JustificationRequired()
 
     def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
+        return cast(RestrictedQuerySet, super().get_queryset()).visible_to(self.request.user)
 
     def audit_object_type(self) -> str:
         return self.queryset.model._meta.label_lower

@@ -14,6 +14,8 @@ nothing else. An empty value is the same as leaving the filter out.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext, gettext_lazy
@@ -63,7 +65,7 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 def accepted_values(field) -> list[str]:
     """The values a choice field accepts, without its empty choice."""
-    values = []
+    values: list[str] = []
     for value, label in field.choices:
         if isinstance(label, list | tuple):  # a group of choices
             values.extend(str(v) for v, _label in label)
@@ -88,6 +90,11 @@ def _visible_choices(model):
 
 
 class RestrictedFilterSetMixin:
+    # Set by django-filter's FilterSet, which this mixin goes with.
+    request: Any
+    queryset: Any
+    filters: dict[str, Any]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.reader = getattr(self.request, "user", None)

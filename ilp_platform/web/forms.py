@@ -9,12 +9,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.core import references
-from ilp_platform.core.querysets import compartment_model
+from ilp_platform.core.errors import StateConflict
+from ilp_platform.core.querysets import RestrictedQuerySet, compartment_model
+
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Reader
+
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object  # the mixin goes with a form class
 
 _SELECT = {"class": "form-select"}
 
@@ -22,7 +32,7 @@ _SELECT = {"class": "form-select"}
 DEFAULT_COMPARTMENT = "general"
 
 
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+def apply_errors(form: forms.BaseForm, exc: ValidationError | StateConflict) -> None:
     """Show a service's errors beside the fields they name (others above the form)."""
     for field, messages in exc.message_dict.items():
         target = field if field in form.fields else None
@@ -45,7 +55,7 @@ class CompartmentChoiceField(forms.ModelChoiceField):
         kwargs.setdefault("widget", forms.Select(attrs=_SELECT))
         super().__init__(queryset=Compartment.objects.none(), **kwargs)
 
-    def restrict_to(self, user) -> None:
+    def restrict_to(self, user: Reader) -> None:
         Compartment = compartment_model()
 
         self.queryset = Compartment.objects.visible_to(user)
@@ -56,12 +66,13 @@ class CompartmentChoiceField(forms.ModelChoiceField):
             self.initial = next((pk for pk, slug in held if slug == DEFAULT_COMPARTMENT), None)
 
 
-def restrict_choices(form: forms.BaseForm, user) -> None:
+def restrict_choices(form: forms.BaseForm, user: Reader) -> None:
     """Narrow every record choice of ``form`` to what ``user`` may see (fields already drawn
     through ``visible_to`` for that person are left as the form made them)."""
     for field in form.fields.values():
         if isinstance(field, CompartmentChoiceField):
-            if field.queryset.query.is_empty():  # not restricted yet: it starts empty
+            # Not restricted yet: it starts empty.
+            if field.queryset is None or field.queryset.query.is_empty():
                 field.restrict_to(user)
             continue
         if not isinstance(field, forms.ModelChoiceField):
@@ -71,10 +82,10 @@ def restrict_choices(form: forms.BaseForm, user) -> None:
             continue
         if getattr(queryset, "_reader", references.UNSET) is user:
             continue
-        field.queryset = queryset.visible_to(user)
+        field.queryset = cast(RestrictedQuerySet, queryset).visible_to(user)
 
 
-class RestrictedFormMixin:
+class RestrictedFormMixin(_FormBase):
     """A form filled in by a person (``user``): record choices through ``visible_to``.
 
     Subclasses take ``user`` as a keyword and may narrow choices further in their own
@@ -82,7 +93,7 @@ class RestrictedFormMixin:
     validated or rendered, so a choice set later cannot escape it.
     """
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user: Reader, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
         restrict_choices(self, user)

@@ -51,7 +51,7 @@ class JustificationForm(forms.Form):
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("reference", "").strip() and not data.get("purpose", "").strip():
             raise forms.ValidationError(
                 _("State a case or operation reference, a purpose, or both.")

@@ -18,7 +18,8 @@ class DefaultCursorPagination(CursorPagination):
     default size).
     """
 
-    ordering = "-pk"
+    # A string here; the tuple get_ordering() gives once a page is being read.
+    ordering: str | list[str] | tuple[str, ...] = "-pk"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -81,7 +81,7 @@ class RestrictedModelSerializer(serializers.ModelSerializer):
         model = self.Meta.model
         for name, field in fields.items():
             source = field.source or name  # bound (and given its source) only after this
-            if field.write_only or source == "*":
+            if field.write_only or source == "*" or not isinstance(source, str):
                 continue
             if isinstance(field, ManyRelatedField | serializers.ListSerializer):
                 continue
@@ -105,6 +105,8 @@ class _LoggedRefusalMixin:
     and when the record does exist the refusal is logged as a ``denied`` event (oversight sees
     who tried to write into or point at what they may not see; the caller learns nothing)."""
 
+    field_name: str | None  # from the serializer field this mixin goes with
+
     def log_refusal(self, model, lookup: dict, shown) -> None:
         from audit import services as audit
 
@@ -127,7 +129,9 @@ class CompartmentField(_LoggedRefusalMixin, serializers.SlugRelatedField):
     def get_queryset(self):
         Compartment = compartment_model()
 
-        user = _caller(self) if self.root is not self else None
+        # An unbound field is its own root (the stubs type root as a serializer).
+        unbound = self.root is self  # type: ignore[comparison-overlap]
+        user = None if unbound else _caller(self)
         return Compartment.objects.visible_to(user) if user else Compartment.objects.none()
 
     def to_internal_value(self, data):

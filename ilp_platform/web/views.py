@@ -7,13 +7,21 @@ before the response is produced, so no app view can forget either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,12 +34,15 @@ from ilp_platform.core.justification import justification_in_force
 from ilp_platform.core.paging import KeysetPage, keyset_page
 from ilp_platform.web.forms import apply_errors
 
+if TYPE_CHECKING:
+    from ilp_platform.core.people import Reader
+
 
 class _FellOutside(Exception):
     pass
 
 
-def write_visibly(user, action):
+def write_visibly(user: Reader, action: Callable[[], Any]) -> Any:
     """Run a service call in one transaction; if its result is not visible to its author,
     roll it back (403): a write never leaves a record outside its author's reach."""
     try:
@@ -46,7 +57,7 @@ def write_visibly(user, action):
     return obj
 
 
-def visible_or_404(user, queryset, pk):
+def visible_or_404(user: Reader, queryset: Any, pk: str | int) -> Any:
     """The record ``pk`` of ``queryset`` (or a model) visible to ``user``, or a 404 and a
     logged refusal."""
     if not hasattr(queryset, "visible_to"):
@@ -86,7 +97,11 @@ def audit_unavailable_response() -> HttpResponse:
 class RestrictedViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Login, role permission, compartment restriction and justification for a browser view."""
 
-    model = None
+    # Declared here for the checker: the view classes this mixin goes with define them.
+    request: HttpRequest
+    kwargs: dict[str, Any]
+
+    model: Any = None
     requires_justification = True
     raise_exception = False
 

@@ -47,6 +47,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # the audit log is always paged (cursor pagination)
         services.consultation(
             Action.LIST,
             object_type="audit.auditevent",

@@ -33,7 +33,7 @@ class UserSerializer(RestrictedModelSerializer):
             "is_active",
         ]
 
-    def get_roles(self, user) -> list[str]:
+    def get_roles(self, user: User) -> list[str]:
         return sorted(group.name for group in user.groups.all())
 
 
@@ -43,7 +43,7 @@ class MeSerializer(UserSerializer):
     class Meta(UserSerializer.Meta):
         fields = [*UserSerializer.Meta.fields, "compartments"]
 
-    def get_compartments(self, user) -> list[str]:
+    def get_compartments(self, user: User) -> list[str]:
         return list(Compartment.objects.visible_to(user).values_list("slug", flat=True))
 
 
