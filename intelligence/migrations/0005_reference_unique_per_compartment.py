@@ -6,34 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_lockout_enrolment_codes'),
-        ('intelligence', '0004_incident_imports'),
+        ("accounts", "0004_lockout_enrolment_codes"),
+        ("intelligence", "0004_incident_imports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='incident',
-            name='reference',
-            field=models.CharField(max_length=50, verbose_name='reference'),
+            model_name="incident",
+            name="reference",
+            field=models.CharField(max_length=50, verbose_name="reference"),
         ),
         migrations.AlterField(
-            model_name='source',
-            name='reference',
-            field=models.CharField(max_length=30, verbose_name='reference code'),
+            model_name="source",
+            name="reference",
+            field=models.CharField(max_length=30, verbose_name="reference code"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['reference'], name='intel_incident_reference'),
+            model_name="incident",
+            index=models.Index(fields=["reference"], name="intel_incident_reference"),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.UniqueConstraint(fields=('compartment', 'reference'), name='intel_incident_reference_once'),
+            model_name="incident",
+            constraint=models.UniqueConstraint(
+                fields=("compartment", "reference"), name="intel_incident_reference_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.UniqueConstraint(models.F('compartment'), django.db.models.functions.text.Lower('reference'), name='intel_source_reference_once'),
+            model_name="source",
+            constraint=models.UniqueConstraint(
+                models.F("compartment"),
+                django.db.models.functions.text.Lower("reference"),
+                name="intel_source_reference_once",
+            ),
         ),
     ]
