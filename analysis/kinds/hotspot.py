@@ -264,6 +264,10 @@ registry.register(
         run=run,
         check=check,
         spatial=True,
+        map_help=gettext_lazy(
+            "Cells shaded by Gi* significance: dark red hot spot at 99.9%, red 99%, orange 95%; "
+            "blue cold spots; grey not significant. Select a cell for its figures."
+        ),
         order=10,
     )
 )

@@ -206,6 +206,9 @@ registry.register(
         params=PARAMS,
         run=run,
         spatial=True,
+        map_help=gettext_lazy(
+            "Incidents: orange have a near repeat in the closest distance and time band."
+        ),
         order=40,
     )
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ class Kind:
     - ``params``: its own parameters, beside the common ones every job takes (compartments,
       crime types, dates) and, when ``area`` is true, a bounding box or polygon;
     - ``run``: the work, reading only what the requester may see;
-    - ``spatial``: its result is drawn on a map (GeoJSON);
+    - ``spatial``: its result is drawn on a map (GeoJSON), explained by ``map_help``;
     - ``check``: rules between parameters, run after each was validated;
     - ``notes``: a kind's own help text for a common parameter;
     - ``order``: its place among the kinds offered.
@@ -46,6 +47,7 @@ class Kind:
     run: Runner
     params: tuple[Param, ...] = ()
     spatial: bool = False
+    map_help: str = ""
     area: bool = True
     check: Check | None = None
     notes: dict[str, str] = field(default_factory=dict)
@@ -54,6 +56,7 @@ class Kind:
 
 _KINDS: dict[str, Kind] = {}
 _discovered = False
+_discovering = threading.RLock()
 
 
 def register(kind: Kind) -> Kind:
@@ -75,10 +78,13 @@ def _discover() -> None:
     global _discovered
     if _discovered:
         return
-    _discovered = True
-    package = importlib.import_module(__package__)
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{__package__}.{module.name}")
+    with _discovering:  # another thread asking meanwhile waits for every kind
+        if _discovered:
+            return
+        package = importlib.import_module(__package__)
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{__package__}.{module.name}")
+        _discovered = True
 
 
 def kinds() -> list[Kind]:
@@ -99,12 +105,6 @@ def names() -> list[str]:
 def choices() -> list[tuple[str, str]]:
     """(name, label) of every kind: the job's ``kind`` field and the list filters."""
     return [(k.name, k.label) for k in kinds()]
-
-
-def label(name: str) -> str:
-    """The label of a kind; its bare name when no module declares it any more."""
-    kind = get(name)
-    return str(kind.label) if kind else name
 
 
 class Choices:

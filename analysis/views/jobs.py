@@ -175,6 +175,7 @@ class JobDetailView(RestrictedDetailView):
                 "params_json": json.dumps(job.params, indent=1, ensure_ascii=False),
                 "map": _map_settings(),
                 "is_spatial": bool(kind and kind.spatial),
+                "map_help": kind.map_help if kind else "",
                 "shown_rows": SHOWN_ROWS,
             }
         )
