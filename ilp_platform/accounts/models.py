@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from ilp_platform.accounts.choices import EnrolmentCodeStatus, Role
+from ilp_platform.accounts.grants import GrantedTo
 
 
 class Unit(models.Model):
@@ -111,15 +112,10 @@ class Compartment(models.Model):
         """A Q on ``path`` (a compartment foreign key) for compartments granted to ``user``.
 
         Two semi-join subqueries over the direct foreign-key permission tables: the database
-        does the work, no id list travels through Python.
+        does the work, no id list travels through Python. Their SQL is written once
+        (:mod:`ilp_platform.accounts.grants`); each call binds the user's id.
         """
-        user_grants = CompartmentUserObjectPermission.objects.filter(
-            user_id=user.pk, permission__codename="view_compartment"
-        ).values("content_object_id")
-        group_grants = CompartmentGroupObjectPermission.objects.filter(
-            group__user=user.pk, permission__codename="view_compartment"
-        ).values("content_object_id")
-        return Q(**{f"{path}__in": user_grants}) | Q(**{f"{path}__in": group_grants})
+        return Q(GrantedTo(path, user.pk))
 
 
 class CompartmentUserObjectPermission(UserObjectPermissionBase):

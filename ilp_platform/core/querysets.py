@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
@@ -26,6 +27,69 @@ def compartment_grants(user: Reader, path: str = "compartment") -> Q:
     accounts app, keeps the grant tables; it is found through the app registry, so the kernel
     imports no app)."""
     return compartment_model().grant_filter(user, path)
+
+
+class _Remembered(dict):
+    """A reader's restricted querysets, kept on the reader object; never copied or pickled
+    with it (pickling a queryset would run it)."""
+
+    def __reduce__(self) -> tuple:
+        return (_Remembered, ())
+
+    def __copy__(self) -> _Remembered:
+        return _Remembered()
+
+    def __deepcopy__(self, memo: dict) -> _Remembered:
+        return _Remembered()
+
+
+_REMEMBERED = "_ilp_restricted_querysets"
+
+
+def _reader_state(user: Any) -> tuple | None:
+    """Everything a restriction may read from the reader object itself: the values of its
+    fields (id, activity, superuser flag, unit...) and its permission cache; ``None`` for a
+    reader that is not a model instance (nothing is kept for it)."""
+    meta = getattr(user, "_meta", None)
+    if meta is None:
+        return None
+    values = tuple(getattr(user, field.attname) for field in meta.concrete_fields)
+    return values, user.__dict__.get("_perm_cache")
+
+
+def _remembered(method: Callable) -> Callable:
+    """Wrap a ``visible_to``: the restriction of a queryset straight from a manager (or ``all()``
+    of one) for one reader object is built once and cloned after.
+
+    Building it (the references' restrictions, the grant condition, the narrower rules) is
+    most of what ``visible_to`` costs in Python, and a request, a job or a page asks for the
+    same one many times (the list, each reference's visibility, each related manager). It is
+    kept on the reader object, which lives as long as the request or job that loaded it.
+    Nothing it depends on can change unseen: the grants are read by the database when the
+    query runs (the SQL names only the reader's id); whatever the rules read from the reader
+    object (its fields, and the permissions Django caches on it in ``_perm_cache``) is kept
+    beside the restriction and compared on every use, and a difference builds it again.
+    """
+
+    @functools.wraps(method)
+    def visible_to(self: RestrictedQuerySet, user: Reader) -> RestrictedQuerySet:
+        if not self._pristine or not getattr(user, "is_authenticated", False):
+            return method(self, user)
+        state = _reader_state(user)
+        if state is None:
+            return method(self, user)
+        kept = user.__dict__.get(_REMEMBERED)
+        if kept is None:
+            kept = user.__dict__[_REMEMBERED] = _Remembered()
+        key = (method, self.model, self.db)
+        entry = kept.get(key)
+        if entry is None or entry[0][0] != state[0] or entry[0][1] is not state[1]:
+            built = method(self, user)
+            entry = kept[key] = (_reader_state(user), built)
+        return entry[1]._chain()
+
+    visible_to._remembers = True  # type: ignore[attr-defined]
+    return visible_to
 
 
 class ReaderIterable(ModelIterable):
@@ -58,12 +122,27 @@ class RestrictedQuerySet(models.QuerySet):
 
     _reader = UNSET
     restricts_records = True
+    # A manager's queryset as it comes, or ``all()`` of one (not copied by other clones): its
+    # restriction for a reader is built once per reader object (see ``_remembered``).
+    _pristine = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("visible_to")
+        if own is not None and not getattr(own, "_remembers", False):
+            cls.visible_to = _remembered(own)  # type: ignore[method-assign]
 
     def _clone(self) -> RestrictedQuerySet:
         clone = super()._clone()  # type: ignore[misc]  # private QuerySet API, not in the stubs
         clone._reader = self._reader
         return clone
 
+    def all(self) -> RestrictedQuerySet:
+        clone = super().all()
+        clone._pristine = self._pristine
+        return clone
+
+    @_remembered
     def visible_to(self, user: Reader) -> RestrictedQuerySet:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
@@ -119,6 +198,8 @@ class RestrictedManager(models.Manager):
             reader = references.reader_of(instance)
             if reader is not UNSET:
                 return queryset.visible_to(reader)
+            return queryset
+        queryset._pristine = True
         return queryset
 
 

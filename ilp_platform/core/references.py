@@ -136,7 +136,11 @@ class Batch:
         state.reference_batch = self
         self.members.append(obj)
         # Records loaded beside this one (``select_related``) are read by the same person.
-        for cached in list(state.fields_cache.values()):
+        # (``fields_cache`` is created on first read: absent, nothing was loaded beside it.)
+        loaded = state.__dict__.get("fields_cache")
+        if not loaded:
+            return
+        for cached in list(loaded.values()):
             if cached is None or not isinstance(cached, models.Model):
                 continue
             if not is_restricted(type(cached)) or reader_of(cached) is not UNSET:
