@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Max, Q
+from django.db.models import BooleanField, Count, F, Max, Q, Subquery
+from django.db.models.expressions import Expression
 from django.utils import timezone
 
 from ilp_platform.core.paging import _decode, _encode
@@ -25,6 +28,9 @@ REVIEW_HORIZON_DAYS = 30
 # and a person reads the first pages only. A narrower query finds older records.
 SEARCH_CANDIDATES = 1000
 SEARCH_CONFIG = "english"
+# A search the planner expects to match at most this many reports (in the whole table, before
+# the compartments) starts from the text index; any other walks the reports newest first.
+SEARCH_TEXT_FIRST = 10_000
 
 
 def report_list_queryset(queryset):
@@ -117,18 +123,64 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+class _AmongMatches(Expression):
+    """``id = ANY(ARRAY(SELECT id FROM reports matching the text))``: redundant beside the
+    text condition (it admits the same reports), it tells the planner how few they are."""
+
+    conditional = True
+    contains_aggregate = False
+    contains_over_clause = False
+
+    def __init__(self, search: SearchQuery):
+        super().__init__(output_field=BooleanField())
+        self.pk = F("pk")
+        self.matches = Subquery(Report.objects.filter(search_vector=search).values("id"))
+
+    def get_source_expressions(self) -> list:
+        return [self.pk, self.matches]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.pk, self.matches = exprs
+
+    def as_sql(self, compiler, connection):
+        pk_sql, pk_params = compiler.compile(self.pk)
+        matches_sql, matches_params = compiler.compile(self.matches)
+        return f"{pk_sql} = ANY(ARRAY{matches_sql})", [*pk_params, *matches_params]
+
+
+def _text_first(search: SearchQuery) -> bool:
+    """Whether the planner expects few enough matches (in the whole table) that reading them
+    from the text index beats walking the reports newest first.
+
+    The planner cannot know how few of a term's matches lie in the caller's compartments, so
+    left alone it walks the reports newest first hoping to meet enough of them soon, which for
+    a rare term means the whole table (a second at 1,000,000 reports). Its estimate of the
+    term's matches alone is good (the column's statistics); one ``EXPLAIN`` reads it.
+    """
+    plan = json.loads(
+        Report.objects.filter(search_vector=search).values("id").explain(format="json")
+    )
+    return plan[0]["Plan"]["Plan Rows"] <= SEARCH_TEXT_FIRST
+
+
+def _text_filter(queryset, search: SearchQuery):
+    queryset = queryset.filter(search_vector=search)
+    if _text_first(search):
+        queryset = queryset.filter(_AmongMatches(search))
+    return queryset
+
+
 def matching_reports(queryset, query: str):
     """Reports in ``queryset`` matching the query, best first.
 
     PostgreSQL: the stored tsvector (GIN index); the most recent SEARCH_CANDIDATES matches are
-    ranked, then ordered by rank and recency. SQLite: every word must appear in the search
-    document (case-insensitive), newest first.
+    ranked, then ordered by rank and recency (a rare term's matches are read from the text
+    index first, see ``_text_first``). SQLite: every word must appear in the search document
+    (case-insensitive), newest first.
     """
     if _postgres():
         search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
-        candidates = (
-            queryset.filter(search_vector=search).order_by("-id").values("id")[:SEARCH_CANDIDATES]
-        )
+        candidates = _text_filter(queryset, search).order_by("-id").values("id")[:SEARCH_CANDIDATES]
         return (
             Report.objects.filter(id__in=candidates)
             .annotate(rank=SearchRank(F("search_vector"), search))
@@ -178,7 +230,7 @@ def filter_matching(queryset, query: str):
     """
     if _postgres():
         search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
-        return queryset.filter(search_vector=search)
+        return _text_filter(queryset, search)
     for word in query.split():
         queryset = queryset.filter(search_document__icontains=word)
     return queryset

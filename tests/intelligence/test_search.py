@@ -107,3 +107,35 @@ def test_on_postgresql_a_stored_tsvector_with_a_gin_index_ranks_by_relevance(wor
         assert "gin" in cursor.fetchone()[0].lower()
     page = _search(login(world.analyst), "moped").context["page"]
     assert [r.pk for r in page.items] == [strong.pk, weak.pk]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL full-text search")
+@pytest.mark.parametrize("text_first", [True, False])
+def test_a_rare_term_read_from_the_text_index_first_answers_as_the_newest_first_walk(
+    world, login, monkeypatch, text_first
+):
+    """Whether the planner is steered to the text index (a term it expects to be rare) or
+    walks the reports newest first, the same reports come back, restricted to the caller,
+    page after page."""
+    from intelligence import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_TEXT_FIRST", 10**9 if text_first else -1)
+    hidden = make_report(world, world.restricted, sanitised="Trebuchet parts at the docks.")
+    seen = [make_report(world, sanitised=f"Trebuchet sighting {n}.") for n in range(3)]
+    make_report(world, sanitised="Nothing to do with siege engines.")
+    for user, expected in ((world.analyst2, seen), (world.analyst, [*seen, hidden])):
+        client = api_client(user)
+        ids, url, params = [], reverse("report-list"), {"q": "trebuchet", "page_size": 2}
+        while url:
+            body = client.get(url, params).json()
+            ids += [r["id"] for r in body["results"]]
+            url, params = body["next"], None
+        assert ids == sorted((r.pk for r in expected), reverse=True)
+        page = _search(login(user), "trebuchet").context["page"]
+        assert sorted(r.pk for r in page.items) == sorted(r.pk for r in expected)
+    sql = str(
+        selectors.filter_matching(
+            selectors.Report.objects.visible_to(world.analyst2), "trebuchet"
+        ).query
+    )
+    assert ("= ANY(ARRAY(" in sql) is text_first
