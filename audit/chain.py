@@ -83,6 +83,83 @@ def chain_head() -> str:
     return anchor.first() or GENESIS_HASH
 
 
+def append_event(event) -> None:
+    """Link ``event`` (an unsaved ``AuditEvent``) to the head of the chain and store it: in the
+    caller's transaction when there is one (inside a savepoint, so a failure leaves it usable),
+    otherwise in a transaction of its own.
+
+    On PostgreSQL this is one message to the server: the chain lock, then an ``INSERT`` that
+    reads the head (the last event's hash, else the latest anchor's, else the genesis hash) and
+    hashes it with the event's canonical bytes (``sha256`` of exactly what
+    :func:`compute_hash` hashes). The ``INSERT`` runs after the lock is held, with a snapshot of
+    its own (READ COMMITTED), so it sees every event committed before it. Outside a transaction
+    the two statements form one implicit transaction: the lock is held until it commits.
+    """
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            lock_chain()
+            event.prev_hash = chain_head()
+            event.hash = compute_hash(
+                {**event.__dict__, "actor_id": event.actor_id}, event.prev_hash
+            )
+            event.save(force_insert=True)
+        return
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            _append_postgresql(event)
+    else:
+        _append_postgresql(event)
+
+
+_APPEND_SQL: dict[str, tuple[str, list]] = {}
+
+
+def _append_statement(model) -> tuple[str, list]:
+    """The lock and the ``INSERT`` (built once from the model), and the fields it binds."""
+    cached = _APPEND_SQL.get(model._meta.label)
+    if cached is not None:
+        return cached
+    from audit.models import AuditAnchor
+
+    quote = connection.ops.quote_name
+    fields = [
+        f for f in model._meta.concrete_fields if f.attname not in ("id", "prev_hash", "hash")
+    ]
+    columns = ", ".join(quote(f.column) for f in fields)
+    head = (
+        f"coalesce((SELECT {quote('hash')} FROM {quote(model._meta.db_table)} "  # noqa: S608
+        f"ORDER BY {quote('id')} DESC LIMIT 1), "
+        f"(SELECT {quote('last_hash')} FROM {quote(AuditAnchor._meta.db_table)} "
+        f"ORDER BY {quote('last_event_id')} DESC LIMIT 1), %s)"
+    )
+    sql = (
+        "SELECT pg_advisory_xact_lock(%s);\n"  # noqa: S608 - names from the model, values bound
+        f"WITH head AS (SELECT {head} AS prev) "
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}, "
+        f"{quote('prev_hash')}, {quote('hash')}) VALUES ({', '.join(['%s'] * len(fields))}, "
+        "(SELECT prev FROM head), encode(sha256(convert_to((SELECT prev FROM head) || E'\\n', "
+        "'UTF8') || %s::bytea), 'hex')) "
+        f"RETURNING {quote('id')}, {quote('prev_hash')}, {quote('hash')}"
+    )
+    _APPEND_SQL[model._meta.label] = (sql, fields)
+    return sql, fields
+
+
+def _append_postgresql(event) -> None:
+    sql, fields = _append_statement(type(event))
+    content = canonical({**event.__dict__, "actor_id": event.actor_id})
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CHAIN_LOCK_KEY, GENESIS_HASH, *values, content])
+        raw = cursor.cursor
+        raw.nextset()  # past the lock's result, to the INSERT's RETURNING
+        event.pk, event.prev_hash, event.hash = raw.fetchone()
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
 @dataclass(frozen=True)
 class VerificationResult:
     ok: bool

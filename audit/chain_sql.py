@@ -1,13 +1,18 @@
-"""The hash chain verified on PostgreSQL: the database renders the canonical text, Python hashes.
+"""The hash chain verified on PostgreSQL: the database escapes the text, Python assembles and
+hashes it.
 
-:func:`audit.chain.canonical` defines an event's hashed bytes. Building them from model rows
-costs far more than hashing them, so on PostgreSQL the query renders every field but ``details``
-as canonical JSON text itself (``to_json`` escapes strings exactly as Python's ``json.dumps``
-with ``ensure_ascii=False``; keys in code-point order; times as ISO 8601 in UTC with
-microseconds). ``details`` arrives as JSON text and is re-encoded by Python's own ``json``, as
-the application reads it, so what the database cannot reproduce byte for byte (key order,
-number formats) never has to be. The next batch is fetched on a second connection while this
-one is hashed.
+:func:`audit.chain.canonical` defines an event's hashed bytes: the hashed fields as JSON with
+sorted keys and no spaces (``ensure_ascii=False``). Escaping text as JSON is the costly part of
+building them from rows, so the database does it, for the fifteen fields but ``details`` of an
+event at once: ``to_json(ARRAY[...])`` renders them as one JSON array of strings (``to_json``
+escapes exactly as Python's ``json.dumps`` with ``ensure_ascii=False``; times as ISO 8601 in UTC
+with microseconds). One array costs the database a fifth of what fifteen ``to_json`` calls and
+a ``concat`` cost. Python splits the array at its ``","`` separators (a quote inside a JSON
+string is always escaped, so the separator never occurs inside a value) and puts the escaped
+values into a template that holds the keys in code-point order. ``details`` arrives as JSON text
+and is re-encoded by Python's own ``json``, as the application reads it, so what the database
+cannot reproduce byte for byte (key order, number formats) never has to be. Batches are
+fetched on other connections while this one is hashed.
 """
 
 from __future__ import annotations
@@ -24,54 +29,120 @@ from audit.chain import HASHED_FIELDS, VerificationResult, altered, broken_link,
 # Event ids per batch: a few megabytes of text in memory per batch in flight.
 VERIFY_SQL_BATCH = 20_000
 
-_encode_details = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode_details = _ENCODER.encode
+_decode = json.JSONDecoder().raw_decode
 
 
-def _field_sql(name: str) -> str:
-    """SQL for one field's JSON value, as ``canonical`` renders it after ``_normalise``."""
-    if name == "occurred_at":
-        return (
-            "'\"' || to_char(occurred_at AT TIME ZONE 'UTC', "
-            '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') || \'"\''
+def _fast_encoder():
+    """The C encoder ``json`` builds on every ``encode`` call, built once (``encode`` spends
+    most of its time building it for a small value); ``None`` when this Python has none or it
+    does not answer exactly as ``encode`` does."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encoder = make(
+            None,
+            _ENCODER.default,
+            json.encoder.encode_basestring,
+            None,
+            _ENCODER.key_separator,
+            _ENCODER.item_separator,
+            True,
+            False,
+            True,
         )
+        sample = {"b": [1, 2.5, None, True, 'é\n"\\'], "a": {"d": "", "c": -7}}
+        if "".join(encoder(sample, 0)) != _ENCODER.encode(sample):
+            return None
+    except Exception:
+        return None
+    return encoder
+
+
+_C_ENCODER = _fast_encoder()
+# Re-encoded ``details`` by their database text: the same few shapes recur across a log.
+_DETAILS_CACHE: dict[str, str] = {}
+_DETAILS_CACHE_SIZE = 4096
+
+# The hashed fields in canonical (code-point) order, ``details`` apart.
+_NAMES = sorted(HASHED_FIELDS)
+_DETAILS_AT = _NAMES.index("details")
+VALUE_FIELDS = tuple(name for name in _NAMES if name != "details")
+
+
+def _value_sql(name: str) -> str:
+    """SQL for one field's value as text, as ``canonical`` renders it after ``_normalise``
+    (before JSON escaping, which ``to_json`` of the whole array does)."""
+    if name == "occurred_at":
+        return "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     if name == "actor_id":
-        return "'\"' || coalesce(actor_id::text, '') || '\"'"
+        return "coalesce(actor_id::text, '')"
     if name == "ip":
         # abbrev(inet) is the type's own output text, which is what the application reads back.
-        return "to_json(coalesce(abbrev(ip), ''))::text"
-    return f"to_json(coalesce({name}, ''))::text"
+        return "coalesce(abbrev(ip), '')"
+    return f"coalesce({name}, '')"
 
 
-def _fields_sql(names: list[str], opening: str, closing: str) -> str:
-    """``concat`` of ``"name":value`` pairs, after ``opening`` and before ``closing``."""
-    parts = []
-    for position, name in enumerate(names):
-        separator = opening if position == 0 else ","
-        parts += [f"""'{separator}"{name}":'""", _field_sql(name)]
-    return "concat(" + ", ".join([*parts, f"'{closing}'"]) + ")"
+def values_sql() -> str:
+    """SQL for the JSON array of an event's escaped values, in ``VALUE_FIELDS`` order."""
+    return "to_json(ARRAY[" + ", ".join(_value_sql(n) for n in VALUE_FIELDS) + "])::text"
 
 
-def canonical_parts_sql() -> tuple[str, str]:
-    """SQL for the canonical text before ``details``'s value and after it."""
-    names = sorted(HASHED_FIELDS)
-    cut = names.index("details")
-    assert 0 < cut < len(names) - 1, "details sits between other fields"
-    return (
-        _fields_sql(names[:cut], "{", ',"details":'),
-        _fields_sql(names[cut + 1 :], ",", "}"),
-    )
+# ``prev_hash``, a line break, then the canonical JSON with each value's slot; ``details`` is
+# JSON itself, every other value a string whose escaped text goes between the quotes.
+TEMPLATE = (
+    "%s\n{" + ",".join(f'"{n}":%s' if n == "details" else f'"{n}":"%s"' for n in _NAMES) + "}"
+)
 
 
-_BEFORE, _AFTER = canonical_parts_sql()
+def details_text(details: str) -> str:
+    """``details`` (JSON text from the database) as ``canonical`` renders it: read as the
+    application reads it, then encoded by ``json`` with sorted keys."""
+    if details == "{}":
+        return details
+    cached = _DETAILS_CACHE.get(details)
+    if cached is not None:
+        return cached
+    value, end = _decode(details)
+    if end != len(details):
+        value = json.loads(details)
+    if value is None:
+        value = ""
+    text = _encode_details(value) if _C_ENCODER is None else "".join(_C_ENCODER(value, 0))
+    if len(_DETAILS_CACHE) >= _DETAILS_CACHE_SIZE:
+        _DETAILS_CACHE.clear()
+    _DETAILS_CACHE[details] = text
+    return text
+
+
+def split_values(values: str) -> list[str]:
+    """The escaped values of ``to_json(ARRAY[...])`` text: between ``["`` and ``"]``, separated
+    by ``","``, which occurs nowhere else (every quote inside a JSON string is escaped)."""
+    parts = values[2:-2].split('","')
+    if len(parts) != len(VALUE_FIELDS):  # cannot happen for an array of strings; stay exact
+        parts = [json.dumps(v, ensure_ascii=False)[1:-1] for v in json.loads(values)]
+    return parts
+
+
+def canonical_text(prev_hash: str, values: str, details: str) -> str:
+    """What is hashed for one event, from a row of ``BATCH_QUERY``: ``prev_hash``, a line break
+    and ``canonical``'s JSON."""
+    parts = split_values(values)
+    parts.insert(_DETAILS_AT, details_text(details))
+    return TEMPLATE % (prev_hash, *parts)
+
+
 # Built from the constant field names above, never from input.
 BATCH_QUERY = f"""
-SELECT id, prev_hash, hash, {_BEFORE}, details::text, {_AFTER}
+SELECT id, prev_hash, hash, {values_sql()}, details::text
   FROM audit_auditevent
  WHERE id > %s AND id <= %s
  ORDER BY id
 """  # noqa: S608
-# Connections rendering batches ahead while this thread hashes: the database's share of the
-# work is the larger one, so two of them keep both cores of a small server busy.
+# Connections rendering batches ahead while this thread assembles and hashes: two keep a
+# batch always ready (this thread's share of the work is now the larger one).
 FETCH_LANES = 2
 
 
@@ -132,6 +203,7 @@ def verify_in_database(after_id: int, expected_prev: str, progress=None) -> Veri
     fetcher = _InlineFetcher() if inline else _PrefetchingFetcher(FETCH_LANES)
     checked = 0
     sha256 = hashlib.sha256
+    template, fields, details_at = TEMPLATE, len(VALUE_FIELDS), _DETAILS_AT
     try:
         pending = deque(
             fetcher.submit(*bounds) for bounds in ranges[: 1 if inline else FETCH_LANES]
@@ -142,13 +214,16 @@ def verify_in_database(after_id: int, expected_prev: str, progress=None) -> Veri
             if queued < len(ranges):
                 pending.append(fetcher.submit(*ranges[queued]))
                 queued += 1
-            for event_id, prev_hash, stored, before, details, after in rows:
+            for event_id, prev_hash, stored, values, details in rows:
                 if prev_hash != expected_prev:
                     return VerificationResult(False, checked, event_id, broken_link(event_id))
                 if details != "{}":
-                    details = _encode_details(json.loads(details))
-                content = f"{prev_hash}\n{before}{details}{after}".encode()
-                if sha256(content).hexdigest() != stored:
+                    details = details_text(details)
+                parts = values[2:-2].split('","')
+                if len(parts) != fields:
+                    parts = split_values(values)
+                parts.insert(details_at, details)
+                if sha256((template % (prev_hash, *parts)).encode()).hexdigest() != stored:
                     return VerificationResult(False, checked, event_id, altered(event_id))
                 expected_prev = stored
                 checked += 1

@@ -29,13 +29,13 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from audit import personal_data
-from audit.chain import chain_head, compute_hash, lock_chain
+from audit.chain import append_event
 from audit.choices import Action, Outcome
 from audit.models import AuditEvent
 from ilp_platform.core import context
@@ -258,13 +258,7 @@ def record(
         outcome=outcome,
     )
     try:
-        with transaction.atomic():
-            lock_chain()
-            event.prev_hash = chain_head()
-            event.hash = compute_hash(
-                {**event.__dict__, "actor_id": event.actor_id}, event.prev_hash
-            )
-            event.save(force_insert=True)
+        append_event(event)
     except DatabaseError as exc:
         logger.error("audit event could not be stored: %s", exc)
         raise AuditUnavailable(str(exc)) from exc

@@ -200,24 +200,27 @@ def _postgresql_only():
 def test_the_database_renders_the_same_canonical_text_as_python_for_every_kind_of_value():
     _postgresql_only()
     from audit.chain import VERIFIED_COLUMNS, canonical
-    from audit.chain_sql import _encode_details, canonical_parts_sql
+    from audit.chain_sql import BATCH_QUERY, canonical_text, split_values
 
     events = _tricky_events()
     ids = [e.pk for e in events]
-    before, after = canonical_parts_sql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, {before}, details::text, {after} FROM audit_auditevent WHERE id = ANY(%s)",
-            [ids],
-        )
+        cursor.execute(BATCH_QUERY, [min(ids) - 1, max(ids)])
         from_sql = {
-            row[0]: row[1] + _encode_details(json.loads(row[2])) + row[3]
-            for row in cursor.fetchall()
+            event_id: canonical_text(prev_hash, values, details)
+            for event_id, prev_hash, _stored, values, details in cursor.fetchall()
         }
+        # The fast split of the escaped values agrees with reading them as JSON.
+        cursor.execute(BATCH_QUERY, [min(ids) - 1, max(ids)])
+        for *_ignored, values, _details in cursor.fetchall():
+            assert split_values(values) == [
+                json.dumps(v, ensure_ascii=False)[1:-1] for v in json.loads(values)
+            ]
     rows = AuditEvent.objects.filter(id__in=ids).values_list(*VERIFIED_COLUMNS)
     for row in rows:
         values = dict(zip(VERIFIED_COLUMNS, row, strict=True))
-        assert from_sql[values["id"]] == canonical(values).decode("utf-8")
+        expected = values["prev_hash"] + "\n" + canonical(values).decode("utf-8")
+        assert from_sql[values["id"]] == expected
     assert verify_chain().ok
 
 
@@ -297,3 +300,75 @@ def test_batches_fetched_ahead_on_other_connections_are_checked_in_order(monkeyp
     assert not result.ok
     assert result.first_bad_event_id == events[17].pk
     assert result.events_checked == AuditEvent.objects.filter(id__lt=events[17].pk).count()
+
+
+# --- Appending on PostgreSQL (one message: the lock, then an INSERT that reads the head) -------
+
+
+def test_the_hash_the_database_computes_is_the_one_python_computes():
+    from audit.chain import VERIFIED_COLUMNS, compute_hash
+
+    events = _tricky_events()
+    rows = AuditEvent.objects.filter(id__in=[e.pk for e in events]).values_list(*VERIFIED_COLUMNS)
+    for row in rows:
+        values = dict(zip(VERIFIED_COLUMNS, row, strict=True))
+        assert values["hash"] == compute_hash(values, values["prev_hash"])
+    for event in events:
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert (event.pk, event.prev_hash, event.hash) == (stored.pk, stored.prev_hash, stored.hash)
+
+
+def _refusing_inserts():
+    """A trigger that refuses every new event, as a full disk or a revoked grant would."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.refuse_event() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit table unwritable'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_event BEFORE INSERT ON audit_auditevent "
+            "FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_event()"
+        )
+
+
+def test_an_event_the_database_refuses_inside_a_transaction_leaves_it_usable():
+    _postgresql_only()
+    before = _events(1)[0]
+    _refusing_inserts()
+    with transaction.atomic():
+        with pytest.raises(services.AuditUnavailable):
+            services.record(Action.VIEW, object_type="test.refused")
+        # The caller's transaction goes on (the event had a savepoint of its own).
+        assert AuditEvent.objects.filter(pk=before.pk).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER refuse_event ON audit_auditevent")
+    after = _events(1)[0]
+    assert after.prev_hash == before.hash
+    assert not AuditEvent.objects.filter(object_type="test.refused").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_the_database_refuses_outside_a_transaction_is_not_stored_and_frees_the_lock():
+    _postgresql_only()
+    before = _events(1)[0]
+    assert not connection.in_atomic_block
+    _refusing_inserts()
+    try:
+        with pytest.raises(services.AuditUnavailable):
+            services.record(Action.VIEW, object_type="test.refused")
+        # The implicit transaction rolled back: the connection is idle, the lock released.
+        assert connection.connection.info.transaction_status == 0  # IDLE
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [0x1A0D17])
+                assert cursor.fetchone()[0] is True
+        finally:
+            other.close()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER IF EXISTS refuse_event ON audit_auditevent")
+    after = _events(1)[0]
+    assert after.prev_hash == before.hash
+    assert not AuditEvent.objects.filter(object_type="test.refused").exists()
+    assert verify_chain().ok

@@ -56,11 +56,20 @@ def test_compartment_grants_and_role_changes_are_permission_events(world):
     assert role.details["items"] == ["manager"]
 
 
-def test_a_write_whose_event_cannot_be_stored_is_rolled_back(world, monkeypatch):
+def _unwritable_audit_table(monkeypatch):
+    """Events cannot be stored: both ways of storing one fail (the model's save on SQLite,
+    the one-message append on PostgreSQL)."""
+    import audit.chain
+
     def broken(*args, **kwargs):
         raise DatabaseError("audit table unwritable")
 
     monkeypatch.setattr(AuditEvent, "save", broken)
+    monkeypatch.setattr(audit.chain, "_append_postgresql", broken)
+
+
+def test_a_write_whose_event_cannot_be_stored_is_rolled_back(world, monkeypatch):
+    _unwritable_audit_table(monkeypatch)
     with pytest.raises(services.AuditUnavailable), transaction.atomic():
         assign_perm("view_compartment", world.analyst2, world.restricted)
     monkeypatch.undo()
@@ -70,9 +79,7 @@ def test_a_write_whose_event_cannot_be_stored_is_rolled_back(world, monkeypatch)
 
 
 def test_a_read_whose_event_cannot_be_stored_is_not_served(world, monkeypatch):
-    monkeypatch.setattr(
-        AuditEvent, "save", lambda *a, **k: (_ for _ in ()).throw(DatabaseError("x"))
-    )
+    _unwritable_audit_table(monkeypatch)
     response = api_client(world.admin).get(reverse("user-list"))
     assert response.status_code == 503
     assert "officer" not in response.content.decode()
