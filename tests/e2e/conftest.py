@@ -6,9 +6,9 @@ test also saves the page's HTML, a screenshot and the server's log tail there.
 
 The journeys build on each other in file order (officer, analyst, manager, oversight,
 administrator): what one person produces (the officer's report, the analyst's product) is
-kept in the session-scoped ``journey`` dict for the next. A later step whose input is missing
+kept in the package-scoped ``journey`` dict for the next. A later step whose input is missing
 because an earlier one failed is skipped, saying which. Each person signs in once (with their
-second factor when their role needs one) and keeps their browser for the whole session, as
+second factor when their role needs one) and keeps their browser for all the journeys, as
 someone at work does.
 """
 
@@ -58,7 +58,7 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def platform():
     from tests.e2e.platform import attach_platform, start_platform
 
@@ -74,7 +74,7 @@ def platform():
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -86,7 +86,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def journey() -> dict:
     """What earlier journeys produced, for later ones: ``report_urn``, ``report_pk``, ..."""
     return {}
@@ -284,7 +284,7 @@ class Person:
         assert not violations, f"axe-core on {screen} ({self.path()}):\n" + "\n".join(described)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def people(platform, browser):
     """Everyone signed in so far this session, by username."""
     signed_in: dict[str, Person] = {}
@@ -333,6 +333,6 @@ def person(request, platform, browser, people):
         (RESULTS / f"FAILED-{request.node.name}-server.log").write_text(platform.log_tail(200))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def scratch():
     return tempfile.mkdtemp(prefix="ilp-e2e-scratch-")
