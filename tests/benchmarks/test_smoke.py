@@ -65,6 +65,12 @@ def test_the_runner_at_scale_s_produces_every_row_of_the_table(tmp_path):
     table = next(tmp_path.glob("S-*.md")).read_text()
     assert "| # | Measure | Figure | Reference (same run) | Ratio | Goal | Met |" in table
     assert "CPUs" in table and "PostgreSQL" in table
+    # Every row says on what machine and under what load it was measured.
+    assert "| Machine and load |" in table
+    assert all("CPUs; load" in row["machine"] for row in rows), [r["machine"] for r in rows]
+    searched = [row["measure"] for row in rows if row["number"] == "3"]
+    assert any("quagmire" in measure for measure in searched), searched
+    assert any("hashlib alone" in row["measure"] for row in rows if row["number"] == "5")
     subprocess.run(  # noqa: S603
         [
             "psql",
