@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from audit import services as audit
+from audit.actions import action
 from audit.choices import Action, Outcome
 from ilp_platform.accounts import security
 from ilp_platform.accounts.choices import (
@@ -254,6 +255,7 @@ def forget_lockouts(*, username: str, ip_address: str | None) -> None:
     LoginLockout.objects.filter(**lockout.pair(username, ip_address)).delete()
 
 
+@action()
 def unlock(*, username: str, ip_address: str | None, actor: User) -> int:
     """Lift the lockout of a username+IP pair (administrators only); returns attempts removed.
 
@@ -264,24 +266,23 @@ def unlock(*, username: str, ip_address: str | None, actor: User) -> int:
     if not can_unlock(actor):
         raise PermissionError("only administrators lift lockouts")
     key = lockout.pair(username, ip_address)
-    with transaction.atomic(), audit.service_scope():
-        running = LoginLockout.objects.current().filter(**key).first()
-        removed = _reset_counters(key["username"], key["ip_address"])
-        LoginLockout.objects.filter(**key).delete()
-        details: dict[str, Any] = {
-            "ip_address": ip_address or None,
-            "attempts_removed": removed,
-            "reason": LockoutEnd.ADMINISTRATOR,
-        }
-        if running is not None:
-            details.update(level=running.level, locked_until=running.locked_until)
-        audit.record(
-            Action.UNLOCK,
-            object_type="accounts.user",
-            object_repr=(username or "")[:150],
-            actor=actor,
-            details=details,
-        )
+    running = LoginLockout.objects.current().filter(**key).first()
+    removed = _reset_counters(key["username"], key["ip_address"])
+    LoginLockout.objects.filter(**key).delete()
+    details: dict[str, Any] = {
+        "ip_address": ip_address or None,
+        "attempts_removed": removed,
+        "reason": LockoutEnd.ADMINISTRATOR,
+    }
+    if running is not None:
+        details.update(level=running.level, locked_until=running.locked_until)
+    audit.record(
+        Action.UNLOCK,
+        object_type="accounts.user",
+        object_repr=(username or "")[:150],
+        actor=actor,
+        details=details,
+    )
     return removed
 
 
@@ -457,7 +458,8 @@ def _code_event(
     )
 
 
-def issue_enrolment_code(user: User, *, actor: User | None = None) -> tuple[str, EnrolmentCode]:
+@action()
+def issue_enrolment_code(user: User, *, actor: User | None) -> tuple[str, EnrolmentCode]:
     """A new one-time enrolment code for ``user``: returns it (formatted) with its row.
 
     The code is returned once and stored only as a hash. Issuing replaces any earlier code of
@@ -481,29 +483,29 @@ def issue_enrolment_code(user: User, *, actor: User | None = None) -> tuple[str,
         raise PermissionError(_("The account is disabled."))
     code = "".join(secrets.choice(ENROLMENT_CODE_ALPHABET) for _i in range(ENROLMENT_CODE_LENGTH))
     now = timezone.now()
-    with transaction.atomic(), audit.service_scope():
-        replaced = EnrolmentCode.objects.filter(
-            user=user, status=EnrolmentCodeStatus.ISSUED
-        ).update(status=EnrolmentCodeStatus.REPLACED, closed_at=now)
-        row = EnrolmentCode.objects.create(
-            user=user,
-            code_hash=make_password(code),
-            issued_by=actor,
-            issued_at=now,
-            expires_at=now + timedelta(hours=settings.TWO_FACTOR_ENROLMENT_CODE_HOURS),
-        )
-        _code_event(
-            user,
-            "enrolment_code_issued",
-            actor=actor,
-            enrolment_code=row.pk,
-            expires_at=row.expires_at,
-            replaced=replaced,
-        )
+    replaced = EnrolmentCode.objects.filter(user=user, status=EnrolmentCodeStatus.ISSUED).update(
+        status=EnrolmentCodeStatus.REPLACED, closed_at=now
+    )
+    row = EnrolmentCode.objects.create(
+        user=user,
+        code_hash=make_password(code),
+        issued_by=actor,
+        issued_at=now,
+        expires_at=now + timedelta(hours=settings.TWO_FACTOR_ENROLMENT_CODE_HOURS),
+    )
+    _code_event(
+        user,
+        "enrolment_code_issued",
+        actor=actor,
+        enrolment_code=row.pk,
+        expires_at=row.expires_at,
+        replaced=replaced,
+    )
     return format_enrolment_code(code), row
 
 
-def reset_two_factor(user: User, *, actor: User | None = None) -> tuple[str, EnrolmentCode]:
+@action()
+def reset_two_factor(user: User, *, actor: User | None) -> tuple[str, EnrolmentCode]:
     """A lost or replaced phone: remove the person's authenticator and recovery codes and issue
     an enrolment code, with which they enrol again at their next login."""
     if actor is not None and not can_issue_enrolment_codes(actor):
@@ -512,17 +514,16 @@ def reset_two_factor(user: User, *, actor: User | None = None) -> tuple[str, Enr
         raise PermissionError(
             _("An administrator cannot reset two-factor authentication for their own account.")
         )
-    with transaction.atomic(), audit.service_scope():
-        authenticators = TOTPDevice.objects.filter(user=user).delete()[0]
-        recovery = StaticDevice.objects.filter(user=user).delete()[0]
-        _code_event(
-            user,
-            "reset",
-            actor=actor,
-            devices_removed=authenticators,
-            recovery_records_removed=recovery,
-        )
-        return issue_enrolment_code(user, actor=actor)
+    authenticators = TOTPDevice.objects.filter(user=user).delete()[0]
+    recovery = StaticDevice.objects.filter(user=user).delete()[0]
+    _code_event(
+        user,
+        "reset",
+        actor=actor,
+        devices_removed=authenticators,
+        recovery_records_removed=recovery,
+    )
+    return issue_enrolment_code(user, actor=actor)
 
 
 def _close_code(row: EnrolmentCode, status: str, now: datetime) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
+from audit.actions import action
 from audit.choices import Action, Outcome
 from ilp_platform.accounts.models import Compartment
 from ilp_platform.core import context, jobs
@@ -43,6 +44,7 @@ def receive_upload(*, actor, upload, file_name: str, size: int | None, encoding:
     return files.receive(upload, file_name=file_name, size=size, encoding=encoding or Encoding.UTF8)
 
 
+@action(ADD)
 def start_import(
     *,
     actor,
@@ -57,7 +59,6 @@ def start_import(
     Raises ``ValidationError`` naming ``compartment``, ``mode`` or ``mapping``; the stored file
     is left for the caller to keep (a mapping form shown again) or delete.
     """
-    _require(actor, ADD)
     errors: dict[str, list[str]] = {}
     if (
         compartment is None
@@ -74,44 +75,43 @@ def start_import(
     if errors:
         raise ValidationError(errors)
 
-    with transaction.atomic(), audit.service_scope():
-        job = ImportJob.objects.create(
-            requested_by=actor,
-            justification=context.current().justification or "",
-            compartment=compartment,
-            mode=mode,
-            file_name=stored.file_name,
-            file_size=stored.file_size,
-            file_format=stored.file_format,
-            file_sha256=stored.file_sha256,
-            encoding=stored.encoding,
-            stored_name=stored.stored_name,
-            delimiter=stored.delimiter,
-            columns=stored.columns,
-            layout_hash=mapping.layout_hash(stored.columns),
-            mapping=chosen,
-            mapping_source=source,
-            params={"mode": mode, "mapping": chosen},
-        )
-        if source == mapping.GIVEN:
-            mapping.remember(stored.columns, chosen, actor)
-        elif source == mapping.REMEMBERED:
-            mapping.used(stored.columns)
-        audit.record(
-            Action.CREATE,
-            obj=job,
-            details={
-                "file_name": job.file_name,
-                "file_size": job.file_size,
-                "file_format": job.file_format,
-                "file_sha256": job.file_sha256,
-                "mode": mode,
-                "mapping": chosen,
-                "mapping_from": source,
-            },
-        )
-        if enqueue:
-            jobs.enqueue(job)
+    job = ImportJob.objects.create(
+        requested_by=actor,
+        justification=context.current().justification or "",
+        compartment=compartment,
+        mode=mode,
+        file_name=stored.file_name,
+        file_size=stored.file_size,
+        file_format=stored.file_format,
+        file_sha256=stored.file_sha256,
+        encoding=stored.encoding,
+        stored_name=stored.stored_name,
+        delimiter=stored.delimiter,
+        columns=stored.columns,
+        layout_hash=mapping.layout_hash(stored.columns),
+        mapping=chosen,
+        mapping_source=source,
+        params={"mode": mode, "mapping": chosen},
+    )
+    if source == mapping.GIVEN:
+        mapping.remember(stored.columns, chosen, actor)
+    elif source == mapping.REMEMBERED:
+        mapping.used(stored.columns)
+    audit.record(
+        Action.CREATE,
+        obj=job,
+        details={
+            "file_name": job.file_name,
+            "file_size": job.file_size,
+            "file_format": job.file_format,
+            "file_sha256": job.file_sha256,
+            "mode": mode,
+            "mapping": chosen,
+            "mapping_from": source,
+        },
+    )
+    if enqueue:
+        jobs.enqueue(job)
     return job
 
 
