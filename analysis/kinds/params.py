@@ -15,12 +15,15 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from intelligence.models import Entity
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Types of parameter.
 NUMBER = "number"  # a JSON number in [minimum, maximum]
@@ -67,9 +70,9 @@ class Param:
     value outside ``choices``."""
 
     name: str
-    label: str
+    label: StrOrPromise
     type: str
-    help: str = ""
+    help: StrOrPromise = ""
     default: Any = None
     minimum: float | None = None
     maximum: float | None = None

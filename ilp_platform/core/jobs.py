@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
@@ -151,12 +151,15 @@ def enqueue(job: BackgroundJob) -> None:
     transaction.on_commit(send)
 
 
-def claim(model: type[BackgroundJob], pk: int) -> BackgroundJob | None:
+J = TypeVar("J", bound="BackgroundJob")
+
+
+def claim(model: type[J], pk: int) -> J | None:
     """Take the row for this delivery; ``None`` when it is finished or does not exist."""
     token = uuid.uuid4().hex
     now = timezone.now()
     with transaction.atomic():
-        job = model.objects.select_for_update().filter(pk=pk).first()
+        job = model._default_manager.select_for_update().filter(pk=pk).first()
         if job is None or job.status in FINISHED:
             return None
         job.status = JobStatus.RUNNING
@@ -189,12 +192,12 @@ def _finish(job: BackgroundJob, **fields: Any) -> bool:
 
 
 def execute(
-    model: type[BackgroundJob],
+    model: type[J],
     pk: int,
-    work: Callable[[BackgroundJob, Progress], Any],
+    work: Callable[[J, Progress], Any],
     *,
-    on_success: Callable[[BackgroundJob, Any], None] | None = None,
-    on_failure: Callable[[BackgroundJob, str], None] | None = None,
+    on_success: Callable[[J, Any], None] | None = None,
+    on_failure: Callable[[J, str], None] | None = None,
 ) -> str:
     """Run ``work(job, progress)`` for row ``pk`` and store its result; returns the end status.
 

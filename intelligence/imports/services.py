@@ -72,7 +72,7 @@ def start_import(
     except ValidationError as exc:
         errors.update(exc.message_dict)
         chosen, source = {}, ""
-    if errors:
+    if errors or compartment is None:
         raise ValidationError(errors)
 
     job = ImportJob.objects.create(

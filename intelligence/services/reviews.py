@@ -58,7 +58,9 @@ def review_report(
                 "operation": "review",
                 "decision": decision,
                 "reason": review.reason,
-                "changes": {"review_due": [audit.jsonable(old_due), next_review_due.isoformat()]},
+                "changes": {
+                    "review_due": [audit.jsonable(old_due), audit.jsonable(next_review_due)]
+                },
             },
         )
     else:

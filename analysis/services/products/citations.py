@@ -53,6 +53,7 @@ def svg_data_uri(svg: str) -> str:
 
 def report_snapshot(report: Report) -> dict:
     """A report as a product shows it: grade, handling and sanitised text (never the original)."""
+    occurred = report.occurred_at or report.occurred_from
     return {
         "label": _("Report %(urn)s") % {"urn": report.urn},
         "urn": report.urn,
@@ -71,8 +72,7 @@ def report_snapshot(report: Report) -> dict:
             "conditions": report.handling_conditions,
         },
         "sanitised_text": report.sanitised_text,
-        "occurred": (report.occurred_at or report.occurred_from or None)
-        and (report.occurred_at or report.occurred_from).isoformat(),
+        "occurred": occurred.isoformat() if occurred else None,
         "place_name": report.place_name,
         "is_personal_assessment": report.is_personal_assessment,
     }

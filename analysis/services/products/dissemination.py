@@ -42,6 +42,8 @@ def disseminate_product(
             }
         )
     version = current_version(product)
+    if version is None:  # an approved product always has its frozen version
+        raise ValidationError({"status": [_("This product has no approved version to send.")]})
     refused = None
     try:
         audit.record_disclosure(

@@ -50,6 +50,7 @@ def export_product(product: Product, *, actor, fmt: str, number=None) -> tuple[b
 
     if fmt not in ("pdf", "html"):
         raise ValidationError({"fmt": [_("Export as “pdf” or “html”.")]})
+    version: ProductVersion | None
     if number not in (None, ""):
         try:
             version = product.versions.get(number=int(number))
