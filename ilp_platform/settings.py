@@ -382,7 +382,9 @@ CELERY_BEAT_SCHEDULE["expire-authentication-holds"] = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # The broker's database: clearing the cache deletes the cache's keys only, never
+            # the tasks waiting in the queue (ilp_platform/core/cache.py).
+            "BACKEND": "ilp_platform.core.cache.BrokerSafeRedisCache",
             "LOCATION": REDIS_URL,
             # Parallel test processes (pytest-xdist) share one Redis: each keeps its own keys.
             "KEY_PREFIX": os.environ.get("PYTEST_XDIST_WORKER", "") if ILP_ENV == "test" else "",
