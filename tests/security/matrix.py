@@ -653,6 +653,18 @@ REGISTRY: dict[str, Entry] = {
     "link-detail": api_detail("link", INTEL_READERS),
     "incident-list": api_list("incident", INTEL_READERS, create=ANALYSTS),
     "incident-detail": api_detail("incident", INTEL_READERS),
+    # The analyst's workbench (issue 16; tests/intelligence/test_graph_api.py and
+    # test_lookup_api.py cover each parameter). The graph routes take the entity as a query
+    # parameter: without one they answer 400 naming it, after the role and justification checks.
+    "entity-timeline": api_detail("entity", INTEL_READERS),
+    "graph-neighbours": Entry(roles={"GET": INTEL_READERS}, ok={"GET": 400}),
+    "graph-path": Entry(roles={"GET": INTEL_READERS}, ok={"GET": 400}),
+    "lookup": Entry(
+        record="entity",
+        roles={"GET": INTEL_READERS},
+        lists=True,
+        query={"kind": "entity", "q": SEARCH_WORD},
+    ),
     # --- analysis jobs ------------------------------------------------------------------------
     "job-list": api_list("analysisjob", INTEL_READERS, create=ANALYSTS),
     "job-detail": api_detail("analysisjob", INTEL_READERS),

@@ -222,6 +222,31 @@ def test_nothing_of_a_restricted_record_shows_through_a_general_record_that_refe
             client = clients[role][route.kind]
             check(role, route.kind, url, query, client.get(url, query))
 
+    # The workbench's graph routes name their entities in the query: every general entity's
+    # neighbourhood (as deep as it goes) and the paths between them; and each marker typed
+    # into every kind of typeahead finds what a term nothing contains finds.
+    entities = sorted(visit.get("intelligence.entity", ()))
+    for pk in entities:
+        for role in READERS:
+            client = clients[role]["api"]
+            url = reverse("graph-neighbours")
+            query = {"entity": pk, "depth": 3}
+            check(role, "api", url, query, client.get(url, query))
+            for other in entities:
+                if other != pk:
+                    url, query = reverse("graph-path"), {"from": pk, "to": other}
+                    check(role, "api", url, query, client.get(url, query))
+    for pair in built:
+        for kind in ("entity", "report", "source", "priority", "user"):
+            for role in READERS:
+                client = clients[role]["api"]
+                url, query = reverse("lookup"), {"kind": kind, "q": pair["marker"].lower()}
+                typed = client.get(url, query)
+                check(role, "api", url, query, typed)
+                nothing = client.get(url, {**query, "q": "zzqnothingmatches"})
+                if typed.status_code != nothing.status_code or _results(typed) != _results(nothing):
+                    leaks.append(f"{role} GET {url} {query}: finds records through {pair['label']}")
+
     # Searches for each marker (in lower case: a page echoing the query shows it so, a leak
     # shows the record's own upper-case text), and each list of A (or of the record A belongs
     # to) filtered by B's id, answer as they do for nothing and for a missing id.

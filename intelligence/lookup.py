@@ -1,0 +1,167 @@
+"""Typeahead: records whose label contains what a person typed, for pickers in place of ids.
+
+Every kind but people is drawn through ``visible_to(user)``, so a picker never offers (nor
+confirms the existence of) a record outside the person's reach. People (active accounts) are
+offered only to those who may already choose among them: administrators (``view_user``, the
+users API) and managers assigning taskings (``tasking.add_tasking``, whose forms list every
+active account).
+
+The module sits in the intelligence app: it reads intelligence and account models directly,
+and the tasking app's priorities through the app registry (the layers point one way:
+``tests/core/test_layers.py``). Operations join when they exist (issue 16).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from ilp_platform.accounts.models import User
+from intelligence.choices import EntityKind, ReportStatus, SourceType
+from intelligence.models import Entity, Report, Source
+from intelligence.models.entities import normalise_name
+
+MIN_QUERY = 2
+MAX_QUERY = 100
+MAX_RESULTS = 20
+
+# Kind -> permissions, any one of which lets a person look records of that kind up.
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "entity": ("intelligence.view_entity",),
+    "report": ("intelligence.view_report",),
+    "source": ("intelligence.view_source",),
+    "priority": ("tasking.view_priority",),
+    "user": ("accounts.view_user", "tasking.add_tasking"),
+}
+KINDS = tuple(PERMISSIONS)
+
+
+@dataclass
+class Matches:
+    object_type: str
+    items: list[dict[str, Any]]
+
+
+def may_look_up(user: User | AnonymousUser, kind: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    return any(user.has_perm(perm) for perm in PERMISSIONS.get(kind, ()))
+
+
+def may_look_anything_up(user: User | AnonymousUser) -> bool:
+    return any(may_look_up(user, kind) for kind in KINDS)
+
+
+def _prefix_first(queryset: QuerySet[Any], prefix: Q) -> QuerySet[Any]:
+    return queryset.annotate(
+        _lookup_rank=Case(
+            When(prefix, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+    )
+
+
+def _entities(user: User, q: str) -> list[dict[str, Any]]:
+    key = normalise_name(q)
+    contains = Q(name__icontains=q)
+    prefix = Q(name__istartswith=q)
+    if key:
+        contains |= Q(name_key__contains=key)
+        prefix |= Q(name_key__startswith=key)
+    rows = (
+        _prefix_first(Entity.objects.visible_to(user).current().filter(contains), prefix)
+        .order_by("_lookup_rank", "name", "id")
+        .values("id", "name", "kind")[:MAX_RESULTS]
+    )
+    return [
+        {"id": r["id"], "label": r["name"], "detail": str(EntityKind(r["kind"]).label)}
+        for r in rows
+    ]
+
+
+def _reports(user: User, q: str) -> list[dict[str, Any]]:
+    rows = (
+        _prefix_first(
+            Report.objects.visible_to(user).filter(urn__icontains=q), Q(urn__istartswith=q)
+        )
+        .order_by("_lookup_rank", "-id")
+        .values("id", "urn", "status", "occurred_at", "occurred_from", "created_at")[:MAX_RESULTS]
+    )
+    items = []
+    for r in rows:
+        when = r["occurred_at"] or r["occurred_from"] or r["created_at"]
+        detail = str(ReportStatus(r["status"]).label)
+        if when is not None:
+            detail += f", {when:%Y-%m-%d}"
+        items.append({"id": r["id"], "label": r["urn"], "detail": detail})
+    return items
+
+
+def _sources(user: User, q: str) -> list[dict[str, Any]]:
+    # The reference only: identity fields are never searched or shown here.
+    rows = (
+        _prefix_first(
+            Source.objects.visible_to(user).filter(reference__icontains=q),
+            Q(reference__istartswith=q),
+        )
+        .order_by("_lookup_rank", "reference", "id")
+        .values("id", "reference", "source_type")[:MAX_RESULTS]
+    )
+    return [
+        {
+            "id": r["id"],
+            "label": r["reference"],
+            "detail": str(SourceType(r["source_type"]).label),
+        }
+        for r in rows
+    ]
+
+
+def _priorities(user: User, q: str) -> list[dict[str, Any]]:
+    priority = apps.get_model("tasking", "Priority")
+    queryset = priority.objects.visible_to(user).filter(title__icontains=q)
+    rows = (
+        _prefix_first(queryset, Q(title__istartswith=q))
+        .order_by("_lookup_rank", "title", "id")
+        .values("id", "title", "status")[:MAX_RESULTS]
+    )
+    status_labels = dict(priority._meta.get_field("status").choices or [])
+    return [
+        {
+            "id": r["id"],
+            "label": r["title"],
+            "detail": str(status_labels.get(r["status"], r["status"])),
+        }
+        for r in rows
+    ]
+
+
+def _users(user: User, q: str) -> list[dict[str, Any]]:
+    contains = Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
+    prefix = Q(username__istartswith=q) | Q(first_name__istartswith=q) | Q(last_name__istartswith=q)
+    people = (
+        _prefix_first(User.objects.filter(is_active=True).filter(contains), prefix)
+        .order_by("_lookup_rank", "username", "id")
+        .only("id", "username", "first_name", "last_name")[:MAX_RESULTS]
+    )
+    return [{"id": p.pk, "label": str(p), "detail": p.username} for p in people]
+
+
+_FINDERS = {
+    "entity": ("intelligence.entity", _entities),
+    "report": ("intelligence.report", _reports),
+    "source": ("intelligence.source", _sources),
+    "priority": ("tasking.priority", _priorities),
+    "user": ("accounts.user", _users),
+}
+
+
+def lookup(user: User, kind: str, q: str) -> Matches:
+    """Up to ``MAX_RESULTS`` records of ``kind`` whose label contains ``q`` (any case), those
+    starting with it first. The caller checks ``may_look_up`` and the length of ``q``."""
+    object_type, finder = _FINDERS[kind]
+    items = [{**item, "kind": kind} for item in finder(user, q)]
+    return Matches(object_type=object_type, items=items)
