@@ -409,6 +409,7 @@ class IlpSettings(TypedDict):
     MAP_TILE_ATTRIBUTION: str
     IMPORT_MAX_BYTES: int
     IMPORT_FILE_HOURS: int
+    EVALUATION_TARGET_HOURS: int
 
 
 ILP: IlpSettings = {
@@ -428,6 +429,9 @@ ILP: IlpSettings = {
     # Incident imports: the largest file accepted, and how long an unloaded upload is kept.
     "IMPORT_MAX_BYTES": env_int("IMPORT_MAX_MB", 2048, minimum=1) * 1024 * 1024,
     "IMPORT_FILE_HOURS": env_int("IMPORT_FILE_HOURS", 72, minimum=1),
+    # A submitted report should be evaluated within this many hours; the evaluation queue marks
+    # the ones waiting longer as overdue.
+    "EVALUATION_TARGET_HOURS": env_int("EVALUATION_TARGET_HOURS", 72, minimum=1),
 }
 
 # --- Audit checkpoints and value digests (see audit/checkpoints.py, audit/personal_data.py) ---

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import BooleanField, Count, F, Max, Q, Subquery
 from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ilp_platform.core.paging import _decode, _encode
@@ -40,12 +42,20 @@ def report_list_queryset(queryset):
 
 
 def awaiting_evaluation(user: User):
-    """Submitted reports someone else wrote (four eyes): the evaluator's queue."""
+    """Submitted reports someone else wrote (four eyes): the evaluator's queue, each with
+    ``waiting_since`` (when it was submitted; when it was recorded if that is unknown)."""
     return (
         Report.objects.visible_to(user)
         .filter(status=ReportStatus.SUBMITTED)
         .exclude(submitted_by=user.pk)
+        .annotate(waiting_since=Coalesce("submitted_at", "created_at"))
     )
+
+
+def evaluation_overdue_before(now=None):
+    """Reports waiting since before this moment are past the evaluation target."""
+    hours = settings.ILP["EVALUATION_TARGET_HOURS"]
+    return (now or timezone.now()) - timedelta(hours=hours)
 
 
 def review_queue(user: User, today=None):

@@ -6,6 +6,7 @@ service and is undone if the saved record would fall outside its author's reach.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -174,12 +175,28 @@ class ReportListView(FilteredListMixin, RestrictedListView):
 
 
 class EvaluationQueueView(ReportListView):
+    """Oldest first: the report that has waited longest is evaluated next; each row says how
+    long it has waited, and past the evaluation target it is marked overdue."""
+
     permission_required = "intelligence.evaluate_report"
+    template_name = "intelligence/evaluation_queue.html"
+    partial_template_name = "intelligence/_evaluation_results.html"
     title = _("Reports awaiting evaluation")
     export_stem = "reports-awaiting-evaluation"
+    ordering_key = "waiting_since"
+    ordering_descending = False
 
     def get_list_queryset(self):
         return selectors.report_list_queryset(selectors.awaiting_evaluation(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["overdue_before"] = selectors.evaluation_overdue_before()
+        context["target_hours"] = settings.ILP["EVALUATION_TARGET_HOURS"]
+        context["overdue_count"] = (
+            self.get_queryset().filter(waiting_since__lt=context["overdue_before"]).count()
+        )
+        return context
 
 
 class ReviewQueueView(ReportListView):

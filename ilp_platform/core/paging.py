@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
 
 
 @dataclass
@@ -41,4 +44,52 @@ def keyset_page(
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = _encode(getattr(rows[-1], field)) if more and rows else None
+    return KeysetPage(items=rows, next_cursor=next_cursor, has_previous=start is not None)
+
+
+def _encode_position(value: object, pk: int) -> str:
+    if isinstance(value, datetime):
+        key: list[Any] = ["dt", value.isoformat()]
+    elif isinstance(value, int) and not isinstance(value, bool):
+        key = ["int", value]
+    else:
+        raise TypeError(f"cannot page by a {type(value).__name__}")
+    text = json.dumps([*key, pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode_position(cursor: str) -> tuple[object, int] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        kind, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        return None
+    if kind == "dt" and isinstance(value, str):
+        when = parse_datetime(value)
+        return (when, pk) if when is not None else None
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value, pk
+    return None
+
+
+def keyset_page_by(
+    queryset: QuerySet[Any], *, cursor: str | None, size: int, key: str, descending: bool
+) -> KeysetPage:
+    """Ordered by ``key`` (a non-null field or annotation: a date-time or an integer), then by
+    id, ascending or descending; the cursor holds both, so equal keys never skip a row."""
+    start = _decode_position(cursor) if cursor else None
+    sign = "-" if descending else ""
+    ordered = queryset.order_by(f"{sign}{key}", f"{sign}pk")
+    if start is not None:
+        value, pk = start
+        beyond = "lt" if descending else "gt"
+        ordered = ordered.filter(
+            Q(**{f"{key}__{beyond}": value}) | Q(**{key: value, f"pk__{beyond}": pk})
+        )
+    rows = list(ordered[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = _encode_position(getattr(rows[-1], key), rows[-1].pk) if more and rows else None
     return KeysetPage(items=rows, next_cursor=next_cursor, has_previous=start is not None)

@@ -31,7 +31,7 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.justification import justification_in_force
-from ilp_platform.core.paging import KeysetPage, keyset_page
+from ilp_platform.core.paging import KeysetPage, keyset_page, keyset_page_by
 from ilp_platform.web.forms import apply_errors
 
 if TYPE_CHECKING:
@@ -169,16 +169,29 @@ class RestrictedListView(RestrictedViewMixin, ListView):
 
     page_size = 50
     ordering_field = "pk"
+    # Set to page by another key (then by id): a date-time or integer field or annotation.
+    ordering_key: str | None = None
+    ordering_descending = True
     list_action = Action.LIST
 
     def get_context_data(self, **kwargs):
         queryset = self.get_queryset()
-        page: KeysetPage = keyset_page(
-            queryset,
-            cursor=self.request.GET.get("cursor"),
-            size=self.page_size,
-            field=self.ordering_field,
-        )
+        page: KeysetPage
+        if self.ordering_key:
+            page = keyset_page_by(
+                queryset,
+                cursor=self.request.GET.get("cursor"),
+                size=self.page_size,
+                key=self.ordering_key,
+                descending=self.ordering_descending,
+            )
+        else:
+            page = keyset_page(
+                queryset,
+                cursor=self.request.GET.get("cursor"),
+                size=self.page_size,
+                field=self.ordering_field,
+            )
         self.record_consultation(page)
         kwargs.setdefault("object_list", page.items)
         context = super().get_context_data(**kwargs)

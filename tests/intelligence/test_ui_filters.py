@@ -24,7 +24,7 @@ def last_list_event(username):
     "name, partial",
     [
         ("report_list", "intelligence/_report_results.html"),
-        ("evaluation_queue", "intelligence/_report_results.html"),
+        ("evaluation_queue", "intelligence/_evaluation_results.html"),
         ("review_queue", "intelligence/_review_results.html"),
         ("entity_list", "intelligence/_entity_results.html"),
         ("source_list", "intelligence/_source_results.html"),
