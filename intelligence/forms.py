@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.accounts.choices import Role
 from ilp_platform.accounts.models import User
+from ilp_platform.core.separators import split_list
 from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence import grading
 from intelligence.choices import (
@@ -21,6 +22,7 @@ from intelligence.choices import (
     SubjectCategory,
 )
 from intelligence.models import CrimeType, Entity, Report, RetentionClass, Source
+from intelligence.pickers import PickerWidget
 
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
@@ -420,8 +422,9 @@ def _visible_entity(user, pk) -> Entity | None:
 
 class MergeForm(RestrictedFormMixin, forms.Form):
     other = forms.IntegerField(
-        label=_("Id of the duplicate to fold into this entity"),
-        widget=forms.NumberInput(attrs=_TEXT),
+        label=_("Duplicate to fold into this entity"),
+        widget=PickerWidget("entity"),
+        help_text=_("Type part of its name and choose it, or type its id."),
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={**_TEXT, "rows": 2}))
 
@@ -437,7 +440,11 @@ class MergeForm(RestrictedFormMixin, forms.Form):
 
 
 class ReportEntityForm(RestrictedFormMixin, forms.Form):
-    entity = forms.IntegerField(label=_("Entity id"), widget=forms.NumberInput(attrs=_TEXT))
+    entity = forms.IntegerField(
+        label=_("Entity"),
+        widget=PickerWidget("entity"),
+        help_text=_("Type part of its name and choose it, or type its id."),
+    )
     subject_category = forms.ChoiceField(
         label=_("Data-subject category"),
         choices=[("", _("Not a person"))] + list(SubjectCategory.choices),
@@ -462,7 +469,9 @@ class ReportEntityForm(RestrictedFormMixin, forms.Form):
 
 class LinkForm(RestrictedFormMixin, forms.Form):
     to_entity = forms.IntegerField(
-        label=_("Linked entity id"), widget=forms.NumberInput(attrs=_TEXT)
+        label=_("Linked entity"),
+        widget=PickerWidget("entity"),
+        help_text=_("Type part of its name and choose it, or type its id."),
     )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=LinkKind.choices, widget=forms.Select(attrs=_SELECT)
@@ -471,9 +480,10 @@ class LinkForm(RestrictedFormMixin, forms.Form):
         label=_("Strength"), choices=LinkStrength.choices, widget=forms.Select(attrs=_SELECT)
     )
     reports = forms.CharField(
-        label=_("Reports it rests on (URNs, separated by commas)"),
+        label=_("Reports it rests on"),
         required=False,
-        widget=forms.TextInput(attrs=_TEXT),
+        widget=PickerWidget("report", multiple=True),
+        help_text=_("Report URNs separated by commas or spaces; type part of one to choose it."),
     )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={**_TEXT, "rows": 2})
@@ -490,7 +500,7 @@ class LinkForm(RestrictedFormMixin, forms.Form):
         return entity
 
     def clean_reports(self):
-        urns = [u.strip() for u in self.cleaned_data.get("reports", "").split(",") if u.strip()]
+        urns = list(dict.fromkeys(u.upper() for u in split_list(self.cleaned_data.get("reports"))))
         found = list(Report.objects.visible_to(self.user).filter(urn__in=urns))
         missing = set(urns) - {r.urn for r in found}
         if missing:

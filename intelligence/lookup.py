@@ -14,7 +14,7 @@ and the tasking app's priorities through the app registry (the layers point one 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
@@ -88,16 +88,20 @@ def _reports(user: User, q: str) -> list[dict[str, Any]]:
             Report.objects.visible_to(user).filter(urn__icontains=q), Q(urn__istartswith=q)
         )
         .order_by("_lookup_rank", "-id")
-        .values("id", "urn", "status", "occurred_at", "occurred_from", "created_at")[:MAX_RESULTS]
+        .values(*_REPORT_FIELDS)[:MAX_RESULTS]
     )
-    items = []
-    for r in rows:
-        when = r["occurred_at"] or r["occurred_from"] or r["created_at"]
-        detail = str(ReportStatus(r["status"]).label)
-        if when is not None:
-            detail += f", {when:%Y-%m-%d}"
-        items.append({"id": r["id"], "label": r["urn"], "detail": detail})
-    return items
+    return [_report_item(r) for r in rows]
+
+
+_REPORT_FIELDS = ("id", "urn", "status", "occurred_at", "occurred_from", "created_at")
+
+
+def _report_item(r: dict[str, Any]) -> dict[str, Any]:
+    when = r["occurred_at"] or r["occurred_from"] or r["created_at"]
+    detail = str(ReportStatus(r["status"]).label)
+    if when is not None:
+        detail += f", {when:%Y-%m-%d}"
+    return {"id": r["id"], "label": r["urn"], "detail": detail}
 
 
 def _sources(user: User, q: str) -> list[dict[str, Any]]:
@@ -165,3 +169,35 @@ def lookup(user: User, kind: str, q: str) -> Matches:
     object_type, finder = _FINDERS[kind]
     items = [{**item, "kind": kind} for item in finder(user, q)]
     return Matches(object_type=object_type, items=items)
+
+
+# --- Labels of chosen values ------------------------------------------------------------------
+
+# How a picker stores what was chosen: an entity by its id, a report by its URN (the forms take
+# URNs), the other kinds by id.
+VALUE_FIELD: dict[str, str] = {"report": "label"}
+
+
+def describe(user: User | AnonymousUser, kind: str, values: list[str]) -> dict[str, dict[str, Any]]:
+    """Labels of the values a picker holds (ids, or URNs for reports), keyed by the value as
+    given: only records ``user`` may look up and see, so a form shown again after an error
+    names nothing the person may not read. A value naming nothing visible is left out."""
+    if not values or kind not in ("entity", "report") or not may_look_up(user, kind):
+        return {}
+    person = cast(User, user)
+    if kind == "entity":
+        ids = {v: int(v) for v in values if v.isascii() and v.isdigit() and 0 < int(v) < 2**63}
+        rows = (
+            Entity.objects.visible_to(person)
+            .current()
+            .filter(pk__in=set(ids.values()))
+            .values("id", "name", "kind")
+        )
+        found = {
+            r["id"]: {"label": r["name"], "detail": str(EntityKind(r["kind"]).label)} for r in rows
+        }
+        return {v: found[pk] for v, pk in ids.items() if pk in found}
+    urns = {v: v.strip().upper() for v in values}
+    reports = Report.objects.visible_to(person).filter(urn__in=set(urns.values()))
+    by_urn = {r["urn"]: _report_item(r) for r in reports.values(*_REPORT_FIELDS)}
+    return {v: by_urn[urn] for v, urn in urns.items() if urn in by_urn}

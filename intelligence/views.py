@@ -256,10 +256,20 @@ class ReportDetailView(RestrictedDetailView):
                 "can_edit": report.status == ReportStatus.DRAFT
                 and report.submitted_by_id == user.pk,
                 "can_link": not report.is_erased and user.has_perm("intelligence.change_report"),
-                "link_form": ReportEntityForm(user=user),
+                "can_create_entity": user.has_perm("intelligence.add_entity"),
+                "link_form": ReportEntityForm(user=user, initial=self.entity_to_link()),
             }
         )
         return context
+
+    def entity_to_link(self) -> dict:
+        """``?entity=<id>`` (back from creating one for this report): chosen in the link form
+        when the person may see it; anything else is ignored."""
+        value = self.request.GET.get("entity", "")
+        if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+            return {}
+        entity = Entity.objects.visible_to(self.request.user).current().filter(pk=value).first()
+        return {"entity": entity.pk} if entity else {}
 
 
 class ReportFormView(RestrictedViewMixin, FormView):
@@ -590,6 +600,26 @@ class EntityCreateView(RestrictedViewMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def for_report(self) -> Report | None:
+        """``report=<id>`` (from a report page): the report to return to with the new entity
+        chosen in its link form, when the person may see it and link to it."""
+        value = self.request.POST.get("report") or self.request.GET.get("report") or ""
+        user = self.request.user
+        if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+            return None
+        if not user.has_perm("intelligence.change_report"):
+            return None
+        reports = Report.objects.visible_to(user).exclude(status=ReportStatus.ERASED)
+        return reports.filter(pk=value).first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["for_report"] = self.for_report()
+        return context
+
+    def back_to_report(self, report: Report, entity: Entity):
+        return redirect(f"{report.get_absolute_url()}?entity={entity.pk}#link-entity")
+
     def form_valid(self, form):
         user = self.request.user
         data = {
@@ -622,6 +652,9 @@ class EntityCreateView(RestrictedViewMixin, FormView):
             apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Entity created."))
+        report = self.for_report()
+        if report is not None:
+            return self.back_to_report(report, entity)
         return redirect(entity)
 
 

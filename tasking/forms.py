@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
+from ilp_platform.core.separators import split_list
 from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence.choices import EntityKind
 from intelligence.models import CrimeType, Entity, Report
+from intelligence.pickers import PickerWidget
 from tasking import scoring
 from tasking.choices import (
     DecisionSubject,
@@ -52,8 +54,9 @@ class RestrictedChoicesMixin:
 
 
 def parse_urns(user, text: str) -> list[Report]:
-    """Report URNs separated by spaces or commas -> visible reports; unknown URNs are named."""
-    urns = [u.strip().upper() for u in (text or "").replace(",", " ").split() if u.strip()]
+    """Report URNs separated by commas or spaces (``split_list``) -> visible reports; unknown
+    URNs are named."""
+    urns = [u.upper() for u in split_list(text)]
     if not urns:
         return []
     found = {r.urn: r for r in Report.objects.visible_to(user).filter(urn__in=urns)}
@@ -69,9 +72,13 @@ class ReportUrnsField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
-            "help_text", _("Report URNs separated by spaces, for example IR-2026-000123.")
+            "help_text",
+            _(
+                "Report URNs separated by commas or spaces, for example IR-2026-000123; type "
+                "part of one to choose it."
+            ),
         )
-        kwargs.setdefault("widget", forms.TextInput(attrs=_TEXT))
+        kwargs.setdefault("widget", PickerWidget("report", multiple=True))
         super().__init__(**kwargs)
 
 
@@ -273,7 +280,8 @@ class AnswerForm(RestrictedFormMixin, forms.Form):
     report = forms.CharField(
         label=_("Report URN"),
         max_length=20,
-        widget=forms.TextInput(attrs={**_TEXT, "placeholder": "IR-2026-000123"}),
+        widget=PickerWidget("report", attrs={"placeholder": "IR-2026-000123"}),
+        help_text=_("Type part of the URN and choose the report, or type it whole."),
     )
     note = forms.CharField(
         label=_("Note"), max_length=300, required=False, widget=forms.TextInput(attrs=_TEXT)

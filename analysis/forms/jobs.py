@@ -14,8 +14,9 @@ from analysis.kinds import params as p
 from analysis.kinds.registry import Kind
 from analysis.services.jobs import params_of
 from ilp_platform.accounts.models import Compartment
-from ilp_platform.web.forms import RestrictedFormMixin
+from ilp_platform.web.forms import RestrictedFormMixin, restrict_choices
 from intelligence.models import CrimeType
+from intelligence.pickers import PickerWidget
 
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
@@ -25,7 +26,11 @@ _CHECKS = {"class": "list-unstyled mb-0"}
 def _field(param: p.Param) -> forms.Field:
     """The form field of one declared parameter: labelled and explained as declared."""
     common = {"label": param.label, "required": False, "help_text": param.help}
-    if param.type in (p.NUMBER, p.INTEGER, p.ENTITY):
+    if param.type == p.ENTITY:
+        return forms.IntegerField(widget=PickerWidget("entity"), **common)
+    if param.type == p.ENTITIES:
+        return forms.CharField(widget=PickerWidget("entity", multiple=True), **common)
+    if param.type in (p.NUMBER, p.INTEGER):
         number = param.type == p.NUMBER
         field_class = forms.FloatField if number else forms.IntegerField
         attrs = {**_TEXT, "step": "any"} if number else _TEXT
@@ -77,6 +82,7 @@ class JobForm(RestrictedFormMixin, forms.Form):
         self.fields["crime_types"].choices = [
             (ct.slug, ct.name) for ct in CrimeType.objects.filter(is_active=True)
         ]
+        restrict_choices(self, user)  # the pickers added above name records for this person
 
     def params(self) -> dict:
         """The parameters for the service: only what was filled in (defaults apply otherwise);

@@ -38,8 +38,9 @@ PARAMS = (
         maximum=5_000,
         units="m",
         help=gettext_lazy(
-            "Upper limits, increasing, e.g. 100, 200, 300, 400: pairs 0-100 m apart, 101-200 m "
-            "and so on, and a last band beyond. Near repeats of burglary reach 300-400 m."
+            "Upper limits, increasing, separated by commas or spaces, e.g. 100, 200, 300, 400: "
+            "pairs 0-100 m apart, 101-200 m and so on, and a last band beyond. Near repeats of "
+            "burglary reach 300-400 m."
         ),
     ),
     Param(
@@ -50,7 +51,8 @@ PARAMS = (
         maximum=365,
         units=gettext_lazy("days"),
         help=gettext_lazy(
-            "Upper limits in days, increasing, e.g. 7, 14, 21, 28; a last band beyond."
+            "Upper limits in days, increasing, separated by commas or spaces, e.g. 7, 14, 21, "
+            "28; a last band beyond."
         ),
     ),
     Param(

@@ -37,11 +37,12 @@ MAX_CHART_NODES = 300
 PARAMS = (
     Param(
         "entities",
-        label=gettext_lazy("Start from entities (ids)"),
+        label=gettext_lazy("Start from entities"),
         type=ENTITIES,
         help=gettext_lazy(
-            "Optional, comma-separated entity ids: the network around them only. Empty: every "
-            "entity you may read that has a link or shares a report."
+            "Optional: type part of a name and choose, or entity ids separated by commas or "
+            "spaces; the network around them only. Empty: every entity you may read that has a "
+            "link or shares a report."
         ),
     ),
     Param(
@@ -55,11 +56,14 @@ PARAMS = (
     ),
     Param(
         "path_from",
-        label=gettext_lazy("Shortest path from (entity id)"),
+        label=gettext_lazy("Shortest path from"),
         type=ENTITY,
-        help=gettext_lazy("Optional: the strongest chain of ties between two entities."),
+        help=gettext_lazy(
+            "Optional: the strongest chain of ties between two entities (choose each by name "
+            "or type its id)."
+        ),
     ),
-    Param("path_to", label=gettext_lazy("Shortest path to (entity id)"), type=ENTITY),
+    Param("path_to", label=gettext_lazy("Shortest path to"), type=ENTITY),
     Param(
         "cooccurrence",
         label=gettext_lazy("Count entities named in the same report as tied"),

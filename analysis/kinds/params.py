@@ -5,7 +5,8 @@ From a declaration come the validation of a value (:meth:`Param.clean`, one erro
 name, never an exception per value), the browser form's field (``analysis.forms.jobs``) and the
 OpenAPI schema of the value (:meth:`Param.schema`). Values are read as JSON gives them: a
 number is a JSON number (not a string, not ``true``), a list a JSON array; list parameters
-also take their text form (``"100, 200, 300"``), as the browser form sends it. ``null`` or a
+also take their text form (``"100, 200, 300"``, parts separated by commas or spaces), as the
+browser form sends it. ``null`` or a
 missing parameter means the default.
 """
 
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from ilp_platform.core.separators import split_list
 from intelligence.models import Entity
 
 if TYPE_CHECKING:
@@ -124,8 +126,9 @@ def is_number(value: Any) -> bool:
 
 
 def text_list(raw: Any) -> list | None:
-    """A list from a JSON array, or from text: a JSON array or comma-separated parts (as the
-    form sends it). ``None`` when ``raw`` is neither."""
+    """A list from a JSON array, or from text: a JSON array or parts separated by commas or
+    spaces (``core.separators.split_list``, as every form reads a list). ``None`` when ``raw``
+    is neither."""
     if raw is None or raw == "":
         return []
     if isinstance(raw, list | tuple):
@@ -138,7 +141,7 @@ def text_list(raw: Any) -> list | None:
             except ValueError:
                 return None
             return value if isinstance(value, list) else None
-        return [part.strip() for part in text.split(",") if part.strip()]
+        return split_list(text)
     return None
 
 
@@ -428,13 +431,15 @@ def _bands_schema(param: Param, direction: str) -> dict:
     if param.maximum is not None:
         item["maximum"] = param.maximum
     array = {"type": "array", "items": item, "maxItems": MAX_BANDS}
-    return _or_text(array, direction, "The limits as text, comma-separated: '100, 200, 300'.")
+    return _or_text(
+        array, direction, "The limits as text, separated by commas or spaces: '100, 200, 300'."
+    )
 
 
 def _entities_schema(param: Param, direction: str) -> dict:
     item = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     array = {"type": "array", "items": item, "maxItems": MAX_ENTITIES}
-    return _or_text(array, direction, "The ids as text, comma-separated: '12, 40'.")
+    return _or_text(array, direction, "The ids as text, separated by commas or spaces: '12, 40'.")
 
 
 def _entity_schema(param: Param, direction: str) -> dict:
@@ -465,14 +470,18 @@ def _polygon_schema(param: Param, direction: str) -> dict:
 
 def _compartments_schema(param: Param, direction: str) -> dict:
     array = {"type": "array", "items": {"type": "string"}}
-    return _or_text(array, direction, "The codes as text, comma-separated: 'general, ops'.")
+    return _or_text(
+        array, direction, "The codes as text, separated by commas or spaces: 'general, ops'."
+    )
 
 
 def _crime_types_schema(param: Param, direction: str) -> dict:
     if direction == "response":
         return {"type": "array", "items": {"type": "string"}}
     array = {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}
-    return _or_text(array, direction, "The codes as text, comma-separated: 'burglary, robbery'.")
+    return _or_text(
+        array, direction, "The codes as text, separated by commas or spaces: 'burglary, robbery'."
+    )
 
 
 _SCHEMAS = {

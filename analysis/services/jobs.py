@@ -118,7 +118,8 @@ AREA: tuple[Param, ...] = (
         type=BBOX,
         example="-2.65, 51.42, -2.53, 51.49",
         help=gettext_lazy(
-            "min_lon, min_lat, max_lon, max_lat in degrees; type it or draw it on the map. "
+            "min_lon, min_lat, max_lon, max_lat in degrees, separated by commas or spaces; type "
+            "it or draw it on the map. "
             "Empty: wherever the selected incidents are."
         ),
     ),

@@ -4,7 +4,8 @@
 - :class:`CompartmentChoiceField` offers only the compartments the person holds.
 - :class:`RestrictedFormMixin` draws every record choice of a form through ``visible_to`` for
   the person filling it in (the reference rule: a form never offers, names or accepts a record
-  the person may not see), whatever narrower choice the form itself makes.
+  the person may not see), whatever narrower choice the form itself makes; a widget that names
+  records (``intelligence.pickers.PickerWidget``) is bound to that person (``bind_reader``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def restrict_choices(form: forms.BaseForm, user: Reader) -> None:
     """Narrow every record choice of ``form`` to what ``user`` may see (fields already drawn
     through ``visible_to`` for that person are left as the form made them)."""
     for field in form.fields.values():
+        # A widget that names records (a picker) draws their labels for this person only.
+        bind = getattr(field.widget, "bind_reader", None)
+        if callable(bind):
+            bind(user)
         if isinstance(field, CompartmentChoiceField):
             # Not restricted yet: it starts empty.
             if field.queryset is None or field.queryset.query.is_empty():
