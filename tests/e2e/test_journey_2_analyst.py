@@ -119,8 +119,15 @@ def test_analyst_links_the_report_to_a_person_accepting_a_duplicate_and_to_a_veh
     vehicle_id = pk_from(page.url, "/intelligence/entities/")
 
     analyst.goto(f"/intelligence/reports/{pk}/")
+    # The person is picked by typing part of the name; the van's id is typed as it is.
     for entity_id, category in ((person_id, "suspect"), (vehicle_id, "")):
-        page.get_by_label("Entity id").fill(str(entity_id))
+        entity_box = page.get_by_role("combobox", name="Entity")
+        if entity_id == person_id:
+            entity_box.press_sequentially(known_name[:6], delay=30)
+            page.get_by_role("option", name=re.compile(re.escape(known_name))).first.click()
+            expect(page.locator(".picker-chip")).to_contain_text(known_name)
+        else:
+            entity_box.fill(str(entity_id))
         page.get_by_label("Data-subject category").select_option(category)
         page.get_by_role("button", name="Link entity").click()
         page.wait_for_load_state()
