@@ -33,6 +33,11 @@ def test_analyst_evaluates_the_officers_report_grading_sanitising_and_compartmen
 
     analyst.nav("Evaluate")
     analyst.justify(CASE, "Evaluation of new intelligence on drug supply in Mill Lane")
+    # The queue is oldest first: the officer's new report is found by its URN.
+    expect(analyst.main.get_by_role("columnheader", name="Waiting")).to_be_visible()
+    page.get_by_label("URN", exact=True).fill(urn)
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
     analyst.main.get_by_role("link", name=urn).click()
     analyst.main.get_by_role("link", name="Evaluate", exact=True).click()
     page.wait_for_load_state()
@@ -124,7 +129,11 @@ def test_analyst_links_the_report_to_a_person_accepting_a_duplicate_and_to_a_veh
         entity_box = page.get_by_role("combobox", name="Entity")
         if entity_id == person_id:
             entity_box.press_sequentially(known_name[:6], delay=30)
-            page.get_by_role("option", name=re.compile(re.escape(known_name))).first.click()
+            option = page.get_by_role("option", name=re.compile(re.escape(known_name))).first
+            expect(option).to_be_visible()
+            entity_box.evaluate("box => box.scrollIntoView({block: 'center'})")
+            analyst.shot("analyst-03b-entity-picker", full_page=False)
+            option.click()
             expect(page.locator(".picker-chip")).to_contain_text(known_name)
         else:
             entity_box.fill(str(entity_id))
