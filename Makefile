@@ -40,12 +40,14 @@ fuzz: $(STAMP)
 	ILP_ENV=test ILP_FUZZ_EXAMPLES=50 ILP_FUZZ_ROLE_EXAMPLES=50 $(BIN)/python -m pytest \
 		-m fuzz tests/security/test_api_fuzz.py $(PYTEST_ARGS)
 
-# mypy is configured in pyproject.toml; it runs without its incremental cache because the
+# The layers test fails on any import cycle between files or parts, or an import against the
+# layers (docs/architecture.md). mypy is configured in pyproject.toml; it runs without its incremental cache because the
 # Django plugin reads the settings when it runs, and a cached module misses a setting's new type.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	ILP_ENV=test $(BIN)/mypy --cache-dir=/dev/null
+	ILP_ENV=test $(BIN)/python -m pytest -q -p no:cacheprovider -p no:randomly tests/core/test_layers.py
 	ILP_ENV=test $(BIN)/python manage.py check
 	ILP_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
 	ILP_ENV=test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
