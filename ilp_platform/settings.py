@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "intelligence",
     "analysis",
     "tasking",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -367,6 +368,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ilp-platform@localhost")
+# A content-free e-mail ("you have a new notification") beside each in-app notification.
+NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", False)
 # Roles that must use two-factor authentication (when enforced) enrol an authenticator only with
 # a one-time code an administrator issues; it expires after this many hours and is withdrawn
 # after this many wrong entries.

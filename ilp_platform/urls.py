@@ -16,12 +16,14 @@ API_MODULES = [
     "intelligence.api.urls",
     "analysis.api.urls",
     "tasking.api.urls",
+    "notifications.api.urls",
 ]
 APP_URLS = [
     ("audit/", "oversight.urls"),
     ("intelligence/", "intelligence.urls"),
     ("analysis/", "analysis.urls"),
     ("tasking/", "tasking.urls"),
+    ("notifications/", "notifications.urls"),
 ]
 
 router = DefaultRouter()

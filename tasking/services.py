@@ -22,6 +22,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment, User
+from ilp_platform.core import events
 from ilp_platform.core.references import stored, stored_values
 from intelligence.models import Report
 from tasking import scoring
@@ -565,6 +566,7 @@ def answer_requirement(
         obj=requirement,
         details={"report": report.pk, "report_urn": report.urn, "note": answer.note},
     )
+    events.publish("requirement.answered", answer=answer, actor=actor)
     return answer
 
 
@@ -608,6 +610,7 @@ def create_tasking(*, actor: User, data: dict, meeting: Meeting | None = None) -
     _set(tasking, data, TASKING_FIELDS)
     tasking.save()
     audit.record(Action.CREATE, obj=tasking, details={"fields": _fields(tasking, TASKING_FIELDS)})
+    events.publish("tasking.assigned", tasking=tasking, actor=actor)
     return tasking
 
 
@@ -617,6 +620,7 @@ def update_tasking(tasking: Tasking, *, actor: User, data: dict) -> Tasking:
     merged.update(data)
     _check_tasking(merged, actor)
     before = _fields(tasking, TASKING_FIELDS)
+    owner_before = tasking.owner_user_id
     _set(tasking, data, TASKING_FIELDS)
     tasking.save()
     audit.record(
@@ -624,6 +628,8 @@ def update_tasking(tasking: Tasking, *, actor: User, data: dict) -> Tasking:
         obj=tasking,
         details={"changes": audit.diff(before, _fields(tasking, TASKING_FIELDS))},
     )
+    if tasking.owner_user_id is not None and tasking.owner_user_id != owner_before:
+        events.publish("tasking.assigned", tasking=tasking, actor=actor)
     return tasking
 
 

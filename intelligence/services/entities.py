@@ -12,6 +12,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment
+from ilp_platform.core import events
 from intelligence.choices import EntityKind, SubjectCategory
 from intelligence.models import Entity, Identifier, Link, Report, ReportEntity
 from intelligence.models.entities import normalise_identifier
@@ -134,6 +135,7 @@ def link_entity_to_report(
             "is_assessment": is_assessment,
         },
     )
+    events.publish("entity.mentioned", mention=link, actor=actor)
     return link
 
 

@@ -16,7 +16,15 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("ilp_platform", "audit", "intelligence", "analysis", "tasking", "oversight")
+PACKAGES = (
+    "ilp_platform",
+    "audit",
+    "intelligence",
+    "analysis",
+    "tasking",
+    "oversight",
+    "notifications",
+)
 # Parts, by module prefix (the longest prefix wins).
 PARTS = {
     "ilp_platform.env": "config",
@@ -30,6 +38,7 @@ PARTS = {
     "analysis": "analysis",
     "tasking": "tasking",
     "oversight": "oversight",
+    "notifications": "notifications",
     "ilp_platform": "project",
 }
 # What each part may import (besides itself).
@@ -53,6 +62,16 @@ ALLOWED = {
         "analysis",
     },
     "oversight": {"config", "core", "audit", "web", "accounts"},
+    "notifications": {
+        "config",
+        "core",
+        "audit",
+        "web",
+        "accounts",
+        "intelligence",
+        "analysis",
+        "tasking",
+    },
     "project": {
         "config",
         "core",
@@ -64,6 +83,7 @@ ALLOWED = {
         "analysis",
         "tasking",
         "oversight",
+        "notifications",
     },
 }
 

@@ -414,6 +414,37 @@ def _user(world, compartment):
     return world.analyst
 
 
+def _watch(world, compartment):
+    """The analyst's watch of an entity of the compartment."""
+    from notifications.services import watch_entity
+    from tests.intelligence.helpers import as_user
+
+    with as_user(world.analyst):
+        return watch_entity(actor=world.analyst, entity=_entity(world, compartment))
+
+
+def _notification(world, compartment):
+    """The analyst's notification that a report of the compartment names an entity of it."""
+    from audit import services as audit
+    from intelligence.models import ReportEntity
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    with audit.service_scope():
+        mention = ReportEntity.objects.create(
+            report=_report(world, compartment),
+            entity=_entity(world, compartment),
+            created_by=world.analyst,
+        )
+    return notify(world.analyst, Kind.ENTITY_MENTIONED, mention)
+
+
+def _own_notification(user, notification) -> bool:
+    from notifications.selectors import notifications_for
+
+    return notifications_for(user).filter(pk=notification.pk).exists()
+
+
 FACTORIES: dict[str, Callable] = {
     "report": _report,
     "draft": _draft,
@@ -433,6 +464,8 @@ FACTORIES: dict[str, Callable] = {
     "compartment": _compartment,
     "auditevent": _audit_event,
     "user": _user,
+    "watch": _watch,
+    "notification": _notification,
 }
 # Records that belong to no compartment: one record, the compartment dimension folds away.
 UNCOMPARTMENTED = {"auditevent", "user"}
@@ -594,9 +627,7 @@ REGISTRY: dict[str, Entry] = {
     "auditevent-detail": api_detail(
         "auditevent", AUDIT_READERS, justification=False, leak_check=False
     ),
-    "audit-verify": Entry(
-        roles={"GET": AUDIT_READERS}, ok={"GET": 404}, justification=False, consults=False
-    ),
+    "audit-verify": Entry(roles={"GET": AUDIT_READERS}, justification=False, consults=False),
     "audit-disclosure": Entry(
         roles={"POST": frozenset({"analyst", "analyst2", "manager"})}, justification=False
     ),
@@ -968,6 +999,43 @@ REGISTRY: dict[str, Entry] = {
     "tasking:decision_detail": Entry(record="decision", roles={"GET": TASKING_READERS}),
     # The CSV of the decision log: an export of the records built, read for leaks.
     "tasking:decision_export": Entry(record="decision", roles={"GET": TASKING_READERS}),
+    # --- watches and notifications: one's own --------------------------------------------------
+    "watch-list": api_list("watch", INTEL_READERS, create=INTEL_READERS),
+    "watch-detail": api_detail(
+        "watch", INTEL_READERS, write={"DELETE": INTEL_READERS}, ok={"DELETE": 204}
+    ),
+    "notification-list": Entry(roles={"GET": SIGNED_IN}),
+    "notification-detail": api_detail("notification", SIGNED_IN, visible=_own_notification),
+    "notification-read": Entry(
+        record="notification",
+        roles={"POST": SIGNED_IN},
+        ok={"POST": 200},
+        visible=_own_notification,
+        justification=False,
+        consults=False,
+    ),
+    "notification-read-all": Entry(
+        roles={"POST": SIGNED_IN}, ok={"POST": 200}, justification=False, consults=False
+    ),
+    "notifications:list": Entry(roles={"GET": SIGNED_IN}),
+    "notifications:mark_read": Entry(
+        record="notification",
+        roles={"POST": SIGNED_IN},
+        ok={"POST": 302},
+        visible=_own_notification,
+        justification=False,
+        consults=False,
+    ),
+    "notifications:mark_all_read": Entry(
+        roles={"POST": SIGNED_IN}, ok={"POST": 302}, justification=False, consults=False
+    ),
+    "notifications:watch_list": page_list("watch", INTEL_READERS),
+    "notifications:watch_entity": Entry(
+        record="entity", roles={"POST": INTEL_READERS}, ok={"POST": 302}, consults=False
+    ),
+    "notifications:unwatch_entity": Entry(
+        record="entity", roles={"POST": INTEL_READERS}, ok={"POST": 302}, consults=False
+    ),
 }
 
 

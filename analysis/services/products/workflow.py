@@ -18,6 +18,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment
+from ilp_platform.core import events
 from ilp_platform.core.references import stored_values
 from intelligence import grading
 from intelligence.choices import GradingScheme
@@ -360,6 +361,7 @@ def approve_product(product: Product, *, actor) -> ProductVersion:
         obj=product,
         details={"transition": "approve", "version": version.number, "content_hash": digest},
     )
+    events.publish("product.approved", product=product, actor=actor)
     return version
 
 
@@ -379,4 +381,5 @@ def return_product(product: Product, *, actor, comment: str) -> Product:
         obj=product,
         details={"transition": "return", "version": product.version},
     )
+    events.publish("product.returned", product=product, actor=actor)
     return product

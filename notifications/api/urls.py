@@ -1,0 +1,6 @@
+from notifications.api import views
+
+router_entries = [
+    ("watches", views.WatchViewSet, "watch"),
+    ("notifications", views.NotificationViewSet, "notification"),
+]

@@ -1,0 +1,125 @@
+"""Reads of watches and notifications.
+
+A notification is shown, and counted, only while its recipient may see its record: the
+record is read through ``visible_to(recipient)`` every time (never from anything stored on
+the notification), and what the notification says is built from that record then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from notifications.choices import Kind
+from notifications.models import Notification, Watch
+
+# The records notifications name, by ``object_type``, with what a page loads beside them.
+TARGETS: dict[str, tuple[str, ...]] = {
+    "intelligence.reportentity": ("report", "entity"),
+    "tasking.tasking": (),
+    "analysis.product": (),
+    "tasking.requirementanswer": ("requirement",),
+}
+
+
+def _model(object_type: str) -> Any:
+    return apps.get_model(object_type)
+
+
+def _visible_records(user: Any) -> Q:
+    """Notifications whose record ``user`` may see: one condition per record type, each a
+    subquery through that type's ``visible_to``."""
+    return reduce(
+        or_,
+        (
+            Q(
+                object_type=object_type,
+                object_id__in=_model(object_type).objects.visible_to(user).values("pk"),
+            )
+            for object_type in TARGETS
+        ),
+    )
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    """The person's own notifications whose record they may still see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user.pk).filter(_visible_records(user))
+
+
+def unread_count(user: Any) -> int:
+    """The bell's figure: one query."""
+    return notifications_for(user).filter(read_at__isnull=True).count()
+
+
+def watches_for(user: Any) -> QuerySet[Watch]:
+    """The person's own watches of entities they may see."""
+    return Watch.objects.visible_to(user).select_related("entity")
+
+
+def watch_of(user: Any, entity: Any) -> Watch | None:
+    if entity is None:
+        return None
+    return watches_for(user).filter(entity=entity.pk).first()
+
+
+@dataclass
+class Shown:
+    """A notification as shown: its text and link, built from the visible record."""
+
+    notification: Notification
+    title: str
+    subject: str
+    url: str
+
+    @property
+    def unread(self) -> bool:
+        return self.notification.read_at is None
+
+
+def _describe(notification: Notification, record: Any) -> Shown:
+    kind = notification.kind
+    title = str(Kind(kind).label) if kind in Kind.values else kind
+    if kind == Kind.ENTITY_MENTIONED:
+        subject = _("%(entity)s in %(report)s") % {
+            "entity": record.entity.name,
+            "report": record.report.urn,
+        }
+        url = record.report.get_absolute_url()
+    elif kind == Kind.REQUIREMENT_ANSWERED:
+        subject = str(record.requirement)
+        url = record.requirement.get_absolute_url()
+    else:
+        subject = str(record)
+        url = record.get_absolute_url()
+    return Shown(notification=notification, title=title, subject=subject, url=url)
+
+
+def describe(notifications: list[Notification], user: Any) -> list[Shown]:
+    """What each notification says, from its record as ``user`` may see it (one query per
+    record type on the page); one whose record is out of reach is left out."""
+    wanted: dict[str, set[int]] = {}
+    for n in notifications:
+        wanted.setdefault(n.object_type, set()).add(n.object_id)
+    records: dict[tuple[str, int], Any] = {}
+    for object_type, ids in wanted.items():
+        if object_type not in TARGETS:
+            continue
+        queryset = _model(object_type).objects.visible_to(user).filter(pk__in=ids)
+        if TARGETS[object_type]:
+            queryset = queryset.select_related(*TARGETS[object_type])
+        for record in queryset:
+            records[object_type, record.pk] = record
+    shown = []
+    for n in notifications:
+        record = records.get((n.object_type, n.object_id))
+        if record is not None:
+            shown.append(_describe(n, record))
+    return shown
