@@ -1,4 +1,5 @@
 from celery import shared_task
+from celery.signals import worker_ready
 
 from audit import anomalies, integrity
 
@@ -13,3 +14,16 @@ def verify_audit_chain() -> dict:
 @shared_task(acks_late=True)
 def detect_anomalies() -> int:
     return anomalies.detect(days=1)
+
+
+@worker_ready.connect
+def verify_a_fresh_installation(sender=None, **kwargs) -> bool:
+    """A fresh installation has no verification result yet: the first worker to start sends
+    one, so the console and ``GET /api/v1/audit/verify/`` soon show a real result. Returns
+    whether one was sent."""
+    from audit.models import IntegrityCheck
+
+    if IntegrityCheck.objects.exists():
+        return False
+    verify_audit_chain.delay()
+    return True

@@ -6,11 +6,14 @@ here, because events never contain it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
@@ -157,17 +160,47 @@ def integrity(request):
         )
     # A row proves nothing by itself (the application's role may insert one): each is shown
     # as intact only when its signature and its event in the log both match.
+    if request.headers.get("HX-Request"):
+        # The latest result, polled while a verification someone asked for runs.
+        latest = latest_check()
+        response = render(
+            request, "audit/_integrity_latest.html", {"latest": latest, **_waiting(request, latest)}
+        )
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     checks = attach_verification(IntegrityCheck.objects.order_by("-started_at", "-id")[:10])
-    return render(
+    latest = checks[0] if checks else None
+    response = render(
         request,
         "audit/integrity.html",
         {
             "checks": checks,
-            "latest": checks[0] if checks else None,
+            "latest": latest,
             "event_count": AuditEvent.objects.count(),
             "compliance": figures(),
+            **_waiting(request, latest),
         },
     )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# How long the page waits for a verification it asked for before saying it has not finished.
+VERIFY_WAIT = timedelta(minutes=10)
+
+
+def _waiting(request, latest) -> dict:
+    """``waiting``: a verification was asked for (``?requested=<epoch ms>``, set by "Verify
+    now") and no result has started since; ``overdue`` once that is over ``VERIFY_WAIT`` ago."""
+    try:
+        requested = datetime.fromtimestamp(int(request.GET["requested"]) / 1000, tz=UTC)
+    except (KeyError, ValueError, OverflowError, OSError):
+        return {"waiting": False, "overdue": False}
+    now = timezone.now()
+    if requested > now + timedelta(minutes=1):
+        return {"waiting": False, "overdue": False}
+    waiting = latest is None or latest.started_at < requested
+    return {"waiting": waiting, "overdue": waiting and now - requested > VERIFY_WAIT}
 
 
 @login_required
@@ -176,9 +209,11 @@ def integrity(request):
 def integrity_run(request):
     from audit.tasks import verify_audit_chain
 
+    # Asked before the task is sent: a result that starts after this answers the request.
+    requested = int(timezone.now().timestamp() * 1000) - 1
     verify_audit_chain.delay()
     services.record(Action.JOB_RUN, object_type="audit.integritycheck", object_repr="verify chain")
-    return redirect("audit:integrity")
+    return redirect(f"{reverse('audit:integrity')}?requested={requested}")
 
 
 @login_required

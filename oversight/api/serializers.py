@@ -40,12 +40,20 @@ class IntegrityCheckSerializer(RestrictedModelSerializer):
         "false for a row inserted or altered outside the verification."
     )
     stored_ok = serializers.BooleanField(
-        source="ok", read_only=True, help_text="The result as stored in the row, unverified."
+        source="ok",
+        read_only=True,
+        allow_null=True,
+        help_text="The result as stored in the row, unverified; null when none has run.",
+    )
+    status = serializers.SerializerMethodField(
+        help_text="`intact`, `broken`, `not_verified` (a stored result that is not genuine) or "
+        "`never_verified` (no verification has run yet: every other field is empty)."
     )
 
     class Meta:
         model = IntegrityCheck
         fields = [
+            "status",
             "started_at",
             "finished_at",
             "events_checked",
@@ -56,11 +64,23 @@ class IntegrityCheckSerializer(RestrictedModelSerializer):
             "message",
         ]
 
+        extra_kwargs = {
+            "started_at": {"allow_null": True},
+            "finished_at": {"allow_null": True},
+        }
+
+    def get_status(self, check) -> str:
+        if check.pk is None:
+            return "never_verified"
+        if not check.verified:
+            return "not_verified"
+        return "intact" if check.intact else "broken"
+
     def get_ok(self, check) -> bool:
-        return check.intact
+        return check.pk is not None and check.intact
 
     def get_verified(self, check) -> bool:
-        return bool(check.verified)
+        return check.pk is not None and bool(check.verified)
 
 
 class DisclosureSerializer(serializers.Serializer):

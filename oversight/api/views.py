@@ -1,4 +1,5 @@
 from django.apps import apps
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, status, viewsets
@@ -76,7 +77,14 @@ class AuditVerifyView(APIView):
     def get(self, request):
         check = latest_check()
         if check is None:
-            raise exceptions.NotFound("No verification has run yet.")
+            # A fresh installation: a result saying so, not a missing resource.
+            check = IntegrityCheck(
+                started_at=None,
+                finished_at=None,
+                events_checked=0,
+                ok=None,
+                message=gettext("No verification has run yet."),
+            )
         return Response(IntegrityCheckSerializer(check).data)
 
 

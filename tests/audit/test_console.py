@@ -130,10 +130,23 @@ def test_api_events_refuse_other_roles(world, username):
 
 def test_api_verify_reports_the_latest_check(world):
     client = api_client(world.oversight, justification=None)
-    assert client.get(reverse("audit-verify")).status_code == 404
+    # A fresh installation: 200, saying no verification has run, not a 404.
+    fresh = client.get(reverse("audit-verify"))
+    assert fresh.status_code == 200
+    assert fresh.json() == {
+        "status": "never_verified",
+        "started_at": None,
+        "finished_at": None,
+        "events_checked": 0,
+        "ok": False,
+        "verified": False,
+        "stored_ok": None,
+        "first_bad_event_id": None,
+        "message": "No verification has run yet.",
+    }
     result, _ = run_verification()
     body = client.get(reverse("audit-verify")).json()
-    assert body["ok"] is True
+    assert body["ok"] is True and body["status"] == "intact"
     # Every event but the one that records this verification's own result.
     assert body["events_checked"] == result.events_checked == AuditEvent.objects.count() - 1
 

@@ -58,6 +58,7 @@ def test_a_genuine_result_is_shown_intact_everywhere(client, world):
     assert "Chain intact" in _page(client, world)
     body = api_client(world.oversight, justification=None).get(reverse("audit-verify")).json()
     assert body["ok"] is True and body["verified"] is True and body["stored_ok"] is True
+    assert body["status"] == "intact"
     home = client.get(reverse("core:home"))
     panel = next(p for p in home.context["panels"] if str(p.title) == "Audit chain")
     assert panel.tone == "success" and str(panel.note).startswith("Intact")
@@ -73,6 +74,7 @@ def test_a_forged_row_inserted_directly_is_not_shown_as_intact(client, world):
     assert "Result not verified" in body and "not verified" in body
     api = api_client(world.oversight, justification=None).get(reverse("audit-verify")).json()
     assert api["ok"] is False and api["verified"] is False and api["stored_ok"] is True
+    assert api["status"] == "not_verified"
     assert api["started_at"].startswith(forged.started_at.strftime("%Y-%m-%dT%H:%M"))
     home = client.get(reverse("core:home"))
     panel = next(p for p in home.context["panels"] if str(p.title) == "Audit chain")
