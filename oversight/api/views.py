@@ -78,12 +78,9 @@ class AuditVerifyView(APIView):
         check = latest_check()
         if check is None:
             # A fresh installation: a result saying so, not a missing resource.
+            # (Unsaved, with no times and no stored result: those fields are None.)
             check = IntegrityCheck(
-                started_at=None,
-                finished_at=None,
-                events_checked=0,
-                ok=None,
-                message=gettext("No verification has run yet."),
+                events_checked=0, message=gettext("No verification has run yet.")
             )
         return Response(IntegrityCheckSerializer(check).data)
 
