@@ -21,7 +21,7 @@ from intelligence.choices import ReportStatus
 from intelligence.models import CrimeType, Report
 from tasking import services
 from tasking.choices import MeetingKind, Strand, SubjectKind
-from tasking.models import Meeting
+from tasking.models import Meeting, Tasking
 
 CLOSED_TITLE = "Tactical T&CG (demo): previous fortnight"
 OPEN_TITLE = "Tactical T&CG (demo): this fortnight"
@@ -183,7 +183,7 @@ def seed_tasking(command) -> None:
             },
             meeting=closed,
         )
-        services.create_tasking(
+        pawnbrokers = services.create_tasking(
             actor=manager,
             data={
                 "title": "Visit pawnbrokers and second-hand dealers on Stapleton Road",
@@ -191,7 +191,7 @@ def seed_tasking(command) -> None:
                 "requirement": answered,
                 "strand": Strand.INTELLIGENCE,
                 "owner_unit": response_unit,
-                "due_date": today - timedelta(days=3),
+                "due_date": today,
                 "compartment": general,
             },
             meeting=closed,
@@ -203,11 +203,16 @@ def seed_tasking(command) -> None:
                 "priority": drugs,
                 "strand": Strand.ENFORCEMENT,
                 "owner_user": manager,
-                "due_date": today - timedelta(days=1),
+                "due_date": today,
                 "compartment": general,
             },
             meeting=closed,
         )
+        # The meeting was some days ago: these deadlines have passed since (a deadline cannot
+        # be set in the past, so the days pass here).
+        Tasking.objects.filter(pk=pawnbrokers.pk).update(due_date=today - timedelta(days=3))
+        Tasking.objects.filter(pk=done.pk).update(due_date=today - timedelta(days=1))
+        done.due_date = today - timedelta(days=1)
         services.complete_tasking(
             done,
             actor=manager,

@@ -486,12 +486,25 @@ def decide_priority(
 # --- Intelligence requirements ----------------------------------------------------------------
 
 
-def _check_requirement(data: dict, actor: User) -> None:
+def _check_due_date(errors: dict, due, previous=None) -> None:
+    """A deadline set or changed must not lie in the past (one kept unchanged may, once the
+    work is overdue)."""
+    if due is not None and due != previous and due < timezone.localdate():
+        _add(
+            errors,
+            "due_date",
+            _("The deadline %(date)s has already passed: give today or a later date.")
+            % {"date": due.isoformat()},
+        )
+
+
+def _check_requirement(data: dict, actor: User, *, previous_due=None) -> None:
     errors: dict[str, list[str]] = {}
     if not (data.get("question") or "").strip():
         _add(errors, "question", _("Say what we need to know."))
     if data.get("due_date") is None:
         _add(errors, "due_date", _("Give the date the answer is needed by."))
+    _check_due_date(errors, data.get("due_date"), previous_due)
     if data.get("assigned_unit") is None and data.get("assigned_to") is None:
         _add(errors, "assigned_to", _("Assign the requirement to a person, a unit or both."))
     if data.get("priority") is not None:
@@ -526,7 +539,7 @@ def raise_requirement(*, actor: User, data: dict, meeting: Meeting | None = None
 def update_requirement(requirement: Requirement, *, actor: User, data: dict) -> Requirement:
     merged = stored_values(requirement, REQUIREMENT_FIELDS)
     merged.update(data)
-    _check_requirement(merged, actor)
+    _check_requirement(merged, actor, previous_due=requirement.due_date)
     before = _fields(requirement, REQUIREMENT_FIELDS)
     _set(requirement, data, REQUIREMENT_FIELDS)
     requirement.save()
@@ -573,7 +586,7 @@ def answer_requirement(
 # --- Taskings ---------------------------------------------------------------------------------
 
 
-def _check_tasking(data: dict, actor: User) -> None:
+def _check_tasking(data: dict, actor: User, *, previous_due=None) -> None:
     errors: dict[str, list[str]] = {}
     if not (data.get("title") or "").strip():
         _add(errors, "title", _("Say what is to be done."))
@@ -589,6 +602,7 @@ def _check_tasking(data: dict, actor: User) -> None:
         _add(errors, "owner_user", _("Give the tasking an owner: a person, a unit or both."))
     if data.get("due_date") is None:
         _add(errors, "due_date", _("Give the deadline."))
+    _check_due_date(errors, data.get("due_date"), previous_due)
     if data.get("strand", Strand.ENFORCEMENT) not in Strand.values:
         _add(errors, "strand", _("Choose intelligence, prevention, enforcement or reassurance."))
     if data.get("status", TaskingStatus.OPEN) not in TaskingStatus.values:
@@ -618,7 +632,7 @@ def create_tasking(*, actor: User, data: dict, meeting: Meeting | None = None) -
 def update_tasking(tasking: Tasking, *, actor: User, data: dict) -> Tasking:
     merged = stored_values(tasking, TASKING_FIELDS)
     merged.update(data)
-    _check_tasking(merged, actor)
+    _check_tasking(merged, actor, previous_due=tasking.due_date)
     before = _fields(tasking, TASKING_FIELDS)
     owner_before = tasking.owner_user_id
     _set(tasking, data, TASKING_FIELDS)

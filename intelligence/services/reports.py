@@ -3,6 +3,8 @@ with the grading history."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
@@ -19,6 +21,8 @@ from intelligence.models import Grading, Report, RetentionClass, Source
 from intelligence.services.search import refresh_search_document
 
 REPORT_RESTRICTED = Report.audit_restricted_fields
+# How far ahead of the server's clock an occurrence time may lie (another device's drift).
+FUTURE_TOLERANCE = timedelta(minutes=10)
 REPORT_IGNORED = Report.audit_ignored_fields
 GRADING_FIELDS = (
     "grading_scheme",
@@ -114,6 +118,18 @@ def check_report_data(data: dict, actor, *, new_report: bool) -> None:
         _add(errors, "occurred_from", _("A window needs its start as well as its end."))
     if start and end and end < start:
         _add(errors, "occurred_to", _("The end of the window is before its start."))
+    # What a report describes has happened: a time ahead of now (beyond a clock's drift) is a
+    # typing error, which would also throw every time-based analysis off.
+    latest = timezone.now() + FUTURE_TOLERANCE
+    times = (("occurred_at", occurred_at), ("occurred_from", start), ("occurred_to", end))
+    for name, when in times:
+        if when is not None and when > latest:
+            _add(
+                errors,
+                name,
+                _("%(when)s is in the future: give the time it happened.")
+                % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M")},
+            )
     latitude, longitude = data.get("latitude"), data.get("longitude")
     if (latitude is None) != (longitude is None):
         missing = "longitude" if longitude is None else "latitude"

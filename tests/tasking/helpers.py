@@ -79,34 +79,46 @@ def make_priority(world, compartment=None, *, proposer=None, scored=True, title=
         )
 
 
+def _days_pass(obj, due_in_days: int):
+    """A deadline set in the past: set today, then the days pass (a deadline cannot be set in
+    the past)."""
+    if due_in_days < 0:
+        due = timezone.localdate() + timedelta(days=due_in_days)
+        type(obj).objects.filter(pk=obj.pk).update(due_date=due)
+        obj.due_date = due
+    return obj
+
+
 def make_requirement(world, priority, compartment=None, *, due_in_days=14, meeting=None):
     with as_user(world.manager):
-        return services.raise_requirement(
+        requirement = services.raise_requirement(
             actor=world.manager,
             data={
                 "question": f"Who is fencing the stolen goods? {next(_counter)}",
                 "priority": priority,
-                "due_date": timezone.localdate() + timedelta(days=due_in_days),
+                "due_date": timezone.localdate() + timedelta(days=max(0, due_in_days)),
                 "assigned_to": world.analyst,
                 "compartment": compartment or priority.compartment,
             },
             meeting=meeting,
         )
+    return _days_pass(requirement, due_in_days)
 
 
 def make_tasking(world, priority, compartment=None, *, owner=None, due_in_days=7, meeting=None):
     with as_user(world.manager):
-        return services.create_tasking(
+        tasking = services.create_tasking(
             actor=world.manager,
             data={
                 "title": f"Visit the hotspot {next(_counter)}",
                 "priority": priority,
                 "owner_user": owner or world.officer,
-                "due_date": timezone.localdate() + timedelta(days=due_in_days),
+                "due_date": timezone.localdate() + timedelta(days=max(0, due_in_days)),
                 "compartment": compartment or priority.compartment,
             },
             meeting=meeting,
         )
+    return _days_pass(tasking, due_in_days)
 
 
 def make_product(world, compartment=None, *, submitted_at=None, title="Burglary problem profile"):
