@@ -160,16 +160,24 @@ def integrity(request):
         )
     # A row proves nothing by itself (the application's role may insert one): each is shown
     # as intact only when its signature and its event in the log both match.
+    checks = attach_verification(IntegrityCheck.objects.order_by("-started_at", "-id")[:10])
+    latest = checks[0] if checks else None
     if request.headers.get("HX-Request"):
-        # The latest result, polled while a verification someone asked for runs.
-        latest = latest_check()
+        # The latest result, polled while a verification someone asked for runs; once it is
+        # there, the table of recent verifications is swapped in beside it (out of band).
+        waiting = _waiting(request, latest)
         response = render(
-            request, "audit/_integrity_latest.html", {"latest": latest, **_waiting(request, latest)}
+            request,
+            "audit/_integrity_latest.html",
+            {
+                "latest": latest,
+                "checks": checks,
+                "refresh_checks": not waiting["waiting"],
+                **waiting,
+            },
         )
         patch_vary_headers(response, ["HX-Request"])
         return response
-    checks = attach_verification(IntegrityCheck.objects.order_by("-started_at", "-id")[:10])
-    latest = checks[0] if checks else None
     response = render(
         request,
         "audit/integrity.html",

@@ -49,9 +49,15 @@ def test_while_the_asked_for_verification_runs_the_panel_polls_then_shows_it(wor
     assert polled.templates[0].name == "audit/_integrity_latest.html"
     assert "Verifying the chain" in polled.content.decode()
 
+    assert "recent-verifications" not in polled.content.decode()
+
     run_verification()  # the worker finishes
     done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "Chain intact" in done and "hx-get" not in done and "Verify now" in done
+    # The table of recent verifications comes along, out of band, with both results.
+    table = done.split('id="recent-verifications"')[1]
+    assert 'hx-swap-oob="true"' in table[:80]
+    assert table.count("chain intact") == 2
 
 
 def test_a_verification_that_never_comes_is_said_so_after_ten_minutes(world, client):
