@@ -39,13 +39,14 @@ class JustificationForm(forms.Form):
         label=_("Case or operation reference"),
         max_length=100,
         required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
         help_text=_("For example a crime number, an operation name or a tasking reference."),
     )
     purpose = forms.CharField(
         label=_("Purpose"),
         max_length=400,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         help_text=_("Why you need to consult this information."),
     )
     next = forms.CharField(widget=forms.HiddenInput, required=False)
