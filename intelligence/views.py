@@ -193,9 +193,10 @@ class EvaluationQueueView(ReportListView):
         context = super().get_context_data(**kwargs)
         context["overdue_before"] = selectors.evaluation_overdue_before()
         context["target_hours"] = settings.ILP["EVALUATION_TARGET_HOURS"]
-        context["overdue_count"] = (
-            self.get_queryset().filter(waiting_since__lt=context["overdue_before"]).count()
-        )
+        # ``object_list`` is the filtered queue ListView.get() built (the page shows a slice).
+        context["overdue_count"] = self.object_list.filter(
+            waiting_since__lt=context["overdue_before"]
+        ).count()
         return context
 
 

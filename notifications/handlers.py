@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 
 from analysis.models import Product
 from ilp_platform.core import events
+from ilp_platform.core.references import may_see
 from intelligence.models import ReportEntity
 from notifications import services
 from notifications.choices import Kind
@@ -26,26 +27,27 @@ def _others(user_ids, actor) -> list[Any]:
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
 
 
+def _tell(user_ids, actor, kind: str, record: Any) -> None:
+    """Notify each of ``user_ids`` (not the actor) who may see ``record``."""
+    for user in _others(user_ids, actor):
+        if may_see(user, record):
+            services.notify(user, kind, record)
+
+
 def entity_mentioned(*, mention: ReportEntity, actor: Any = None, **_: Any) -> None:
     """Everyone watching the entity who may see both the report and the entity (that is, the
     mention itself: it is visible only with both)."""
     watchers = Watch.objects.filter(entity_id=mention.entity_id).values_list("user_id", flat=True)
-    for user in _others(watchers, actor):
-        if ReportEntity.objects.visible_to(user).filter(pk=mention.pk).exists():
-            services.notify(user, Kind.ENTITY_MENTIONED, mention)
+    _tell(watchers, actor, Kind.ENTITY_MENTIONED, mention)
 
 
 def tasking_assigned(*, tasking: Tasking, actor: Any = None, **_: Any) -> None:
-    for user in _others([tasking.owner_user_id], actor):
-        if Tasking.objects.visible_to(user).filter(pk=tasking.pk).exists():
-            services.notify(user, Kind.TASKING_ASSIGNED, tasking)
+    _tell([tasking.owner_user_id], actor, Kind.TASKING_ASSIGNED, tasking)
 
 
 def _product(kind: str):
     def handle(*, product: Product, actor: Any = None, **_: Any) -> None:
-        for user in _others([product.author_id], actor):
-            if Product.objects.visible_to(user).filter(pk=product.pk).exists():
-                services.notify(user, kind, product)
+        _tell([product.author_id], actor, kind, product)
 
     handle.__name__ = f"product_{kind}"
     return handle
@@ -58,9 +60,7 @@ product_approved = _product(Kind.PRODUCT_APPROVED)
 def requirement_answered(*, answer: RequirementAnswer, actor: Any = None, **_: Any) -> None:
     """The person who raised the requirement, when they may see the answer (the requirement
     and the report)."""
-    for user in _others([answer.requirement.raised_by_id], actor):
-        if RequirementAnswer.objects.visible_to(user).filter(pk=answer.pk).exists():
-            services.notify(user, Kind.REQUIREMENT_ANSWERED, answer)
+    _tell([answer.requirement.raised_by_id], actor, Kind.REQUIREMENT_ANSWERED, answer)
 
 
 SUBSCRIPTIONS = {

@@ -160,24 +160,20 @@ def integrity(request):
         )
     # A row proves nothing by itself (the application's role may insert one): each is shown
     # as intact only when its signature and its event in the log both match.
-    checks = attach_verification(IntegrityCheck.objects.order_by("-started_at", "-id")[:10])
-    latest = checks[0] if checks else None
     if request.headers.get("HX-Request"):
-        # The latest result, polled while a verification someone asked for runs; once it is
-        # there, the table of recent verifications is swapped in beside it (out of band).
+        # The latest result, polled every 2 s while a verification someone asked for runs
+        # (only the newest row is read then); once it is there, the table of recent
+        # verifications is swapped in beside it (out of band).
+        latest = latest_check()
         waiting = _waiting(request, latest)
-        response = render(
-            request,
-            "audit/_integrity_latest.html",
-            {
-                "latest": latest,
-                "checks": checks,
-                "refresh_checks": not waiting["waiting"],
-                **waiting,
-            },
-        )
+        context = {"latest": latest, "refresh_checks": not waiting["waiting"], **waiting}
+        if not waiting["waiting"]:
+            context["checks"] = _recent_checks()
+        response = render(request, "audit/_integrity_latest.html", context)
         patch_vary_headers(response, ["HX-Request"])
         return response
+    checks = _recent_checks()
+    latest = checks[0] if checks else None
     response = render(
         request,
         "audit/integrity.html",
@@ -191,6 +187,10 @@ def integrity(request):
     )
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _recent_checks() -> list[IntegrityCheck]:
+    return attach_verification(IntegrityCheck.objects.order_by("-started_at", "-id")[:10])
 
 
 # How long the page waits for a verification it asked for before saying it has not finished.

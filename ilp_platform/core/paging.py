@@ -20,15 +20,28 @@ class KeysetPage:
     has_previous: bool
 
 
+def _to_cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _from_cursor(cursor: str) -> str | None:
+    """The text a cursor carries; None when it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
 def _encode(value: object) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+    return _to_cursor(str(value))
 
 
 def _decode(cursor: str) -> int | None:
+    text = _from_cursor(cursor)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return int(text) if text is not None else None
+    except ValueError:
         return None
 
 
@@ -54,15 +67,14 @@ def _encode_position(value: object, pk: int) -> str:
         key = ["int", value]
     else:
         raise TypeError(f"cannot page by a {type(value).__name__}")
-    text = json.dumps([*key, pk], separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return _to_cursor(json.dumps([*key, pk], separators=(",", ":")))
 
 
 def _decode_position(cursor: str) -> tuple[object, int] | None:
+    text = _from_cursor(cursor)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        kind, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        kind, value, pk = json.loads(text) if text is not None else (None, None, None)
+    except (ValueError, TypeError):
         return None
     if not isinstance(pk, int) or isinstance(pk, bool):
         return None
