@@ -16,7 +16,8 @@ and its run function. What every kind shares is here:
 
       {"summary": {...}, "tables": [{"title", "columns", "rows"}], "charts": [{"title", "svg"}],
        "geojson": FeatureCollection | None, "network": {"nodes", "edges"} | None,
-       "params": effective parameters}
+       "method": [{"heading", "text"}] (the kind's method note: method, parameters,
+       correction, limits), "params": effective parameters}
 
 Results stay bounded (top rows in the tables shown; the features and nodes a download needs
 are capped by each kind's limits, the cap stated in the summary).
@@ -323,6 +324,7 @@ def run_job(job: AnalysisJob, progress) -> dict:
         "charts": body.get("charts", []),
         "geojson": body.get("geojson"),
         "network": body.get("network"),
+        "method": body.get("method", []),
         "params": params,
     }
 
