@@ -189,6 +189,8 @@ def _refusal_message(outcome: validation.Outcome) -> str:
     ) % {"refused": f"{outcome.refused:,}", "total": f"{outcome.total:,}"}
     if first:
         message += " " + _("First: line %(line)s, %(field)s: %(reason)s.") % first
+    for hint in outcome.hints:
+        message += " " + hint
     return message
 
 

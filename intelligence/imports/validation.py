@@ -13,6 +13,7 @@ offset) or day-first ``31/01/2026 14:05``; a time without an offset is local tim
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,11 @@ _LOOKUP_BATCH = 900  # references per IN (...) query where arrays are not availa
 _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 _REFERENCE_MAX = Incident._meta.get_field("reference").max_length
 _ADDRESS_MAX = Incident._meta.get_field("address").max_length
+# Distinct unknown crime types looked up for their nearest accepted code (each costs a few
+# dozen string comparisons); a file with more than this many gets the plain reason for the rest.
+_NEAREST_MAX = 1000
+# How alike (difflib's ratio, 0-1) a value must be to an accepted code or name to be offered.
+_NEAREST_CUTOFF = 0.6
 
 
 class FileUnreadable(Exception):
@@ -45,6 +51,7 @@ class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
     refused: int = 0
     existing: int = 0
+    hints: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -122,14 +129,51 @@ def _times(values: pd.Series) -> pd.Series:
     return parsed
 
 
-def _crime_type_ids() -> dict[str, int]:
-    lookup: dict[str, int] = {}
+def _crime_types() -> tuple[dict[str, int], dict[str, str]]:
+    """The accepted crime types: ids by lower-case code or name, and codes likewise."""
+    ids: dict[str, int] = {}
+    codes: dict[str, str] = {}
     for pk, slug, name in CrimeType.objects.filter(is_active=True).values_list(
         "pk", "slug", "name"
     ):
-        lookup[slug.lower()] = pk
-        lookup[name.lower()] = pk
-    return lookup
+        for key in (slug.lower(), name.lower()):
+            ids[key] = pk
+            codes[key] = slug
+    return ids, codes
+
+
+def _unknown_crime_type_reason(value: str, codes: dict[str, str]) -> str:
+    """Why ``value`` is refused, naming the accepted code whose code or name is nearest."""
+    nearest = difflib.get_close_matches(value, list(codes), n=1, cutoff=_NEAREST_CUTOFF)
+    if not nearest:
+        return _("unknown crime type; no accepted code is close")
+    return _('unknown crime type; nearest accepted code: "%(code)s"') % {"code": codes[nearest[0]]}
+
+
+def _flag_crime_types(report: _Report, frame: pd.DataFrame) -> np.ndarray:
+    """Crime type ids of the rows (-1 where unknown); unknown ones flagged with the nearest
+    accepted code, grouped by reason so the work grows with the distinct values, not rows."""
+    crime_text = frame["crime_type"].str.strip()
+    codes, uniques = pd.factorize(crime_text.str.lower())
+    ids, accepted = _crime_types()
+    ids_of_uniques = np.array([ids.get(u, -1) for u in uniques], dtype="int64")
+    crime_type_id = ids_of_uniques[codes] if len(codes) else np.zeros(0, dtype="int64")
+    unknown = np.flatnonzero(ids_of_uniques < 0)
+    if not len(unknown):
+        return crime_type_id
+    plain = _("unknown crime type")
+    reasons = np.array([plain] * len(uniques), dtype=object)
+    for k in unknown[:_NEAREST_MAX]:
+        reasons[k] = _unknown_crime_type_reason(str(uniques[k]), accepted)
+    row_reasons = reasons[codes]
+    bad = crime_type_id < 0
+    for reason in dict.fromkeys(reasons[unknown]):
+        report.flag(bad & (row_reasons == reason), "crime_type", reason, frame["crime_type"])
+    report.hints.append(
+        _("Accepted crime type codes (a code or its name): %(codes)s.")
+        % {"codes": ", ".join(sorted(set(accepted.values())))}
+    )
+    return crime_type_id
 
 
 def existing_references(references: np.ndarray, compartment_id: int) -> set[str]:
@@ -163,6 +207,7 @@ class _Report:
         self.parts: list[pd.DataFrame] = []
         self.counts: dict[str, int] = {}
         self.bad = np.zeros(len(frame), dtype=bool)
+        self.hints: list[str] = []
 
     def flag(self, mask, field_name: str, reason: str, values: pd.Series) -> None:
         mask = np.asarray(mask, dtype=bool)
@@ -222,12 +267,7 @@ def validate(frame: pd.DataFrame, *, mode: str, compartment_id: int) -> Outcome:
             reference + " (" + _("first on line") + " " + first.astype(str) + ")",
         )
 
-    crime_text = frame["crime_type"].str.strip()
-    codes, uniques = pd.factorize(crime_text.str.lower())
-    lookup = _crime_type_ids()
-    ids_of_uniques = np.array([lookup.get(u, -1) for u in uniques], dtype="int64")
-    crime_type_id = ids_of_uniques[codes] if len(codes) else np.zeros(0, dtype="int64")
-    report.flag(crime_type_id < 0, "crime_type", _("unknown crime type"), frame["crime_type"])
+    crime_type_id = _flag_crime_types(report, frame)
 
     occurred_from = _times(frame["occurred_from"])
     report.flag(
@@ -285,6 +325,7 @@ def validate(frame: pd.DataFrame, *, mode: str, compartment_id: int) -> Outcome:
         counts=report.counts,
         refused=int(report.bad.sum()),
         existing=existing,
+        hints=report.hints,
     )
     if outcome.refused == 0:
         outcome.frame = pd.DataFrame(

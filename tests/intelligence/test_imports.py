@@ -278,7 +278,7 @@ def test_every_bad_row_is_reported_with_its_line_and_reason_and_nothing_is_loade
     assert reported == {
         (7, "occurred_from", "bad or missing date"),
         (8, "latitude", "latitude out of range (-90 to 90)"),
-        (9, "crime_type", "unknown crime type"),
+        (9, "crime_type", "unknown crime type; no accepted code is close"),
         (10, "reference", "missing reference"),
         (11, "reference", "duplicate reference in the file"),
         (12, "reference", "an incident with this reference exists"),
@@ -290,6 +290,31 @@ def test_every_bad_row_is_reported_with_its_line_and_reason_and_nothing_is_loade
     assert Incident.objects.count() == 1  # only the one made before
     failure = AuditEvent.objects.filter(action="job_run", object_id=str(job.pk)).get()
     assert failure.outcome == "failure" and failure.details["refused"] == 8
+
+
+def test_an_unknown_crime_type_is_refused_naming_the_nearest_code_and_listing_the_accepted(
+    world, uploads
+):
+    """A misspelt crime type names the accepted code nearest to it (by name or code), and the
+    refusal lists every accepted code, so the person can correct the file without asking."""
+    lines = rows(3)
+    lines += [
+        "T-1,burglry,2026-01-01,,51.4,-2.6,typo of a code",  # line 5
+        "T-2,Vehicle crimes,2026-01-01,,51.4,-2.6,near a name",  # line 6
+        "T-3,zzzzzzzz,2026-01-01,,51.4,-2.6,nothing close",  # line 7
+    ]
+    job = run(world, csv_bytes(lines))
+    assert job.status == "failed"
+    reasons = {e["line"]: e["reason"] for e in job.error_report}
+    assert reasons[5] == 'unknown crime type; nearest accepted code: "burglary"'
+    assert reasons[6] == 'unknown crime type; nearest accepted code: "vehicle-crime"'
+    assert reasons[7] == "unknown crime type; no accepted code is close"
+    assert job.error_counts['unknown crime type; nearest accepted code: "burglary"'] == 1
+    assert "Accepted crime type codes (a code or its name): " in job.message
+    listed = job.message.split("Accepted crime type codes (a code or its name): ")[1]
+    for code in ("asb", "burglary", "criminal-damage", "theft", "vehicle-crime", "weapons"):
+        assert code in listed
+    assert not Incident.objects.exists()
 
 
 def test_one_bad_row_among_many_is_refused_with_its_line_and_nothing_loaded(world, uploads):
