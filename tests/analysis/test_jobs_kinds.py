@@ -191,13 +191,16 @@ class TestNetwork:
         assert "entities" in caught.value.message_dict
 
 
+CONTRACT = {"summary", "tables", "charts", "geojson", "network", "method", "params"}
+
+
 @pytest.mark.django_db
 def test_every_kind_keeps_the_result_contract(world, job_incidents, job_graph, job_run):
     job_incidents(_scatter(80))
     for kind in ("hotspot", "temporal", "trend", "near_repeat", "network"):
         job = job_run(world.analyst, kind, {"iterations": 9} if kind == "near_repeat" else {})
         assert job.status == "succeeded", (kind, job.message)
-        assert set(job.result) == {"summary", "tables", "charts", "geojson", "network", "params"}
+        assert set(job.result) == CONTRACT
         assert job.result["charts"] and job.result["tables"]
         for chart in job.result["charts"]:
             assert chart["svg"].startswith("<svg") and "<script" not in chart["svg"]
