@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from analysis import charts, selectors
 from analysis.algorithms import network
@@ -33,6 +34,15 @@ MAX_NETWORK_NODES = 50_000
 MAX_RESULT_NODES = 5_000
 MAX_RESULT_EDGES = 20_000
 MAX_CHART_NODES = 300
+
+# Which measures read the strength of a tie and which count steps: said on the form, in the
+# result's method note and in the column headings.
+MEASURES_NOTE = gettext_lazy(
+    "Weighted degree and eigenvector centrality use the strength of each tie (a link adds 3, 2 "
+    "or 1 by strength, each shared report 1), as do the communities and the shortest path (a "
+    "stronger tie is a shorter step). Betweenness and closeness count steps: every tie is one "
+    "step whatever its strength, as are degree (neighbours) and the k-core."
+)
 
 PARAMS = (
     Param(
@@ -85,6 +95,104 @@ def check(params: dict, context: Context) -> None:
     ):
         missing = "path_to" if params.get("path_to") is None else "path_from"
         errors.add(missing, _("Give both ends of the path, or neither."))
+
+
+def graph_figures(graph) -> dict[str, int]:
+    """What the graph analysed holds: its entities, its ties, the explicit links and the
+    shared-report pairs inside those ties, and the entities left without a tie (a chosen
+    entity or path end with none)."""
+    ties = list(graph.edges(data=True))
+    return {
+        "entities": graph.number_of_nodes(),
+        "ties": len(ties),
+        "explicit_links": sum(int(data["links"]) for _a, _b, data in ties),
+        "co_occurrence_pairs": sum(1 for _a, _b, data in ties if data["reports"]),
+        "entities_without_ties": sum(1 for _n, degree in graph.degree() if degree == 0),
+    }
+
+
+def method_note(params: dict, graph, measures) -> list[dict]:
+    """Method, parameters, correction and limits of this run, in words."""
+    seeds = params.get("entities") or []
+    if len(seeds) == 1:
+        scope = ngettext(
+            "the entities within %(hops)s hop of the chosen entity",
+            "the entities within %(hops)s hops of the chosen entity",
+            params["hops"],
+        ) % {"hops": params["hops"]}
+    elif seeds:
+        scope = ngettext(
+            "the entities within %(hops)s hop of the %(n)s chosen entities",
+            "the entities within %(hops)s hops of the %(n)s chosen entities",
+            params["hops"],
+        ) % {"hops": params["hops"], "n": len(seeds)}
+    else:
+        scope = _("every entity you may read that has a link or shares a report")
+    ties = (
+        _("explicit links and reports naming both entities")
+        if params.get("cooccurrence", True)
+        else _("explicit links only")
+    )
+    if measures.betweenness_sampled:
+        sampling = _(
+            "Betweenness and closeness are estimated from a random sample of source entities "
+            "in components larger than %(n)s entities (seed %(seed)s); rerun with another seed "
+            "to see how much the ranking moves."
+        ) % {"n": f"{network.EXACT_MAX_NODES:,}", "seed": params.get("seed") or 0}
+    else:
+        sampling = _("Betweenness and closeness are exact (every entity a source).")
+    communities = (
+        _("Louvain modularity on tie strength")
+        if measures.community_method == "louvain"
+        else _("label propagation on tie strength (the network is too large for Louvain)")
+    )
+    return [
+        {
+            "heading": _("Method"),
+            "text": _(
+                "An undirected graph of entities: a tie joins two entities that share an "
+                "explicit link or are named in the same report. Degree, weighted degree, "
+                "betweenness, closeness and eigenvector centrality rank the entities; "
+                "communities by %(communities)s; k-cores by neighbour count; the shortest path "
+                "is the strongest chain of ties (step length 1 / strength). %(measures)s"
+            )
+            % {"communities": communities, "measures": str(MEASURES_NOTE)},
+        },
+        {
+            "heading": _("Parameters"),
+            "text": _(
+                "Scope: %(scope)s. Ties from %(ties)s. Dates and crime types select the reports "
+                "counted as shared; links are counted whatever their date. The graph analysed "
+                "holds %(entities)s entities and %(edges)s ties."
+            )
+            % {
+                "scope": scope,
+                "ties": ties,
+                "entities": f"{graph.number_of_nodes():,}",
+                "edges": f"{graph.number_of_edges():,}",
+            },
+        },
+        {
+            "heading": _("Correction"),
+            "text": _(
+                "None: the measures describe the recorded network and test no hypothesis. "
+                "Betweenness and closeness are normalised by the size of the whole graph "
+                "analysed, so figures compare within one run, not across runs of different "
+                "size. %(sampling)s"
+            )
+            % {"sampling": sampling},
+        },
+        {
+            "heading": _("Limits"),
+            "text": _(
+                "Only links and reports you may read are counted: a tie nobody recorded, or "
+                "recorded in a compartment outside the job, is missing, and a central entity "
+                "may be central because it is reported on most. Being named in the same report "
+                "is not proof of association. Eigenvector centrality concentrates on the "
+                "largest connected part."
+            ),
+        },
+    ]
 
 
 def run(user, params, compartment_ids, progress) -> dict:
@@ -190,13 +298,13 @@ def run(user, params, compartment_ids, progress) -> dict:
         _("Entity id"),
         _("Name"),
         _("Kind"),
-        _("Degree"),
-        _("Weighted degree"),
-        _("Betweenness"),
-        _("Closeness"),
-        _("Eigenvector"),
-        _("k-core"),
-        _("Community"),
+        _("Degree (neighbours)"),
+        _("Weighted degree (strength)"),
+        _("Betweenness (steps)"),
+        _("Closeness (steps)"),
+        _("Eigenvector (strength)"),
+        _("k-core (neighbours)"),
+        _("Community (strength)"),
     ]
     keys = (
         "rank",
@@ -236,10 +344,7 @@ def run(user, params, compartment_ids, progress) -> dict:
         ),
     ]
     summary: dict[str, Any] = {
-        "entities": graph.number_of_nodes(),
-        "ties": graph.number_of_edges(),
-        "explicit_links": len(links),
-        "co_occurrence_pairs": len(together),
+        **graph_figures(graph),
         "communities": len(measures.communities),
         "max_core": max(measures.core.values(), default=0),
         "most_central": by_id[ranked[0]]["label"] if ranked and ranked[0] in by_id else None,
@@ -261,6 +366,7 @@ def run(user, params, compartment_ids, progress) -> dict:
     top = nodes[:15]
     return {
         "summary": summary,
+        "method": method_note(params, graph, measures),
         "tables": tables,
         "charts": [
             {
@@ -280,10 +386,14 @@ registry.register(
     registry.Kind(
         name="network",
         label=gettext_lazy("Network (link analysis)"),
-        description=gettext_lazy(
-            "Who is connected to whom: entities tied by links and shared reports, ranked by "
-            "degree, betweenness, closeness and eigenvector centrality, with communities, k-cores "
-            "and the shortest path between two entities."
+        description=format_lazy(
+            "{} {}",
+            gettext_lazy(
+                "Who is connected to whom: entities tied by links and shared reports, ranked by "
+                "degree, betweenness, closeness and eigenvector centrality, with communities, "
+                "k-cores and the shortest path between two entities."
+            ),
+            MEASURES_NOTE,
         ),
         params=PARAMS,
         run=run,
