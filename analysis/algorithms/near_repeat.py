@@ -6,9 +6,14 @@ expected when times are shuffled among the events (which keeps where and how man
 happened, and breaks any space-time link). For each cell: the Knox ratio observed/expected
 and the Monte Carlo p-value ``(1 + #simulations >= observed) / (1 + iterations)``.
 
-Spatial pairs within the largest distance band are found once with a k-d tree; only their
-time differences change between simulations, and the distribution of all pairwise time
-differences does not change under shuffling, so the "beyond" row needs no pairs at all.
+Spatial pairs within the largest distance band are found once with a k-d tree and grouped by
+distance band; only their time differences change between simulations, and the distribution
+of all pairwise time differences does not change under shuffling, so the "beyond" row needs no
+pairs at all. The simulations run side by side: each event's day in the observed data and in
+a batch of shuffles is one row of a small-integer matrix, so a block of pairs costs two row
+gathers, a subtraction and one comparison per time band for the whole batch, counted with
+in-place halving sums. The shuffles are drawn one after the other from one seeded generator,
+so a seed gives the same table whatever the batch size.
 """
 
 from __future__ import annotations
@@ -19,8 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-# Pairs handled per step of a simulation: bounds the temporary arrays to ~50 MB.
-PAIR_BLOCK = 1_000_000
+# Pairs whose distance band is found per step (a few hundred kB of temporaries).
+PAIR_BLOCK = 1 << 16
+# Cells of (pairs x simulations) handled per step: about 1 MB per temporary array.
+BLOCK_CELLS = 1 << 20
+# Simulations held side by side: bounds the (events x simulations) day matrix to ~25 MB at
+# the largest event count the job accepts.
+BATCH_BYTES = 25_000_000
 
 
 class TooManyPairs(ValueError):
@@ -63,6 +73,54 @@ def _all_pairs_time_counts(t_sorted: np.ndarray, edges: np.ndarray) -> np.ndarra
     return np.diff(np.concatenate([[0], cumulative]))
 
 
+def _column_counts(mask: np.ndarray) -> np.ndarray:
+    """True values per column of a boolean (rows x columns) array, which it overwrites.
+
+    Halving sums in place on the bytes: six rounds keep every count <= 64, inside int8; the
+    few rows left are summed wide.
+    """
+    x = mask.view(np.int8)
+    rows = x.shape[0]
+    for _round in range(6):
+        if rows <= 1:
+            break
+        half = rows // 2
+        x[:half] += x[rows - half : rows]
+        rows -= half
+    return x[:rows].sum(axis=0, dtype=np.int64)
+
+
+def _cumulative_counts(
+    i: np.ndarray,
+    j: np.ndarray,
+    segments: np.ndarray,
+    days: np.ndarray,
+    limits: np.ndarray,
+    progress: Callable[[int], None],
+) -> np.ndarray:
+    """For each distance band (pairs ``segments[k]:segments[k+1]``), each column of ``days``
+    (events x simulations) and each limit: pairs whose days differ by at most the limit."""
+    width = days.shape[1]
+    counts = np.zeros((len(segments) - 1, len(limits), width), dtype=np.int64)
+    block = int(min(max(BLOCK_CELLS // max(width, 1), 256), 1 << 16))
+    # A gap never exceeds the dtype's range, so a limit past it is the range's end.
+    top = np.iinfo(days.dtype).max
+    cut = [min(int(v), top) for v in limits]
+    mask = np.empty((block, width), dtype=bool)
+    for band in range(len(segments) - 1):
+        for first in range(int(segments[band]), int(segments[band + 1]), block):
+            last = min(first + block, int(segments[band + 1]))
+            gap = np.take(days, i[first:last], axis=0)
+            gap -= np.take(days, j[first:last], axis=0)
+            np.abs(gap, out=gap)
+            part = mask[: last - first]
+            for k, limit in enumerate(cut):
+                np.less_equal(gap, limit, out=part)
+                counts[band, k] += _column_counts(part)
+            progress(last - first)
+    return counts
+
+
 def knox(
     x,
     y,
@@ -80,7 +138,7 @@ def knox(
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     # Whole days, as the Near Repeat Calculator compares dates: small integers make each
-    # simulation a gather and a table lookup.
+    # simulation a gather and a comparison.
     t = np.floor(np.asarray(t, dtype=float))
     if len(t):
         t = t - t.min()
@@ -98,36 +156,74 @@ def knox(
     close = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
     if len(close) > max_pairs:
         raise TooManyPairs(len(close))
-    i = close[:, 0].astype(np.int32)
-    j = close[:, 1].astype(np.int32)
-    del close
-    # Cell offset of each pair's distance band, computed once: int16 keeps 10 million pairs
-    # at 20 MB.
-    d_offset = (_band(np.hypot(x[i] - x[j], y[i] - y[j]), d_edges) * nt).astype(np.int16)
+    # Distance band of each pair, a block at a time (the gathers stay in cache), compared
+    # squared: no square root per pair.
+    squared_edges = d_edges**2
+    d_band = np.empty(len(close), dtype=np.int8)
+    for first in range(0, len(close), PAIR_BLOCK):
+        a, b = close[first : first + PAIR_BLOCK, 0], close[first : first + PAIR_BLOCK, 1]
+        dx = np.take(x, a) - np.take(x, b)
+        dy = np.take(y, a) - np.take(y, b)
+        dx *= dx
+        dy *= dy
+        dx += dy
+        d_band[first : first + PAIR_BLOCK] = np.searchsorted(squared_edges, dx, side="left")
+    # Pairs grouped by distance band (a stable radix sort on one byte), so a block of pairs
+    # shares its band and only the time bands are counted.
+    order = np.argsort(d_band, kind="stable")
+    segments = np.searchsorted(d_band[order], np.arange(nd))
+    close = close[order]
+    i, j = close[:, 0], close[:, 1]
+    del d_band, order
     all_time = _all_pairs_time_counts(np.sort(t), t_edges)
-    days = t.astype(np.int16 if len(t) and t.max() < 32_000 else np.int32)
-    band_of_gap = _band(np.arange(int(days.max()) + 1), t_edges).astype(np.int16)
+    span = int(t.max())
+    dtype = np.int8 if span <= 127 else np.int16 if span <= 32_767 else np.int32
+    days = t.astype(dtype)
+    # A whole-day gap is within a band's upper edge e when it is at most floor(e).
+    limits = np.floor(t_edges).astype(np.int64)
 
-    def table(times: np.ndarray) -> np.ndarray:
-        cells = np.zeros((nd - 1) * nt, dtype=np.int64)
-        for first in range(0, len(i), PAIR_BLOCK):
-            block = slice(first, first + PAIR_BLOCK)
-            gap = np.abs(times[i[block]] - times[j[block]])
-            cells += np.bincount(d_offset[block] + band_of_gap[gap], minlength=(nd - 1) * nt)
-        near = cells.reshape(nd - 1, nt)
+    def table(cumulative: np.ndarray) -> np.ndarray:
+        """(distance bands within reach x time bands) from counts at most each limit."""
+        near = np.diff(cumulative, axis=1, prepend=0)
+        near = np.hstack([near, (segments[1:] - segments[:-1])[:, None] - cumulative[:, -1:]])
         beyond = all_time - near.sum(axis=0)
         return np.vstack([near, beyond[None, :]])
 
-    observed = table(days).astype(float)
     rng = np.random.default_rng(seed)
-    total = np.zeros_like(observed)
-    at_least = np.zeros_like(observed)
-    for k in range(iterations):
-        simulated = table(days[rng.permutation(n)])
-        total += simulated
-        at_least += simulated >= observed
-        if progress is not None and (k % 5 == 4 or k == iterations - 1):
-            progress((k + 1) / iterations)
+    batch = int(max(1, min(iterations + 1, BATCH_BYTES // (n * days.itemsize))))
+    work = len(i) * (iterations + 1)
+    done = 0
+
+    def advance(pairs: int, columns: int) -> None:
+        nonlocal done
+        done += pairs * columns
+        if progress is not None:
+            progress(min(done / max(work, 1), 1.0))
+
+    observed = None
+    total = np.zeros((nd, nt))
+    at_least = np.zeros((nd, nt))
+    drawn = 0
+    while observed is None or drawn < iterations:
+        columns = []
+        if observed is None:
+            columns.append(days)
+        while len(columns) < batch and drawn < iterations:
+            columns.append(days[rng.permutation(n)])
+            drawn += 1
+        matrix = np.ascontiguousarray(np.column_stack(columns))
+        width = matrix.shape[1]
+        counts = _cumulative_counts(
+            i, j, segments, matrix, limits, lambda pairs, w=width: advance(pairs, w)
+        )
+        first = 0
+        if observed is None:
+            observed = table(counts[:, :, 0]).astype(float)
+            first = 1
+        for column in range(first, width):
+            simulated = table(counts[:, :, column])
+            total += simulated
+            at_least += simulated >= observed
     expected = total / max(iterations, 1)
     p_values = (1.0 + at_least) / (1.0 + iterations)
     return KnoxResult(

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from analysis.algorithms import near_repeat
 from analysis.algorithms.near_repeat import TooManyPairs, knox
 
 DISTANCES = [100, 200, 400]
@@ -59,3 +60,52 @@ def test_too_many_close_pairs_is_refused_rather_than_exhausting_memory():
     x = np.zeros(100)
     with pytest.raises(TooManyPairs):
         knox(x, x, np.arange(100.0), DISTANCES, TIMES, iterations=1, max_pairs=100)
+
+
+def _brute_force_knox(x, y, t, distances, times, iterations, seed):
+    """Every pair's distance and day gap from the full matrices, one shuffle at a time: the
+    reference the k-d tree and the side-by-side simulations must reproduce exactly."""
+    days = np.floor(t)
+    first, second = np.triu_indices(len(x), k=1)
+    distance = np.hypot(x[first] - x[second], y[first] - y[second])
+    row = np.searchsorted(np.asarray(distances, dtype=float), distance, side="left")
+    shape = (len(distances) + 1, len(times) + 1)
+
+    def table(d):
+        column = np.searchsorted(np.asarray(times, dtype=float), np.abs(d[first] - d[second]))
+        counts = np.zeros(shape)
+        np.add.at(counts, (row, column), 1)
+        return counts
+
+    observed = table(days)
+    rng = np.random.default_rng(seed)
+    total, at_least = np.zeros(shape), np.zeros(shape)
+    for _ in range(iterations):
+        simulated = table(days[rng.permutation(len(days))])
+        total += simulated
+        at_least += simulated >= observed
+    return observed, total / iterations, (1 + at_least) / (1 + iterations)
+
+
+@pytest.mark.parametrize(
+    ("span", "batch_bytes"),
+    [(90, 25_000_000), (90, 1), (900, 3_000), (80_000, 25_000_000)],
+    ids=["days-in-one-byte", "one-simulation-per-batch", "two-byte-days", "four-byte-days"],
+)
+def test_the_table_equals_a_brute_force_monte_carlo_with_the_same_shuffles(
+    monkeypatch, span, batch_bytes
+):
+    """Same seed, same shuffles: observed, expected and p-values identical to the reference,
+    whatever the width of the day integers or how many simulations run side by side."""
+    rng = np.random.default_rng(11)
+    x, y, t = rng.uniform(0, 1500, 260), rng.uniform(0, 1500, 260), rng.uniform(0, span, 260)
+    x[:40], y[:40] = 700.0, 700.0  # forty events at one address: many pairs at distance 0
+    x[40:45], y[40:45] = 700.0 + 60.0, 700.0 + 80.0  # exactly 100 m from them
+    monkeypatch.setattr(near_repeat, "BATCH_BYTES", batch_bytes)
+    result = knox(x, y, t, [100, 250.5, 400], [0.5, 7, 30], iterations=23, seed=9)
+    observed, expected, p_values = _brute_force_knox(
+        x, y, t, [100, 250.5, 400], [0.5, 7, 30], 23, 9
+    )
+    np.testing.assert_array_equal(result.observed, observed)
+    np.testing.assert_array_equal(result.expected, expected)
+    np.testing.assert_array_equal(result.p_values, p_values)
