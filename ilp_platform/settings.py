@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "intelligence",
     "analysis",
     "tasking",
+    "operations",
     "notifications",
 ]
 
@@ -219,6 +220,9 @@ LANGUAGE_CODE = "en"
 # English is complete; French is partial (untranslated strings fall back to English).
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date shape per language, ISO 8601 in both (ilp_platform/formats/<lang>/formats.py;
+# docs/dates.md): pages, forms, PDFs and CSV files alike.
+FORMAT_MODULE_PATH = ["ilp_platform.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.web.exports import csv_lines
+from tasking import minutes as minutes_of
 from tasking import selectors
 from tasking.models import Meeting
 
@@ -56,13 +57,13 @@ def _print_css() -> str:
 
 
 def minutes_context(meeting: Meeting, user) -> dict:
-    decisions = list(
-        selectors.decisions_with_evidence(user, selectors.visible_decisions(user, meeting))
-    )
+    built = minutes_of.build(meeting, user)
     return {
         "meeting": meeting,
-        "attendees": list(meeting.attendees.all()),
-        "decisions": decisions,
+        "minutes": built,
+        "attendees": built.attendees,
+        "decisions": built.decisions,
+        "actions": built.actions,
         "marking": marking_for(meeting),
         "exported_at": timezone.now(),
         "exported_by": user,
@@ -81,6 +82,7 @@ def minutes(meeting: Meeting, user, fmt: str) -> tuple[bytes, str, str]:
             "format": fmt,
             "part": "minutes",
             "ids": [str(d.pk) for d in context["decisions"]],
+            **context["minutes"].ids(),
         },
     )
     stem = f"minutes-{meeting.kind}-{meeting.scheduled_for:%Y%m%d}-{meeting.pk}"

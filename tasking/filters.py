@@ -8,13 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.accounts.models import User
+from ilp_platform.web.dates import DateInput
 from ilp_platform.web.filters import RestrictedFilterSet
 from tasking.choices import DecisionSubject
 from tasking.models import Decision, Meeting
 
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
-_DATE = {"class": "form-control", "type": "date"}
 
 
 class DecisionFilter(RestrictedFilterSet):
@@ -43,13 +43,13 @@ class DecisionFilter(RestrictedFilterSet):
         label=_("From"),
         field_name="decided_at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs=_DATE),
+        widget=DateInput(),
     )
     until = django_filters.DateFilter(
         label=_("To"),
         field_name="decided_at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs=_DATE),
+        widget=DateInput(),
     )
 
     class Meta:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from analysis.models import Product
 from ilp_platform.accounts.models import Unit, User
 from ilp_platform.core.separators import split_list
+from ilp_platform.web.dates import DateInput, DateTimeInput
 from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
+from intelligence import lookup
 from intelligence.choices import EntityKind
 from intelligence.models import CrimeType, Entity, Report
 from intelligence.pickers import PickerWidget
@@ -34,7 +37,8 @@ def _area(rows: int = 2) -> forms.Textarea:
 
 
 def _date() -> forms.DateInput:
-    return forms.DateInput(attrs={**_TEXT, "type": "date"}, format="%Y-%m-%d")
+    # The language's one date shape (ilp_platform/formats), not the browser's own date box.
+    return DateInput()
 
 
 def _people():
@@ -91,6 +95,72 @@ def _products_field(label):
     )
 
 
+class PeoplePicker(PickerWidget):
+    """The people picker (``GET /api/v1/lookup/?kind=user``); people chosen are named again
+    after an error for those who may look people up."""
+
+    def __init__(self):
+        super().__init__("user", multiple=True, attrs={"placeholder": _("Type part of a name")})
+
+    def value_from_datadict(self, data, files, name):
+        # Several values (a plain multiple select, or a client sending a list) join into one.
+        if hasattr(data, "getlist"):
+            values = [v for v in data.getlist(name) if v]
+            return " ".join(values) if values else data.get(name)
+        return super().value_from_datadict(data, files, name)
+
+    def chosen(self, value: str | None) -> list[dict]:
+        parts = list(dict.fromkeys(p for p in split_list(value or "") if p))
+        known = {}
+        if self.reader is not None and lookup.may_look_up(self.reader, "user"):
+            ids = [int(p) for p in parts if p.isdigit() and len(p) < 10]
+            found = _people().filter(Q(pk__in=ids) | Q(username__in=parts))
+            for person in found:
+                known[str(person.pk)] = known[person.username] = person
+        return [
+            {
+                "value": part,
+                "label": str(known[part]) if part in known else part,
+                "detail": known[part].username if part in known else "",
+                "known": part in known,
+            }
+            for part in parts
+        ]
+
+
+class PeopleField(forms.CharField):
+    """Active people chosen with the picker, or typed as usernames or ids separated by commas
+    or spaces; cleans to the list of people, each once."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text", _("Type part of a name and choose; add as many people as attended.")
+        )
+        kwargs.setdefault("widget", PeoplePicker())
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return " ".join(str(getattr(v, "pk", v)) for v in value)
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        parts = list(dict.fromkeys(split_list(text or "")))
+        if not parts:
+            return []
+        ids = [int(p) for p in parts if p.isdigit() and len(p) < 10]
+        people = list(_people().filter(Q(pk__in=ids) | Q(username__in=parts)))
+        by_key = {str(p.pk): p for p in people} | {p.username: p for p in people}
+        missing = [p for p in parts if p not in by_key]
+        if missing:
+            raise ValidationError(
+                _("No active person is %(names)s.") % {"names": ", ".join(missing)}
+            )
+        return list({by_key[p].pk: by_key[p] for p in parts}.values())
+
+
 # --- Meetings ---------------------------------------------------------------------------------
 
 
@@ -101,8 +171,7 @@ class MeetingForm(RestrictedFormMixin, RestrictedChoicesMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
     scheduled_for = forms.DateTimeField(
         label=_("Date and time"),
-        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=DateTimeInput(),
     )
     location = forms.CharField(
         label=_("Location"), max_length=200, required=False, widget=forms.TextInput(attrs=_TEXT)
@@ -110,12 +179,7 @@ class MeetingForm(RestrictedFormMixin, RestrictedChoicesMixin, forms.Form):
     chair = forms.ModelChoiceField(
         label=_("Chair"), queryset=_people(), widget=forms.Select(attrs=_SELECT)
     )
-    attendees = forms.ModelMultipleChoiceField(
-        label=_("Attendees"),
-        queryset=_people(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={**_SELECT, "size": 6}),
-    )
+    attendees = PeopleField(label=_("Attendees"))
     compartment = CompartmentChoiceField()
     notes = forms.CharField(label=_("Notes"), required=False, widget=_area(3))
 

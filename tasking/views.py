@@ -28,7 +28,7 @@ from ilp_platform.web.views import (
     write_visibly,
 )
 from intelligence.models import Report
-from tasking import exports, scoring, selectors, services
+from tasking import exports, minutes, scoring, selectors, services
 from tasking.choices import MeetingStatus, PriorityStatus, RequirementStatus, TaskingStatus
 from tasking.filters import DecisionFilter
 from tasking.forms import (
@@ -131,16 +131,9 @@ class MeetingDetailView(RestrictedDetailView):
         context.update(
             {
                 "agenda": agenda,
-                "attendees": meeting.attendees.all(),
                 "can_change": user.has_perm("tasking.change_meeting"),
                 "can_decide_priority": meeting.is_open
                 and user.has_perm("tasking.approve_priority"),
-                "raised_requirements": Requirement.objects.visible_to(user).filter(
-                    raised_at_meeting=meeting
-                ),
-                "raised_taskings": Tasking.objects.visible_to(user)
-                .filter(raised_at_meeting=meeting)
-                .select_related("owner_user", "owner_unit"),
                 **minutes_context(meeting, user),
             }
         )
@@ -148,14 +141,17 @@ class MeetingDetailView(RestrictedDetailView):
 
 
 def minutes_context(meeting, user, form=None) -> dict:
+    """The minutes block of the meeting page: numbered as in the exports (``tasking.minutes``)."""
     can_record = meeting.is_open and user.has_perm("tasking.add_decision")
     if can_record and form is None:
         form = DecisionForm(user=user, meeting=meeting)
+    built = minutes.build(meeting, user)
     return {
         "meeting": meeting,
-        "decisions": selectors.decisions_with_evidence(
-            user, selectors.visible_decisions(user, meeting)
-        ),
+        "minutes": built,
+        "attendees": built.attendees,
+        "decisions": built.decisions,
+        "actions": built.actions,
         "decision_form": form if can_record else None,
     }
 
