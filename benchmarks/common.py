@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 # Bumped when the generated data changes shape, so an older benchmark database is rebuilt.
-DATA_VERSION = 1
+DATA_VERSION = 2  # 2: reports name entities (intelligence_reportentity)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ from benchmarks.common import DATA_VERSION, SCALES, Scale, database_url, libpq_u
 CHUNK = 50_000  # rows per COPY write: bounded memory whatever the scale
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 SPAN_SECONDS = 2 * 365 * 86400
+# Share of reports naming 0, 1, 2, 3 and 4 entities.
+MENTIONS_PER_REPORT = (0.3, 0.25, 0.2, 0.15, 0.1)
+MENTIONS_STREAM = 5  # the mentions' own random stream, beside the seed
+BLANK_AUDIT_COLUMNS = ("purpose_type",)
 CENTRE = (51.4545, -2.5879)  # a city-sized area
 # Search terms with a known share of reports (row 3): common, medium, rare.
 SEARCH_TERMS = {"vehicle": 0.15, "firearm": 0.01, "zanzibar": 0.0002}
@@ -440,6 +444,62 @@ class Generator:
             ],
         )
 
+    # -- report mentions -------------------------------------------------------------------------
+    def mentions(self, cursor) -> None:
+        """Entities named in reports (what the network job counts as co-occurrence): 0 to 4 per
+        report (1.5 on average), chosen among the entities of the report's compartment, as an
+        officer names the people and vehicles a unit already knows. Drawn from a generator of
+        their own, so the other tables stay what the seed made them before mentions existed."""
+        rng = np.random.default_rng([self.seed, MENTIONS_STREAM])
+        cursor.execute("SELECT id, compartment_id FROM intelligence_entity ORDER BY id")
+        entities = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+        cursor.execute("SELECT id, compartment_id FROM intelligence_report ORDER BY id")
+        reports = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+        if not len(entities) or not len(reports):
+            return
+        order = np.argsort(entities[:, 1], kind="stable")
+        entity_ids, entity_comp = entities[order, 0], entities[order, 1]
+        per_report = rng.choice(
+            np.arange(len(MENTIONS_PER_REPORT)), len(reports), p=MENTIONS_PER_REPORT
+        )
+        report = np.repeat(np.arange(len(reports)), per_report)
+        comp = reports[report, 1]
+        starts = np.searchsorted(entity_comp, comp, side="left")
+        size = np.searchsorted(entity_comp, comp, side="right") - starts
+        keep = size > 0
+        report, starts, size = report[keep], starts[keep], size[keep]
+        entity = entity_ids[starts + rng.integers(0, 1 << 30, len(report)) % size]
+        report_id = reports[report, 0]
+        # One mention of an entity per report (the table's unique constraint).
+        pairs = np.unique(np.column_stack([report_id, entity]), axis=0)
+        m = len(pairs)
+        creator = str(self.user_ids[0])
+        copy_rows(
+            cursor,
+            "intelligence_reportentity",
+            (
+                "report_id",
+                "entity_id",
+                "subject_category",
+                "is_assessment",
+                "created_by_id",
+                "created_at",
+            ),
+            [
+                (
+                    m,
+                    _lines(
+                        pairs[:, 0].astype(str),
+                        pairs[:, 1].astype(str),
+                        [""] * m,
+                        np.where(rng.random(m) < 0.2, "t", "f").astype(object),
+                        [creator] * m,
+                        [self.now] * m,
+                    ),
+                )
+            ],
+        )
+
     # -- audit events ------------------------------------------------------------------------------
     def audit_events(self, cursor) -> None:
         from audit.chain import chain_head, compute_hash
@@ -469,6 +529,15 @@ class Generator:
             "prev_hash",
             "hash",
         )
+        # Text columns added to the log since (the purpose an event was done for): empty, as an
+        # event naming none has them; an empty purpose leaves the hash as it was.
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            "'audit_auditevent' AND column_name = ANY(%s)",
+            [list(BLANK_AUDIT_COLUMNS)],
+        )
+        blank = tuple(sorted(row[0] for row in cursor.fetchall()))
+        columns += blank
         start = EPOCH.timestamp()
         step = SPAN_SECONDS / max(1, s.audit_events)
 
@@ -535,6 +604,7 @@ class Generator:
                                 "success",
                                 prev,
                                 digest,
+                                *[""] * len(blank),
                             )
                         )
                     )
@@ -550,6 +620,7 @@ STEPS = (
     ("reports", ("intelligence_report",)),
     ("incidents", ("intelligence_incident",)),
     ("entities", ("intelligence_entity", "intelligence_link")),
+    ("mentions", ("intelligence_reportentity",)),
     ("audit_events", ("audit_auditevent",)),
 )
 
