@@ -1,13 +1,17 @@
 """Hotspots: where incidents concentrate.
 
-Incidents are counted on a square grid (in SQL, or per point inside a drawn polygon); Getis-Ord
-Gi* marks hot and cold spots at 95, 99 and 99.9 % confidence, and a kernel density surface
-spreads each incident over the bandwidth. The result is a map of cells with their figures.
+The incidents' positions are read (inside a drawn polygon, by point in polygon) and counted on
+a grid of whole square cells centred on the area; cells cut by the area's edge count with the
+share of their area inside. Getis-Ord Gi* marks hot and cold spots at 95, 99 and 99.9 %
+confidence, after a Benjamini-Hochberg false-discovery-rate correction over the cells unless
+the job turns it off, and a kernel density surface is estimated from the points themselves.
+The result is a map of cells with their figures, in words, and a method note.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -15,9 +19,15 @@ from django.utils.translation import gettext_lazy
 
 from analysis import charts, selectors
 from analysis.algorithms import hotspot
-from analysis.algorithms.geo import LocalPlane, points_in_polygon, ring_bbox
+from analysis.algorithms.geo import (
+    LocalPlane,
+    clip_ring,
+    points_in_polygon,
+    polygon_cell_cover,
+    ring_bbox,
+)
 from analysis.kinds import registry
-from analysis.kinds.params import CHOICE, NUMBER, Context, Param
+from analysis.kinds.params import BOOLEAN, CHOICE, NUMBER, Context, Param
 from analysis.kinds.shared import (
     MAX_FEATURES,
     MAX_INCIDENTS,
@@ -71,6 +81,18 @@ PARAMS = (
         invalid=gettext_lazy("Choose quartic or gaussian."),
         help=gettext_lazy("The shape of each incident's influence."),
     ),
+    Param(
+        "fdr",
+        label=gettext_lazy("Correct for testing many cells (false-discovery rate)"),
+        type=BOOLEAN,
+        default=True,
+        help=gettext_lazy(
+            "On: a cell is a hot or cold spot only when it stays significant after the "
+            "Benjamini-Hochberg false-discovery-rate correction over every cell of the area "
+            "(without it, about 1 cell in 20 of structureless data looks significant at 95%). "
+            "The uncorrected class is shown beside it either way."
+        ),
+    ),
 )
 
 
@@ -111,76 +133,172 @@ def run(user, params, compartment_ids, progress) -> dict:
     if grid.size > MAX_GRID_CELLS:
         raise JobError(_too_many_cells(grid.size, area, cell))
     polygon = params.get("polygon")
-    progress(10, _("Counting incidents per cell"))
+    progress(5, _("Reading the incidents' positions"))
+    lon, lat = selectors.stream(
+        qs, "longitude", "latitude", total=count, progress=lambda f: progress(5 + 40 * f)
+    )
+    outside = 0
     if polygon:
-        lon, lat = selectors.stream(
-            qs,
-            "longitude",
-            "latitude",
-            total=count,
-            progress=lambda f: progress(10 + 40 * f),
-        )
         inside = points_in_polygon(lon, lat, polygon)
-        x, y = plane.to_xy(lat[inside], lon[inside])
-        counts = hotspot.grid_counts(grid, x, y)
-        xmin, ymin, _x1, _y1 = grid.corners(*np.meshgrid(np.arange(grid.nx), np.arange(grid.ny)))
-        c_lat, c_lon = plane.to_latlon(xmin + cell / 2, ymin + cell / 2)
-        mask = points_in_polygon(c_lon, c_lat, polygon)
+        outside = int((~inside).sum())
+        lon, lat = lon[inside], lat[inside]
+        if lon.size == 0:
+            raise JobError(
+                _(
+                    "None of the %(count)s incidents of the polygon's bounding box lies inside "
+                    "the polygon. Draw a larger polygon or widen the dates or crime types."
+                )
+                % {"count": f"{count:,}"}
+            )
+    x, y = plane.to_xy(lat, lon)
+    progress(50, _("Counting incidents per cell"))
+    counts = hotspot.grid_counts(grid, x, y)
+    if polygon:
+        rings = [
+            np.column_stack(plane.to_xy(np.asarray(r)[:, 1], np.asarray(r)[:, 0])) for r in polygon
+        ]
+        cover = polygon_cell_cover(rings, grid.x0, grid.y0, cell, grid.nx, grid.ny)
     else:
-        min_lon, min_lat = area[0], area[1]
-        kx = plane.to_xy(plane.lat0, plane.lon0 + 1.0)[0]
-        ky = plane.to_xy(plane.lat0 + 1.0, plane.lon0)[1]
-        ix, iy, n = selectors.grid_cell_counts(
-            qs, lon0=min_lon, lat0=min_lat, kx=float(kx), ky=float(ky), cell=cell
-        )
-        # The SQL cells start at (min_lon, min_lat), which is the grid origin by construction.
-        flat = np.clip(iy, 0, grid.ny - 1) * grid.nx + np.clip(ix, 0, grid.nx - 1)
-        counts = np.bincount(flat, weights=n, minlength=grid.size).reshape(grid.ny, grid.nx)
-        mask = None
+        x0, y0 = plane.to_xy(area[1], area[0])
+        x1, y1 = plane.to_xy(area[3], area[2])
+        cover = grid.coverage(float(x0), float(y0), float(x1), float(y1))
     progress(55, _("Computing Getis-Ord Gi*"))
-    z, p = hotspot.gi_star(counts, mask)
-    classes = hotspot.significance(z)
-    progress(70, _("Computing the kernel density surface"))
-    density = hotspot.kernel_density(counts, cell, float(params["bandwidth_m"]), params["kernel"])
-    if mask is not None:
-        density = np.where(mask, density, 0.0)
+    z, p = hotspot.gi_star(counts, cover=cover)
+    uncorrected = hotspot.significance(z)
+    corrected = hotspot.fdr_significance(z, p, inside=cover > 0)
+    progress(65, _("Computing the kernel density surface"))
+    density, estimator = hotspot.kernel_density_points(
+        grid, x, y, float(params["bandwidth_m"]), params["kernel"]
+    )
+    density = np.where(cover > 0, density, 0.0)
     progress(85, _("Building the map and tables"))
-    return _hotspot_result(params, count, plane, grid, counts, z, p, classes, density, mask)
+    figures = Figures(
+        analysed=int(lon.size),
+        outside=outside,
+        counts=counts,
+        cover=cover,
+        z=z,
+        p=p,
+        corrected=corrected,
+        uncorrected=uncorrected,
+        density=density,
+        estimator=estimator,
+    )
+    return _hotspot_result(params, plane, grid, area, figures)
 
 
-def _hotspot_result(params, count, plane, grid, counts, z, p, classes, density, mask) -> dict:
-    studied = np.ones(counts.shape, dtype=bool) if mask is None else mask
-    in_map = studied & ((counts > 0) | (classes != 0))
+@dataclass
+class Figures:
+    """What the job computed, per cell where an array."""
+
+    analysed: int
+    outside: int
+    counts: np.ndarray
+    cover: np.ndarray
+    z: np.ndarray
+    p: np.ndarray
+    corrected: np.ndarray
+    uncorrected: np.ndarray
+    density: np.ndarray
+    estimator: str
+
+
+def _class_words(level: int) -> str:
+    if level > 0:
+        return _("hot %(c)s") % {"c": CONFIDENCE[level]}
+    if level < 0:
+        return _("cold %(c)s") % {"c": CONFIDENCE[level]}
+    return ""
+
+
+def _in_words(level: int, z: float, count: int, density, fdr: bool, share: float) -> str:
+    """The popup of a cell: "Gi* z 4.1, hot spot at 99% after FDR, 21 incidents, 320 per km²"."""
+    if level == 0:
+        verdict = _("not significant")
+    else:
+        words = {"c": CONFIDENCE[level]}
+        if fdr:
+            verdict = (
+                _("hot spot at %(c)s after FDR") if level > 0 else _("cold spot at %(c)s after FDR")
+            ) % words
+        else:
+            verdict = (
+                _("hot spot at %(c)s, uncorrected")
+                if level > 0
+                else _("cold spot at %(c)s, uncorrected")
+            ) % words
+    text = _("Gi* z %(z)s, %(verdict)s, %(n)s incidents, %(d)s per km²") % {
+        "z": f"{z:.1f}",
+        "verdict": verdict,
+        "n": f"{count:,}",
+        "d": f"{density:,.0f}" if density is not None else "—",
+    }
+    if share < 0.999:
+        text += _(" (%(share)s%% of the cell inside the area)") % {"share": f"{100 * share:.0f}"}
+    return text
+
+
+def _cell_geometry(plane, grid, col, row, polygon, area) -> list:
+    """The cell's outline in [lon, lat], clipped to the study area where the area cuts it."""
+    xmin, ymin, xmax, ymax = grid.corners(col, row)
+    lat0, lon0 = plane.to_latlon(xmin, ymin)
+    lat1, lon1 = plane.to_latlon(xmax, ymax)
+    a, b, e, f = float(lon0), float(lat0), float(lon1), float(lat1)
+    if polygon:
+        rings = [clip_ring(ring, a, b, e, f) for ring in polygon]
+        rings = [r for r in rings if r]
+        if rings:
+            return [[[round(u, 6), round(v, 6)] for u, v in ring] for ring in rings]
+    else:
+        a, b = max(a, area[0]), max(b, area[1])
+        e, f = min(e, area[2]), min(f, area[3])
+    a, b, e, f = (round(v, 6) for v in (a, b, e, f))
+    return [[[a, b], [e, b], [e, f], [a, f], [a, b]]]
+
+
+def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
+    fdr = bool(params.get("fdr", True))
+    classes = fig.corrected if fdr else fig.uncorrected
+    counts, z, p, density, cover = fig.counts, fig.z, fig.p, fig.density, fig.cover
+    studied = cover > 0
+    in_map = studied & ((counts > 0) | (classes != 0) | (fig.uncorrected != 0))
     rows, cols = np.nonzero(in_map)
     order = np.lexsort((-counts[rows, cols], -z[rows, cols]))
     truncated = len(order) > MAX_FEATURES
     order = order[:MAX_FEATURES]
     rows, cols = rows[order], cols[order]
-    xmin, ymin, xmax, ymax = grid.corners(cols, rows)
-    lat0, lon0 = plane.to_latlon(xmin, ymin)
-    lat1, lon1 = plane.to_latlon(xmax, ymax)
+    cx, cy = grid.centres()
+    c_lat, c_lon = plane.to_latlon(cx, cy)
+    polygon = params.get("polygon")
     features = []
     table_rows = []
     for k in range(len(rows)):
         r, c = int(rows[k]), int(cols[k])
-        a, b, e, f = (round(float(v), 6) for v in (lon0[k], lat0[k], lon1[k], lat1[k]))
+        level, plain = int(classes[r, c]), int(fig.uncorrected[r, c])
+        centre_lat, centre_lon = round(float(c_lat[r, c]), 6), round(float(c_lon[r, c]), 6)
         props = {
             "cell": f"{c}-{r}",
             "count": int(counts[r, c]),
             "gi_z": rounded(z[r, c]),
             "p_value": rounded(p[r, c], 5),
-            "class": int(classes[r, c]),
-            "confidence": CONFIDENCE[int(classes[r, c])],
+            "class": level,
+            "confidence": CONFIDENCE[level],
+            "class_uncorrected": plain,
+            "confidence_uncorrected": CONFIDENCE[plain],
             "density_km2": rounded(density[r, c], 2),
-            "centre_lat": round((b + f) / 2, 6),
-            "centre_lon": round((a + e) / 2, 6),
+            "covered_share": rounded(cover[r, c], 3),
+            "centre_lat": centre_lat,
+            "centre_lon": centre_lon,
         }
+        props["summary"] = _in_words(
+            level, float(z[r, c]), props["count"], props["density_km2"], fdr, float(cover[r, c])
+        )
         features.append(
             {
                 "type": "Feature",
                 "geometry": {
                     "type": "Polygon",
-                    "coordinates": [[[a, b], [e, b], [e, f], [a, f], [a, b]]],
+                    "coordinates": _cell_geometry(plane, grid, c, r, polygon, area),
                 },
                 "properties": props,
             }
@@ -188,30 +306,33 @@ def _hotspot_result(params, count, plane, grid, counts, z, p, classes, density, 
         if k < TABLE_ROWS:
             table_rows.append(
                 [
-                    props["cell"],
-                    props["centre_lat"],
-                    props["centre_lon"],
+                    _centre_label(centre_lat, centre_lon),
+                    centre_lat,
+                    centre_lon,
                     props["count"],
                     props["gi_z"],
                     props["p_value"],
-                    _("hot %(c)s") % {"c": props["confidence"]}
-                    if props["class"] > 0
-                    else (
-                        _("cold %(c)s") % {"c": props["confidence"]} if props["class"] < 0 else ""
-                    ),
+                    _class_words(level),
+                    _class_words(plain),
                     props["density_km2"],
+                    props["covered_share"],
                 ]
             )
     busiest = sorted(features, key=lambda ft: -ft["properties"]["count"])[:20]
-    studied_cells = int(studied.sum())
     summary = {
-        "incidents": count,
-        "cells": studied_cells,
+        "incidents": fig.analysed,
+        **({"incidents_outside_polygon": fig.outside} if polygon else {}),
+        "cells": int(studied.sum()),
+        "cells_cut_by_the_edge": int((studied & (cover < 0.999)).sum()),
         "cells_with_incidents": int(((counts > 0) & studied).sum()),
+        "fdr_correction": fdr,
         "hot_spots_95": int((classes >= 1).sum()),
         "hot_spots_99": int((classes >= 2).sum()),
         "hot_spots_99_9": int((classes >= 3).sum()),
         "cold_spots_95": int((classes <= -1).sum()),
+        "hot_spots_95_uncorrected": int((fig.uncorrected >= 1).sum()),
+        "hot_spots_99_9_uncorrected": int((fig.uncorrected >= 3).sum()),
+        "cold_spots_95_uncorrected": int((fig.uncorrected <= -1).sum()),
         "max_cell_count": int(counts.max()) if counts.size else 0,
         "cell_size_m": params["cell_size_m"],
         "bandwidth_m": params["bandwidth_m"],
@@ -219,37 +340,139 @@ def _hotspot_result(params, count, plane, grid, counts, z, p, classes, density, 
         "map_cells": len(features),
         "map_truncated": truncated,
     }
+    west, south, east, north = (round(float(v), 6) for v in area)
     return {
         "summary": summary,
+        "method": _method_note(params, grid, fig, fdr),
         "tables": [
             table(
                 _("Cells ranked by Gi* z-score"),
                 [
-                    _("Cell"),
+                    _("Cell centre"),
                     _("Centre latitude"),
                     _("Centre longitude"),
                     _("Incidents"),
                     _("Gi* z"),
                     _("p-value"),
-                    _("Significance"),
+                    _("Significance after FDR") if fdr else _("Significance"),
+                    _("Significance, uncorrected"),
                     _("Density per km²"),
+                    _("Share of the cell in the area"),
                 ],
                 table_rows,
             )
         ],
         "charts": [
             {
-                "title": _("Incidents in the 20 busiest cells"),
+                "title": _("Incidents in the 20 busiest cells, by cell centre"),
                 "svg": charts.bar_chart(
-                    _("Incidents in the 20 busiest cells"),
-                    [ft["properties"]["cell"] for ft in busiest],
+                    _("Incidents in the 20 busiest cells, by cell centre"),
+                    [
+                        _centre_label(
+                            ft["properties"]["centre_lat"], ft["properties"]["centre_lon"]
+                        )
+                        for ft in busiest
+                    ],
                     [ft["properties"]["count"] for ft in busiest],
                     value_label=_("incidents"),
                 ),
             }
         ],
-        "geojson": {"type": "FeatureCollection", "features": features},
+        "geojson": {
+            "type": "FeatureCollection",
+            "bbox": [west, south, east, north],
+            "features": features,
+        },
     }
+
+
+def _centre_label(lat: float, lon: float) -> str:
+    """A cell named by its centre, short enough for a chart's axis: "51.451, -2.587"."""
+    return f"{lat:.3f}, {lon:.3f}"
+
+
+def _method_note(params, grid, fig: Figures, fdr: bool) -> list[dict]:
+    cell = params["cell_size_m"]
+    bandwidth = params["bandwidth_m"]
+    kernel_name = _("quartic (biweight)") if params["kernel"] == hotspot.QUARTIC else _("Gaussian")
+    reach = hotspot.reach(bandwidth, params["kernel"])
+    estimator = (
+        _("summed exactly from every incident to every cell centre within reach")
+        if fig.estimator == "exact"
+        else _(
+            "from the incidents spread by linear binning over a lattice of at most 1/16 of the "
+            "bandwidth, convolved by FFT (within 1% of the exact sum)"
+        )
+    )
+    parts = [
+        {
+            "heading": _("Method"),
+            "text": _(
+                "Incidents are counted on a grid of square %(cell)s m cells, the fewest whole "
+                "cells that cover the area, centred on it (%(nx)s by %(ny)s). Getis-Ord Gi* "
+                "compares each cell and its eight neighbours with the whole area (binary queen "
+                "weights including the cell; two-sided normal p-values). Cells cut by the "
+                "edge of the area (%(cut)s) are weighted by the share of their area inside: a "
+                "neighbourhood's incidents are compared with the mean density times its "
+                "covered area, and the variance is weighted by area, which equals the classic "
+                "Gi* when every cell is whole. The density surface is a %(kernel)s kernel "
+                "estimate at each cell centre, %(estimator)s, in incidents per square kilometre."
+            )
+            % {
+                "cell": f"{cell:g}",
+                "nx": grid.nx,
+                "ny": grid.ny,
+                "cut": f"{int(((fig.cover > 0) & (fig.cover < 0.999)).sum()):,}",
+                "kernel": kernel_name,
+                "estimator": estimator,
+            },
+        },
+        {
+            "heading": _("Parameters"),
+            "text": _(
+                "Cell %(cell)s m; bandwidth %(bw)s m, chosen by the analyst (no automatic rule); "
+                "the kernel reaches %(reach)s m. %(n)s incidents analysed%(outside)s."
+            )
+            % {
+                "cell": f"{cell:g}",
+                "bw": f"{bandwidth:g}",
+                "reach": f"{reach:g}",
+                "n": f"{fig.analysed:,}",
+                "outside": (
+                    _("; %(out)s in the polygon's bounding box but outside it were left out")
+                    % {"out": f"{fig.outside:,}"}
+                    if params.get("polygon")
+                    else ""
+                ),
+            },
+        },
+        {
+            "heading": _("Correction"),
+            "text": _(
+                "False-discovery rate (Benjamini-Hochberg) over the p-values of the %(m)s cells "
+                "of the area: a cell is a hot or cold spot at 95, 99 or 99.9%% when it is a "
+                "discovery at a false-discovery rate of 5, 1 or 0.1%%. The uncorrected class is "
+                "shown beside it."
+            )
+            % {"m": f"{int((fig.cover > 0).sum()):,}"}
+            if fdr
+            else _(
+                "No correction for testing many cells (turned off for this job): each cell is "
+                "judged alone, so about 5%% of the cells of structureless data reach 95%%."
+            ),
+        },
+        {
+            "heading": _("Limits"),
+            "text": _(
+                "Gi* p-values assume the normal approximation; neighbouring cells share "
+                "incidents, so their results are not independent. Results depend on the cell "
+                "size and the grid's position (the modifiable areal unit problem). The density "
+                "has no edge correction: within one bandwidth of the area's edge it is "
+                "underestimated. Incidents are taken at their recorded position."
+            ),
+        },
+    ]
+    return parts
 
 
 registry.register(

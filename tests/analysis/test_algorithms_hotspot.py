@@ -6,7 +6,7 @@ from esda import G_Local
 from libpysal.weights import lat2W
 
 from analysis.algorithms import hotspot
-from analysis.algorithms.geo import LocalPlane, points_in_polygon
+from analysis.algorithms.geo import LocalPlane, clip_ring, points_in_polygon, polygon_cell_cover
 
 
 def _fixed_grid() -> np.ndarray:
@@ -106,3 +106,63 @@ def test_gi_star_inside_a_mask_ignores_the_cells_outside():
     z_inner, _p = hotspot.gi_star(counts[1:8, 2:10])
     np.testing.assert_allclose(z_masked[1:8, 2:10], z_inner)
     assert (z_masked[~mask] == 0).all() and (p_masked[~mask] == 1).all()
+
+
+def test_gi_star_with_every_cell_whole_is_the_classic_statistic():
+    counts = _fixed_grid()
+    z, p = hotspot.gi_star(counts)
+    z_cover, p_cover = hotspot.gi_star(counts, cover=np.ones(counts.shape))
+    np.testing.assert_allclose(z_cover, z, rtol=1e-12)
+    np.testing.assert_allclose(p_cover, p, rtol=1e-12)
+
+
+def test_the_share_of_each_cell_inside_a_polygon_with_a_hole_is_its_exact_area():
+    shapely = pytest.importorskip("shapely")
+    rng = np.random.default_rng(0)
+    angle = np.sort(rng.uniform(0, 2 * np.pi, 60))
+    radius = rng.uniform(300, 1000, 60)
+    outer = np.c_[1000 + radius * np.cos(angle), 900 + radius * np.sin(angle)]
+    outer = np.r_[outer, outer[:1]]
+    # The hole turns the same way as the outer ring: the share must not depend on it.
+    hole = np.array([[900, 800], [1100, 800], [1100, 1000], [900, 1000], [900, 800]])
+    x0, y0, cell, nx, ny = -10.0, -20.0, 97.0, 23, 21
+    cover = polygon_cell_cover([outer, hole], x0, y0, cell, nx, ny)
+    shape = shapely.Polygon(outer, [hole])
+    for row in range(ny):
+        for col in range(nx):
+            box = shapely.box(
+                x0 + col * cell, y0 + row * cell, x0 + (col + 1) * cell, y0 + (row + 1) * cell
+            )
+            assert cover[row, col] == pytest.approx(
+                shape.intersection(box).area / cell**2, abs=1e-9
+            )
+
+
+def test_a_ring_clipped_to_a_box_keeps_only_what_lies_inside():
+    shapely = pytest.importorskip("shapely")
+    diamond = [[0, -10], [10, 0], [0, 10], [-10, 0], [0, -10]]
+    clipped = clip_ring(diamond, 2, 2, 12, 12)
+    assert shapely.Polygon(clipped).area == pytest.approx(
+        shapely.Polygon(diamond).intersection(shapely.box(2, 2, 12, 12)).area
+    )
+    assert clip_ring(diamond, 20, 20, 30, 30) == []
+
+
+@pytest.mark.parametrize("kind", [hotspot.QUARTIC, hotspot.GAUSSIAN])
+@pytest.mark.parametrize("pairs", [10**9, 1])  # exact, then binned
+def test_kernel_density_from_points_matches_the_point_by_point_sum(kind, pairs, monkeypatch):
+    monkeypatch.setattr(hotspot, "EXACT_PAIRS", pairs)
+    grid = hotspot.Grid.covering(0, 0, 3000, 2000, 100.0)
+    rng = np.random.default_rng(9)
+    x = np.clip(np.r_[rng.normal(1200, 90, 400), rng.uniform(0, 3000, 400)], 0, 3000)
+    y = np.clip(np.r_[rng.normal(900, 90, 400), rng.uniform(0, 2000, 400)], 0, 2000)
+    density, estimator = hotspot.kernel_density_points(grid, x, y, 300.0, kind)
+    assert estimator == ("exact" if pairs > 1 else "binned")
+    cx, cy = grid.centres()
+    exact = sum(
+        hotspot.kernel(np.hypot(cx - a, cy - b), 300.0, kind) for a, b in zip(x, y, strict=True)
+    )
+    exact = exact * 1e6
+    busy = exact > 0.1 * exact.max()
+    np.testing.assert_allclose(density[busy], exact[busy], rtol=1e-9 if pairs > 1 else 0.01)
+    assert density.max() == pytest.approx(exact.max(), rel=1e-9 if pairs > 1 else 0.005)

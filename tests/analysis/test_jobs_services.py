@@ -28,7 +28,7 @@ def _scatter(n, seed=1, centre=CENTRE, spread=0.02, days=120, **extra):
     ]
 
 
-RESULT_KEYS = {"summary", "tables", "charts", "geojson", "network", "params"}
+RESULT_KEYS = {"summary", "tables", "charts", "geojson", "network", "method", "params"}
 
 
 def _check_contract(result):
