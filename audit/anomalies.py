@@ -156,3 +156,49 @@ def detect(now=None, days: int = 1) -> int:
             row.n,
         )
     return raised
+
+
+# The log holds each run of the check: the console reads when it last ran from there (there is
+# no other record of it), and a run someone asked for is answered by the first run after it.
+RUN_OBJECT_TYPE = "audit.anomaly"
+RUN_REPR = "anomaly check"
+
+
+def run(days: int = 1) -> dict:
+    """Run the check over the last ``days`` days and record the run in the log."""
+    from audit import services
+
+    started = timezone.now()
+    raised = detect(now=started, days=days)
+    finished = timezone.now()
+    summary = {
+        "started_at": started.isoformat(),
+        "finished_at": finished.isoformat(),
+        "days": days,
+        "raised": raised,
+        "flagged": Anomaly.objects.filter(day__gte=(started - timedelta(days=days)).date()).count(),
+    }
+    services.record(
+        Action.JOB_RUN, object_type=RUN_OBJECT_TYPE, object_repr=RUN_REPR, details=summary
+    )
+    return summary
+
+
+def runs():
+    """Recorded runs of the check, newest first."""
+    return AuditEvent.objects.filter(
+        object_type=RUN_OBJECT_TYPE, object_id="", action=Action.JOB_RUN, object_repr=RUN_REPR
+    ).order_by("-id")
+
+
+def last_run() -> dict | None:
+    """The latest run (its recorded summary with times parsed), or None when none has run."""
+    from django.utils.dateparse import parse_datetime
+
+    event = runs().first()
+    if event is None:
+        return None
+    details = dict(event.details or {})
+    for name in ("started_at", "finished_at"):
+        details[name] = parse_datetime(details.get(name) or "") or event.occurred_at
+    return details

@@ -1,33 +1,54 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action
+from ilp_platform.web.dates import DateInput
+from oversight.search import object_type_choices
+
+# An object type as the log writes it ("app.model"): a link from a row may name one that is not
+# a model (a sign-in, a setting), kept as a choice in its own spelling.
+_LOGGED_TYPE = re.compile(r"^[a-z_]{1,50}\.[a-z_]{1,50}$")
 
 
 class EventFilterForm(forms.Form):
-    actor = forms.CharField(label=_("Person (username)"), required=False, max_length=150)
+    reference = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=200,
+        help_text=_("A report URN, product number, incident reference or meeting title."),
+        widget=forms.TextInput(attrs={"placeholder": "IR-2026-000123"}),
+    )
+    actor = forms.CharField(
+        label=_("Person (name or username)"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("Any"))] + list(Action.choices)
     )
-    object_type = forms.CharField(label=_("Object type"), required=False, max_length=100)
+    object_type = forms.ChoiceField(label=_("Kind of record"), required=False, choices=())
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     compartment = forms.CharField(label=_("Compartment"), required=False, max_length=60)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        choices = [("", _("Any")), *object_type_choices()]
+        typed = (self.data.get("object_type") or "").strip() if self.is_bound else ""
+        if typed and typed not in dict(choices) and _LOGGED_TYPE.match(typed):
+            choices.append((typed, typed))
+        self.fields["object_type"].choices = choices
         for field in self.fields.values():
             css = (
                 "form-select form-select-sm"
                 if isinstance(field, forms.ChoiceField)
                 else "form-control form-control-sm"
             )
-            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs["class"] = css
 
     def params(self) -> dict:
         return {k: str(v) for k, v in self.cleaned_data.items() if v not in (None, "")}

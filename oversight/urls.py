@@ -10,4 +10,5 @@ urlpatterns = [
     path("integrity/", views.integrity, name="integrity"),
     path("integrity/run/", views.integrity_run, name="integrity_run"),
     path("anomalies/", views.anomaly_list, name="anomaly_list"),
+    path("anomalies/run/", views.anomaly_run, name="anomaly_run"),
 ]

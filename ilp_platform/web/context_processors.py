@@ -24,6 +24,7 @@ NAVIGATION = [
     (_("My taskings"), "tasking:my_taskings", "tasking.view_tasking", "list-check"),
     (_("Audit log"), "audit:event_list", "audit.view_auditevent", "shield-check"),
     (_("Integrity"), "audit:integrity", "audit.view_integritycheck", "link-45deg"),
+    (_("Anomalies"), "audit:anomaly_list", "audit.view_anomaly", "exclamation-diamond"),
     (_("Administration"), "admin:index", "accounts.change_user", "gear"),
 ]
 

@@ -17,12 +17,19 @@ from oversight.api.serializers import (
     DisclosureSerializer,
     IntegrityCheckSerializer,
 )
+from oversight.search import about_reference
 
 _FILTERS = [
     OpenApiParameter("actor", str, description="username"),
     OpenApiParameter("action", str),
     OpenApiParameter("object_type", str, description="e.g. intelligence.report"),
     OpenApiParameter("object_id", str),
+    OpenApiParameter(
+        "reference",
+        str,
+        description="a report URN, product number, incident reference or meeting title: "
+        "the events about that record",
+    ),
     OpenApiParameter("compartment", str),
     OpenApiParameter("since", OpenApiTypes.DATETIME),
     OpenApiParameter("until", OpenApiTypes.DATETIME),
@@ -42,7 +49,9 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return AuditEvent.objects.all()
         try:
-            return filter_events(self.request.query_params)
+            events = filter_events(self.request.query_params)
+            reference = (self.request.query_params.get("reference") or "").strip()
+            return about_reference(events, reference) if reference else events
         except FilterError as exc:
             raise exceptions.ValidationError({exc.field: [exc.message]}) from None
 
