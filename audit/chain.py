@@ -30,6 +30,9 @@ HASHED_FIELDS = (
     "via",
     "outcome",
 )
+# The purpose an event was done for (an operation, a requirement, a tasking): hashed when the
+# event names one, so events written before purposes existed keep their hashes.
+PURPOSE_FIELDS = ("purpose_type", "purpose_id")
 
 
 def _normalise(name: str, value):
@@ -49,6 +52,10 @@ def _normalise(name: str, value):
 def canonical(values: dict) -> bytes:
     """Stable bytes for an event's content, independent of backend and key order."""
     content = {name: _normalise(name, values.get(name)) for name in HASHED_FIELDS}
+    if values.get("purpose_type"):
+        content["purpose_type"] = values["purpose_type"]
+        purpose_id = values.get("purpose_id")
+        content["purpose_id"] = "" if purpose_id is None else str(purpose_id)
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
         "utf-8"
     )
@@ -194,7 +201,7 @@ def event_problem(values: dict, expected_prev: str) -> str | None:
     return None
 
 
-VERIFIED_COLUMNS = ("id", "prev_hash", "hash", *HASHED_FIELDS)
+VERIFIED_COLUMNS = ("id", "prev_hash", "hash", *HASHED_FIELDS, *PURPOSE_FIELDS)
 
 
 def verify_in_python(after_id: int, expected_prev: str, progress=None) -> VerificationResult:

@@ -24,7 +24,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connection
 
-from audit.chain import HASHED_FIELDS, VerificationResult, altered, broken_link, intact
+from audit.chain import (
+    HASHED_FIELDS,
+    PURPOSE_FIELDS,
+    VerificationResult,
+    altered,
+    broken_link,
+    intact,
+)
 
 # Event ids per batch: a few megabytes of text in memory per batch in flight.
 VERIFY_SQL_BATCH = 20_000
@@ -86,8 +93,14 @@ def _value_sql(name: str) -> str:
 
 
 def values_sql() -> str:
-    """SQL for the JSON array of an event's escaped values, in ``VALUE_FIELDS`` order."""
-    return "to_json(ARRAY[" + ", ".join(_value_sql(n) for n in VALUE_FIELDS) + "])::text"
+    """SQL for the JSON array of an event's escaped values, in ``VALUE_FIELDS`` order, then the
+    purpose's type and id (empty strings when the event names no purpose)."""
+    purpose = ["coalesce(purpose_type, '')", "coalesce(purpose_id::text, '')"]
+    return (
+        "to_json(ARRAY["
+        + ", ".join([*(_value_sql(n) for n in VALUE_FIELDS), *purpose])
+        + "])::text"
+    )
 
 
 # ``prev_hash``, a line break, then the canonical JSON with each value's slot; ``details`` is
@@ -95,6 +108,30 @@ def values_sql() -> str:
 TEMPLATE = (
     "%s\n{" + ",".join(f'"{n}":%s' if n == "details" else f'"{n}":"%s"' for n in _NAMES) + "}"
 )
+
+
+# With a purpose: its two values join the others in code-point order of all the names.
+_PURPOSE_NAMES = sorted((*HASHED_FIELDS, *PURPOSE_FIELDS))
+_PURPOSE_ORDER = [
+    (*VALUE_FIELDS, *PURPOSE_FIELDS).index(n) for n in _PURPOSE_NAMES if n != "details"
+]
+_PURPOSE_DETAILS_AT = _PURPOSE_NAMES.index("details")
+PURPOSE_TEMPLATE = (
+    "%s\n{"
+    + ",".join(f'"{n}":%s' if n == "details" else f'"{n}":"%s"' for n in _PURPOSE_NAMES)
+    + "}"
+)
+
+
+def _assemble(prev_hash: str, parts: list[str], details: str) -> str:
+    """The hashed text from the escaped values (``VALUE_FIELDS`` then the purpose's two)."""
+    if parts[-2] == "":
+        parts = parts[:-2]
+        parts.insert(_DETAILS_AT, details)
+        return TEMPLATE % (prev_hash, *parts)
+    ordered = [parts[i] for i in _PURPOSE_ORDER]
+    ordered.insert(_PURPOSE_DETAILS_AT, details)
+    return PURPOSE_TEMPLATE % (prev_hash, *ordered)
 
 
 def details_text(details: str) -> str:
@@ -121,7 +158,7 @@ def split_values(values: str) -> list[str]:
     """The escaped values of ``to_json(ARRAY[...])`` text: between ``["`` and ``"]``, separated
     by ``","``, which occurs nowhere else (every quote inside a JSON string is escaped)."""
     parts = values[2:-2].split('","')
-    if len(parts) != len(VALUE_FIELDS):  # cannot happen for an array of strings; stay exact
+    if len(parts) != len(VALUE_FIELDS) + 2:  # cannot happen for an array of strings; stay exact
         parts = [json.dumps(v, ensure_ascii=False)[1:-1] for v in json.loads(values)]
     return parts
 
@@ -129,9 +166,7 @@ def split_values(values: str) -> list[str]:
 def canonical_text(prev_hash: str, values: str, details: str) -> str:
     """What is hashed for one event, from a row of ``BATCH_QUERY``: ``prev_hash``, a line break
     and ``canonical``'s JSON."""
-    parts = split_values(values)
-    parts.insert(_DETAILS_AT, details_text(details))
-    return TEMPLATE % (prev_hash, *parts)
+    return _assemble(prev_hash, split_values(values), details_text(details))
 
 
 # Built from the constant field names above, never from input.
@@ -203,7 +238,7 @@ def verify_in_database(after_id: int, expected_prev: str, progress=None) -> Veri
     fetcher = _InlineFetcher() if inline else _PrefetchingFetcher(FETCH_LANES)
     checked = 0
     sha256 = hashlib.sha256
-    template, fields, details_at = TEMPLATE, len(VALUE_FIELDS), _DETAILS_AT
+    template, fields, details_at = TEMPLATE, len(VALUE_FIELDS) + 2, _DETAILS_AT
     try:
         pending = deque(
             fetcher.submit(*bounds) for bounds in ranges[: 1 if inline else FETCH_LANES]
@@ -222,8 +257,13 @@ def verify_in_database(after_id: int, expected_prev: str, progress=None) -> Veri
                 parts = values[2:-2].split('","')
                 if len(parts) != fields:
                     parts = split_values(values)
-                parts.insert(details_at, details)
-                if sha256((template % (prev_hash, *parts)).encode()).hexdigest() != stored:
+                if parts[-2] == "":  # no purpose: the common case, assembled inline
+                    del parts[-2:]
+                    parts.insert(details_at, details)
+                    text = template % (prev_hash, *parts)
+                else:
+                    text = _assemble(prev_hash, parts, details)
+                if sha256(text.encode()).hexdigest() != stored:
                     return VerificationResult(False, checked, event_id, altered(event_id))
                 expected_prev = stored
                 checked += 1

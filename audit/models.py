@@ -30,6 +30,11 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     compartment = models.CharField(_("compartment"), max_length=60, blank=True)
     justification = models.TextField(_("justification"), blank=True)
+    # The purpose the justification named, when it named one: an operation, a requirement or a
+    # tasking ("operation", 12). A typed reference rather than a foreign key: the log is
+    # append-only, so it must outlive the record and never be changed by its deletion.
+    purpose_type = models.CharField(_("purpose type"), max_length=32, blank=True)
+    purpose_id = models.PositiveBigIntegerField(_("purpose id"), null=True, blank=True)
     recipient = models.CharField(_("recipient"), max_length=300, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
@@ -54,6 +59,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["action", "-occurred_at"], name="audit_action_time"),
             models.Index(fields=["compartment", "-occurred_at"], name="audit_compartment_time"),
+            models.Index(
+                fields=["purpose_type", "purpose_id", "-occurred_at"], name="audit_purpose_time"
+            ),
         ]
 
     def __str__(self) -> str:

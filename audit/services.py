@@ -238,6 +238,9 @@ def record(
             # Oversight watches access to special-category data (LED Art. 10).
             details = {**(details or {}), "special_category": True}
     details = _protect_service_details(object_type, details)
+    purpose_type, purpose_id = (
+        context.split_purpose(ctx.purpose) if justification is None else ("", None)
+    )
     event = AuditEvent(
         occurred_at=timezone.now(),
         # A signed-in person by now: the project's user model, which audit does not import.
@@ -249,6 +252,8 @@ def record(
         object_repr=(object_repr or "")[:300],
         compartment=compartment or "",
         justification=ctx.justification if justification is None else justification,
+        purpose_type=purpose_type,
+        purpose_id=purpose_id,
         recipient=recipient,
         details=jsonable(details or {}),
         request_id=ctx.request_id,

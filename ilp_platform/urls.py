@@ -16,6 +16,7 @@ API_MODULES = [
     "intelligence.api.urls",
     "analysis.api.urls",
     "tasking.api.urls",
+    "operations.api.urls",
     "notifications.api.urls",
 ]
 APP_URLS = [
@@ -23,6 +24,7 @@ APP_URLS = [
     ("intelligence/", "intelligence.urls"),
     ("analysis/", "analysis.urls"),
     ("tasking/", "tasking.urls"),
+    ("operations/", "operations.urls"),
     ("notifications/", "notifications.urls"),
 ]
 

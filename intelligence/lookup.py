@@ -35,7 +35,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "report": ("intelligence.view_report",),
     "source": ("intelligence.view_source",),
     "priority": ("tasking.view_priority",),
-    "user": ("accounts.view_user", "tasking.add_tasking"),
+    "user": ("accounts.view_user", "tasking.add_tasking", "operations.change_operation"),
 }
 KINDS = tuple(PERMISSIONS)
 

@@ -44,6 +44,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "analysis.add_product",
         "analysis.change_product",
         "audit.add_disclosure",
+        "operations.view_operation",
+        "operations.add_operation",
+        "operations.change_operation",
         "tasking.view_meeting",
         "tasking.view_priority",
         "tasking.add_priority",
@@ -58,6 +61,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "intelligence.review_report",
         "analysis.approve_product",
         "audit.add_disclosure",
+        "operations.view_operation",
+        "operations.add_operation",
+        "operations.change_operation",
         "tasking.add_meeting",
         "tasking.change_meeting",
         "tasking.view_meeting",
@@ -135,7 +141,15 @@ def sync_roles(group_model, permission_model) -> None:
         group.permissions.add(*to_add)
 
 
-_APPS_WITH_ROLE_PERMISSIONS = {"accounts", "audit", "intelligence", "analysis", "tasking", "axes"}
+_APPS_WITH_ROLE_PERMISSIONS = {
+    "accounts",
+    "audit",
+    "intelligence",
+    "analysis",
+    "tasking",
+    "operations",
+    "axes",
+}
 
 
 def sync_roles_after_migrate(sender, **kwargs) -> None:

@@ -24,6 +24,8 @@ class ActionContext:
     ip: str | None = None
     user_agent: str = ""
     justification: str = ""
+    # The purpose the justification names, as "kind:id" ("operation:12"), or "".
+    purpose: str = ""
     via: str = "system"  # web, api, job, command, system
 
 
@@ -46,8 +48,16 @@ def acting(**values: Any) -> Iterator[ActionContext]:
         _current.reset(token)
 
 
-def set_justification(text: str) -> None:
-    _current.set(replace(current(), justification=text))
+def set_justification(text: str, purpose: str = "") -> None:
+    _current.set(replace(current(), justification=text, purpose=purpose))
+
+
+def split_purpose(purpose: str) -> tuple[str, int | None]:
+    """ "operation:12" -> ("operation", 12); anything else -> ("", None)."""
+    kind, _, pk = purpose.partition(":")
+    if kind and pk.isdigit():
+        return kind, int(pk)
+    return "", None
 
 
 def set_user(user: Reader) -> None:

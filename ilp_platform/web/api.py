@@ -15,9 +15,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core import context
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.justification import JustificationRequired, justification_in_force
 from ilp_platform.core.querysets import RestrictedQuerySet
+from ilp_platform.web import purposes
 
 if TYPE_CHECKING:
     _ViewSetBase = viewsets.GenericViewSet
@@ -25,6 +27,21 @@ else:
     _ViewSetBase = object  # the mixin goes with a viewset class
 
 logger = logging.getLogger(__name__)
+
+
+def check_purpose(user) -> None:
+    """An ``X-Justification-Purpose`` must name an operation, requirement or tasking the caller
+    sees ("operation:12"); otherwise 400, naming the header, and nothing is done."""
+    purpose = context.current().purpose
+    if purpose and purposes.describe(user, purpose) is None:
+        raise exceptions.ValidationError(
+            {
+                "X-Justification-Purpose": [
+                    "Name an operation, requirement or tasking you can see, as kind:id "
+                    "(for example operation:12)."
+                ]
+            }
+        )
 
 
 class AuditUnavailableError(exceptions.APIException):
@@ -169,6 +186,7 @@ class RestrictedViewSetMixin(_ViewSetBase):
             raise exceptions.ValidationError(
                 {name: ["A NUL character is not allowed here."] for name in nul}
             )
+        check_purpose(request.user)
         if (
             self.requires_justification
             and request.method != "OPTIONS"

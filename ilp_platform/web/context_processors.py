@@ -20,6 +20,7 @@ NAVIGATION = [
     (_("Incidents"), "intelligence:incident_list", "intelligence.view_incident", "geo"),
     (_("Analysis"), "analysis:job_list", "analysis.view_analysisjob", "graph-up"),
     (_("Products"), "analysis:product_list", "analysis.view_product", "journal-text"),
+    (_("Operations"), "operations:list", "operations.view_operation", "folder2-open"),
     (_("Tasking"), "tasking:meeting_list", "tasking.view_meeting", "people"),
     (_("My taskings"), "tasking:my_taskings", "tasking.view_tasking", "list-check"),
     (_("Audit log"), "audit:event_list", "audit.view_auditevent", "shield-check"),

@@ -19,9 +19,17 @@ def session_justification(request) -> str:
     return stored.get("text", "")
 
 
-def remember_justification(request, text: str) -> None:
+def session_purpose(request) -> str:
+    """The purpose ("operation:12") the justification in force names, or ""."""
+    if not session_justification(request):
+        return ""
+    return request.session[SESSION_KEY].get("purpose", "")
+
+
+def remember_justification(request, text: str, purpose: str = "") -> None:
     ttl = settings.ILP["JUSTIFICATION_TTL"]
     request.session[SESSION_KEY] = {
         "text": text,
+        "purpose": purpose,
         "expires": (timezone.now() + ttl).timestamp(),
     }

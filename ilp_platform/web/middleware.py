@@ -8,9 +8,11 @@ from django.conf import settings
 
 from ilp_platform.core import context
 from ilp_platform.web.health import health_response
-from ilp_platform.web.justification import session_justification
+from ilp_platform.web.justification import session_justification, session_purpose
 
 JUSTIFICATION_HEADER = "HTTP_X_JUSTIFICATION"
+# Optional beside it: the purpose the justification names, "operation:12" (checked by the API).
+PURPOSE_HEADER = "HTTP_X_JUSTIFICATION_PURPOSE"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -54,13 +56,19 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         header = request.META.get(JUSTIFICATION_HEADER, "").strip()
-        justification = header[:500] if header else session_justification(request)
+        if header:
+            justification = header[:500]
+            purpose = request.META.get(PURPOSE_HEADER, "").strip()[:48]
+        else:
+            justification = session_justification(request)
+            purpose = session_purpose(request)
         with context.acting(
             request_id=request_id,
             user=request.user if getattr(request, "user", None) else None,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
             justification=justification,
+            purpose=purpose,
             via="api" if request.path.startswith("/api/") else "web",
         ):
             response = self.get_response(request)

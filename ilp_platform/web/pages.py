@@ -14,8 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ilp_platform.core import home
 from ilp_platform.core.querysets import compartment_model
+from ilp_platform.web import purposes
 from ilp_platform.web.health import health_response
-from ilp_platform.web.justification import remember_justification, session_justification
+from ilp_platform.web.justification import (
+    remember_justification,
+    session_justification,
+    session_purpose,
+)
 
 
 @login_required
@@ -35,6 +40,15 @@ def home_page(request):
 
 
 class JustificationForm(forms.Form):
+    work = forms.ChoiceField(
+        label=_("Operation, requirement or tasking"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_(
+            "The open work you are consulting for: it is recorded with every event, so "
+            "oversight can see what was consulted for it. Or type a reference below."
+        ),
+    )
     reference = forms.CharField(
         label=_("Case or operation reference"),
         max_length=100,
@@ -51,18 +65,45 @@ class JustificationForm(forms.Form):
     )
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        groups = purposes.choices_for(user)
+        if groups:
+            self.fields["work"].choices = [("", _("None of these: I type a reference")), *groups]
+        else:
+            del self.fields["work"]
+
+    def clean_work(self) -> str:
+        value = self.cleaned_data.get("work") or ""
+        if value:
+            label = purposes.describe(self.user, value)
+            if label is None:
+                raise forms.ValidationError(_("Choose an operation, requirement or tasking."))
+            self.work_label = label
+        return value
+
     def clean(self):
         data = super().clean() or {}
-        if not data.get("reference", "").strip() and not data.get("purpose", "").strip():
+        if self.errors:
+            return data
+        if not (
+            data.get("work") or data.get("reference", "").strip() or data.get("purpose", "").strip()
+        ):
             raise forms.ValidationError(
-                _("State a case or operation reference, a purpose, or both.")
+                _("Choose the work you are doing, or state a case reference or a purpose.")
             )
         return data
 
     def justification(self) -> str:
         reference = self.cleaned_data.get("reference", "").strip()
+        if self.cleaned_data.get("work"):
+            reference = self.work_label
         purpose = self.cleaned_data.get("purpose", "").strip()
         return " - ".join(part for part in (reference, purpose) if part)
+
+    def purpose_key(self) -> str:
+        return self.cleaned_data.get("work") or ""
 
 
 @login_required
@@ -73,17 +114,22 @@ def justification(request):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         next_url = "/"
     if request.method == "POST":
-        form = JustificationForm(request.POST)
+        form = JustificationForm(request.POST, user=request.user)
         if form.is_valid():
-            remember_justification(request, form.justification())
+            remember_justification(request, form.justification(), form.purpose_key())
             return redirect(next_url)
     else:
-        form = JustificationForm(initial={"next": next_url})
+        form = JustificationForm(initial={"next": next_url}, user=request.user)
     ttl_minutes = int(settings.ILP["JUSTIFICATION_TTL"].total_seconds() // 60)
     return render(
         request,
         "core/justification.html",
-        {"form": form, "current": session_justification(request), "ttl_minutes": ttl_minutes},
+        {
+            "form": form,
+            "current": session_justification(request),
+            "current_purpose": session_purpose(request),
+            "ttl_minutes": ttl_minutes,
+        },
     )
 
 

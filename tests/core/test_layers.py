@@ -23,6 +23,7 @@ PACKAGES = (
     "analysis",
     "tasking",
     "oversight",
+    "operations",
     "notifications",
 )
 # Parts, by module prefix (the longest prefix wins).
@@ -38,6 +39,7 @@ PARTS = {
     "analysis": "analysis",
     "tasking": "tasking",
     "oversight": "oversight",
+    "operations": "operations",
     "notifications": "notifications",
     "ilp_platform": "project",
 }
@@ -62,6 +64,16 @@ ALLOWED = {
         "analysis",
     },
     "oversight": {"config", "core", "audit", "web", "accounts"},
+    "operations": {
+        "config",
+        "core",
+        "audit",
+        "web",
+        "accounts",
+        "intelligence",
+        "analysis",
+        "tasking",
+    },
     "notifications": {
         "config",
         "core",
@@ -83,6 +95,7 @@ ALLOWED = {
         "analysis",
         "tasking",
         "oversight",
+        "operations",
         "notifications",
     },
 }

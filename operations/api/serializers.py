@@ -1,0 +1,107 @@
+"""API representations of operations. Items are listed only where the caller may see them."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from analysis.models import AnalysisJob, Product
+from ilp_platform.accounts.models import User
+from ilp_platform.web.serializers import (
+    CompartmentField,
+    RestrictedModelSerializer,
+    VisibleRelatedField,
+)
+from intelligence.models import Entity, Report
+from operations.choices import OperationStatus
+from operations.models import Operation
+from tasking.models import Priority, Requirement, Tasking
+
+ITEM_FIELDS = (
+    "reports",
+    "entities",
+    "jobs",
+    "products",
+    "priorities",
+    "requirements",
+    "taskings",
+)
+
+
+class OperationSerializer(RestrictedModelSerializer):
+    status = serializers.ChoiceField(choices=OperationStatus.choices, read_only=True)
+    compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Operation
+        fields = [
+            "id",
+            "name",
+            "reference",
+            "objectives",
+            "status",
+            "lead",
+            "team",
+            "compartment",
+            *ITEM_FIELDS,
+            "opened_on",
+            "closed_on",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+def _workers():
+    return User.objects.filter(is_active=True)
+
+
+class OperationWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    reference = serializers.CharField(max_length=40)
+    objectives = serializers.CharField(required=False, allow_blank=True)
+    lead = serializers.SlugRelatedField(slug_field="username", queryset=_workers(), required=False)
+    team = serializers.SlugRelatedField(
+        slug_field="username", queryset=_workers(), many=True, required=False
+    )
+    compartment = CompartmentField()
+    priorities = VisibleRelatedField(model=Priority, many=True, required=False)
+    requirements = VisibleRelatedField(model=Requirement, many=True, required=False)
+
+
+class GatherSerializer(serializers.Serializer):
+    """Records to add to (or take out of) an operation, by id; only records you can see."""
+
+    reports = VisibleRelatedField(model=Report, many=True, required=False)
+    entities = VisibleRelatedField(model=Entity, many=True, required=False)
+    jobs = VisibleRelatedField(model=AnalysisJob, many=True, required=False)
+    products = VisibleRelatedField(model=Product, many=True, required=False)
+    priorities = VisibleRelatedField(model=Priority, many=True, required=False)
+    requirements = VisibleRelatedField(model=Requirement, many=True, required=False)
+    taskings = VisibleRelatedField(model=Tasking, many=True, required=False)
+    remove = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if not any(attrs.get(name) for name in ITEM_FIELDS):
+            raise serializers.ValidationError(
+                {"reports": ["Name at least one record (reports, entities, jobs, ...)."]}
+            )
+        return attrs
+
+
+class CloseSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class TimelineItemSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.IntegerField()
+
+
+class TimelineSerializer(serializers.Serializer):
+    results = TimelineItemSerializer(many=True)

@@ -1,0 +1,3 @@
+from operations.api import views
+
+router_entries = [("operations", views.OperationViewSet, "operation")]

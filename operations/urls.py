@@ -1,0 +1,16 @@
+from django.urls import path
+
+from operations import views
+
+app_name = "operations"
+
+urlpatterns = [
+    path("", views.OperationListView.as_view(), name="list"),
+    path("new/", views.OperationCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.OperationDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.OperationEditView.as_view(), name="edit"),
+    path("<int:pk>/add/", views.OperationGatherView.as_view(), name="gather"),
+    path("<int:pk>/remove/", views.OperationRemoveItemView.as_view(), name="remove"),
+    path("<int:pk>/close/", views.OperationCloseView.as_view(), name="close"),
+    path("<int:pk>/reopen/", views.OperationReopenView.as_view(), name="reopen"),
+]
