@@ -488,8 +488,10 @@ registry.register(
         check=check,
         spatial=True,
         map_help=gettext_lazy(
-            "Cells shaded by Gi* significance: dark red hot spot at 99.9%, red 99%, orange 95%; "
-            "blue cold spots; grey not significant. Select a cell for its figures."
+            "Cells shaded by Gi* significance (after the false-discovery-rate correction unless "
+            "it was turned off): dark red hot spot at 99.9%, red 99%, orange 95%; blue cold "
+            "spots; grey not significant, darker with more incidents. The dashed line is the "
+            "area analysed. Select a cell for its figures in words."
         ),
         order=10,
     )

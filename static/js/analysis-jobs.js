@@ -38,6 +38,71 @@
     return list;
   }
 
+  // A hotspot cell's popup: its figures in a sentence built by the server, then its centre.
+  function hotspotPopup(properties) {
+    if (!properties.summary) { return popupFor(properties); }
+    var box = document.createElement("div");
+    box.className = "small";
+    var sentence = document.createElement("p");
+    sentence.className = "mb-1";
+    sentence.textContent = properties.summary;
+    var centre = document.createElement("p");
+    centre.className = "mb-0 text-muted";
+    centre.textContent = "\u2316 " + properties.centre_lat + ", " + properties.centre_lon;
+    box.appendChild(sentence);
+    box.appendChild(centre);
+    return box;
+  }
+
+  // The area analysed, dashed: the drawn polygon when there is one, else the box.
+  function areaOutline(map, data) {
+    var rings = readJSON("job-area-polygon");
+    var style = { color: "#1b2a41", weight: 2, dashArray: "6 4", fill: false, interactive: false };
+    if (rings && rings.length) {
+      L.polygon(rings.map(function (ring) {
+        return ring.map(function (p) { return [p[1], p[0]]; });
+      }), style).addTo(map);
+    } else if (data.bbox && data.bbox.length === 4) {
+      L.rectangle([[data.bbox[1], data.bbox[0]], [data.bbox[3], data.bbox[2]]], style).addTo(map);
+    }
+  }
+
+  // Without a tile server: lines of latitude and longitude, labelled, redrawn as the view
+  // changes, so the map is never a blank grid.
+  var STEPS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 45];
+
+  function graticule(map) {
+    var group = L.layerGroup().addTo(map);
+    function label(text, latlng, anchor) {
+      var icon = L.divIcon({ className: "small text-secondary text-nowrap", html: "", iconSize: null, iconAnchor: anchor });
+      var marker = L.marker(latlng, { icon: icon, interactive: false, keyboard: false });
+      marker.on("add", function () {
+        var el = marker.getElement();
+        if (el) { el.textContent = text; }
+      });
+      return marker;
+    }
+    function draw() {
+      group.clearLayers();
+      var b = map.getBounds();
+      var span = Math.max(b.getNorth() - b.getSouth(), b.getEast() - b.getWest());
+      var step = STEPS[STEPS.length - 1];
+      for (var k = 0; k < STEPS.length; k++) { if (span / STEPS[k] <= 8) { step = STEPS[k]; break; } }
+      var digits = Math.max(0, Math.ceil(-Math.log10(step)));
+      var line = { color: "#8a94a0", weight: 1, opacity: 0.6, interactive: false };
+      for (var lat = Math.ceil(b.getSouth() / step) * step; lat <= b.getNorth(); lat += step) {
+        group.addLayer(L.polyline([[lat, b.getWest()], [lat, b.getEast()]], line));
+        group.addLayer(label(lat.toFixed(digits) + "\u00b0", [lat, b.getWest()], [-4, 14]));
+      }
+      for (var lon = Math.ceil(b.getWest() / step) * step; lon <= b.getEast(); lon += step) {
+        group.addLayer(L.polyline([[b.getSouth(), lon], [b.getNorth(), lon]], line));
+        group.addLayer(label(lon.toFixed(digits) + "\u00b0", [b.getNorth(), lon], [-4, -4]));
+      }
+    }
+    map.on("moveend", draw);
+    draw();
+  }
+
   var HOT = { 3: "#8b0000", 2: "#d7301f", 1: "#fc8d59", 0: "#bdbdbd", "-1": "#91bfdb", "-2": "#4575b4", "-3": "#313695" };
 
   function resultMap() {
@@ -60,8 +125,9 @@
             fillOpacity: p["class"] ? 0.65 : 0.15 + 0.45 * (p.count / peak)
           };
         },
-        onEachFeature: function (feature, target) { target.bindPopup(popupFor(feature.properties)); }
+        onEachFeature: function (feature, target) { target.bindPopup(hotspotPopup(feature.properties)); }
       });
+      areaOutline(map, data);
     } else {
       layer = L.geoJSON(data, {
         pointToLayer: function (feature, latlng) {
@@ -80,6 +146,8 @@
     layer.addTo(map);
     var bounds = layer.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); } else { map.setView([0, 0], 2); }
+    L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
+    if (!element.getAttribute("data-tile-url")) { graticule(map); }
   }
 
   function areaMap() {
