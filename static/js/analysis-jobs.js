@@ -48,7 +48,9 @@
     sentence.textContent = properties.summary;
     var centre = document.createElement("p");
     centre.className = "mb-0 text-muted";
-    centre.textContent = "\u2316 " + properties.centre_lat + ", " + properties.centre_lon;
+    var key = document.getElementById("hotspot-map-key");
+    var words = key ? key.getAttribute("data-centre-label") : "";
+    centre.textContent = (words ? words + " " : "") + properties.centre_lat + ", " + properties.centre_lon;
     box.appendChild(sentence);
     box.appendChild(centre);
     return box;
