@@ -1,32 +1,36 @@
-"""Link analysis on an entity graph (networkx for the graph, numpy/scipy for the heavy sums).
+"""Link analysis on an entity graph: networkx holds the graph, igraph computes the measures.
 
 The graph is undirected and weighted: an explicit link adds its strength weight, and every
 report mentioning both entities adds one (co-occurrence). Weights drive weighted degree,
 eigenvector centrality, communities and the shortest path (a stronger tie is a shorter step,
 distance = 1/weight). Betweenness and closeness count hops, as social network analysis of
 association charts usually does; they equal networkx's ``betweenness_centrality`` and
-``closeness_centrality`` on the unweighted graph (the tests check it).
+``closeness_centrality`` on the unweighted graph, eigenvector centrality networkx's weighted
+``eigenvector_centrality`` and the k-core networkx's ``core_number`` (the tests check each
+against networkx). Betweenness, closeness, k-cores and communities (Louvain, weighted) are
+computed by igraph's C library on the graph's edge list; eigenvector centrality by sparse
+power iteration as networkx does it.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import igraph
 import networkx as nx
 import numpy as np
-from scipy.sparse import csgraph
+from scipy import sparse
 
 # Betweenness and closeness are exact per connected component up to this many entities (every
 # entity a source); a larger component uses this many sampled sources (the estimate networkx's
-# ``k`` option gives, computed here with sparse matrix products instead of Python loops).
+# ``k`` option gives).
 EXACT_MAX_NODES = 2_000
 SAMPLED_SOURCES = 256
-# Sources processed together: the BFS state is a (component x batch) array.
-BATCH = 256
-# Louvain is the reference method for communities; past this size label propagation (near
-# linear) is used instead, and the result says which.
-LOUVAIN_MAX_NODES = 2_000
+# Kept for callers that read it: Louvain (igraph's multilevel method) now handles every size
+# the network kind accepts, so label propagation is no longer used.
+LOUVAIN_MAX_NODES = 1_000_000
 
 
 def build_graph(
@@ -34,29 +38,46 @@ def build_graph(
     links: Iterable[tuple[int, int, float]],
     cooccurrences: Iterable[tuple[int, int, int]] = (),
 ) -> nx.Graph:
-    """Nodes ``(id, attributes)``; explicit ``(a, b, weight)`` links; ``(a, b, reports)``."""
+    """Nodes ``(id, attributes)``; explicit ``(a, b, weight)`` links; ``(a, b, reports)``.
+
+    Ties between the same two entities add up (whichever way round they were recorded); an
+    entity outside the node set and a tie of an entity with itself are left out. The sums are
+    made on arrays, and networkx receives each tie once.
+    """
     graph = nx.Graph()
     graph.add_nodes_from(nodes)
-    for a, b, weight in links:
-        if a == b or a not in graph or b not in graph:
-            continue
-        edge = graph.get_edge_data(a, b)
-        if edge is None:
-            graph.add_edge(a, b, weight=0.0, links=0, reports=0)
-            edge = graph.edges[a, b]
-        edge["weight"] += float(weight)
-        edge["links"] += 1
-    for a, b, reports in cooccurrences:
-        if a == b or a not in graph or b not in graph:
-            continue
-        edge = graph.get_edge_data(a, b)
-        if edge is None:
-            graph.add_edge(a, b, weight=0.0, links=0, reports=0)
-            edge = graph.edges[a, b]
-        edge["weight"] += float(reports)
-        edge["reports"] += int(reports)
-    for _a, _b, data in graph.edges(data=True):
-        data["distance"] = 1.0 / data["weight"] if data["weight"] > 0 else 1.0
+    links, cooccurrences = list(links), list(cooccurrences)
+    if not links and not cooccurrences:
+        return graph
+    a = np.fromiter((r[0] for r in (*links, *cooccurrences)), dtype=np.int64)
+    b = np.fromiter((r[1] for r in (*links, *cooccurrences)), dtype=np.int64)
+    amount = np.fromiter((r[2] for r in (*links, *cooccurrences)), dtype=float)
+    is_link = np.arange(len(a)) < len(links)
+    known = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
+    keep = (a != b) & np.isin(a, known) & np.isin(b, known)
+    a, b, amount, is_link = a[keep], b[keep], amount[keep], is_link[keep]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((high, low))
+    low, high, amount, is_link = low[order], high[order], amount[order], is_link[order]
+    starts = np.flatnonzero(np.r_[True, (low[1:] != low[:-1]) | (high[1:] != high[:-1])])
+    if not len(starts):
+        return graph
+    weight = np.add.reduceat(amount, starts)
+    link_count = np.add.reduceat(is_link.astype(np.int64), starts)
+    reports = np.add.reduceat(np.where(is_link, 0, amount).astype(np.int64), starts)
+    distance = np.where(weight > 0, 1.0 / np.where(weight > 0, weight, 1.0), 1.0)
+    graph.add_edges_from(
+        (u, v, {"weight": w, "links": k, "reports": r, "distance": d})
+        for u, v, w, k, r, d in zip(
+            low[starts].tolist(),
+            high[starts].tolist(),
+            weight.tolist(),
+            link_count.tolist(),
+            reports.tolist(),
+            distance.tolist(),
+            strict=True,
+        )
+    )
     return graph
 
 
@@ -83,43 +104,64 @@ class NetworkMetrics:
     community_method: str = "louvain"
 
 
-def _brandes_batch(adjacency, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Brandes' accumulation from several BFS sources at once, with sparse products.
+@dataclass
+class _EdgeList:
+    """The graph as igraph sees it: nodes in the graph's order, ties as index pairs."""
 
-    Returns the dependency of every node summed over the sources, and the hop distances
-    (n x len(sources), -1 where unreachable).
-    """
-    n, b = adjacency.shape[0], len(sources)
-    cols = np.arange(b)
-    sigma = np.zeros((n, b))
-    sigma[sources, cols] = 1.0
-    dist = np.full((n, b), -1, dtype=np.int32)
-    dist[sources, cols] = 0
-    levels = [sigma > 0]
-    frontier = sigma.copy()
-    depth = 0
-    while True:
-        reached = adjacency @ frontier
-        reached[dist >= 0] = 0.0
-        mask = reached > 0
-        if not mask.any():
-            break
-        depth += 1
-        dist[mask] = depth
-        sigma[mask] = reached[mask]
-        frontier = reached
-        levels.append(mask)
-    delta = np.zeros((n, b))
-    safe_sigma = np.where(sigma > 0, sigma, 1.0)
-    for d in range(len(levels) - 1, 0, -1):
-        coef = np.where(levels[d], (1.0 + delta) / safe_sigma, 0.0)
-        delta += np.where(levels[d - 1], sigma * (adjacency @ coef), 0.0)
-    delta[sources, cols] = 0.0
-    return delta.sum(axis=1), dist
+    nodes: list
+    source: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    _igraph: igraph.Graph | None = None
+
+    @classmethod
+    def of(cls, graph: nx.Graph) -> _EdgeList:
+        nodes = list(graph.nodes)
+        index = {node: k for k, node in enumerate(nodes)}
+        m = graph.number_of_edges()
+        source = np.empty(m, dtype=np.int64)
+        target = np.empty(m, dtype=np.int64)
+        weight = np.empty(m, dtype=float)
+        for k, (a, b, w) in enumerate(graph.edges(data="weight", default=1.0)):
+            source[k], target[k], weight[k] = index[a], index[b], w
+        return cls(nodes, source, target, weight)
+
+    def igraph(self) -> igraph.Graph:
+        """The same graph in igraph (built once; vertex k is ``nodes[k]``)."""
+        if self._igraph is None:
+            self._igraph = igraph.Graph(
+                n=len(self.nodes),
+                edges=list(zip(self.source.tolist(), self.target.tolist(), strict=True)),
+            )
+        return self._igraph
+
+    def adjacency(self, weighted: bool) -> sparse.csr_array:
+        n = len(self.nodes)
+        values = self.weight if weighted else np.ones(len(self.source))
+        rows = np.concatenate([self.source, self.target])
+        cols = np.concatenate([self.target, self.source])
+        return sparse.csr_array((np.concatenate([values, values]), (rows, cols)), shape=(n, n))
+
+
+def _seeded(seed: int):
+    """igraph draws from Python's ``random`` module: a generator of its own for one call."""
+
+    class Seeded:
+        def __enter__(self):
+            igraph.set_random_number_generator(random.Random(seed))
+
+        def __exit__(self, *exc):
+            igraph.set_random_number_generator(random)
+
+    return Seeded()
 
 
 def path_centralities(
-    graph: nx.Graph, *, seed: int = 0, progress: Callable[[float], None] | None = None
+    graph: nx.Graph,
+    *,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+    edges: _EdgeList | None = None,
 ) -> tuple[dict, dict, bool]:
     """Betweenness and closeness on hop counts, normalised as networkx normalises them.
 
@@ -127,69 +169,80 @@ def path_centralities(
     has up to ``EXACT_MAX_NODES`` entities, else from ``SAMPLED_SOURCES`` random sources.
     Returns (betweenness, closeness, sampled).
     """
-    nodes = list(graph.nodes)
+    edges = edges or _EdgeList.of(graph)
+    nodes = edges.nodes
     n = len(nodes)
     if n < 2:
         return dict.fromkeys(nodes, 0.0), dict.fromkeys(nodes, 0.0), False
+    g = edges.igraph()
     rng = np.random.default_rng(seed)
-    whole = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight=None, format="csr", dtype=float)
-    whole.data[:] = 1.0
-    count, labels = csgraph.connected_components(whole, directed=False)
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(count + 1))
-    components = [order[bounds[k] : bounds[k + 1]] for k in range(count)]
-    sizes = [len(c) for c in components]
-    total_work = sum(min(r, SAMPLED_SOURCES) if r > EXACT_MAX_NODES else r for r in sizes if r > 1)
-    done = 0
-    sampled = False
+    components = [np.asarray(c, dtype=np.int64) for c in g.connected_components()]
+    large = any(len(c) > EXACT_MAX_NODES for c in components)
     scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
     between = np.zeros(n)
     close = np.zeros(n)
+    # igraph counts each pair once: half of Brandes' sum over every source.
+    if not large:
+        between = 2.0 * np.asarray(g.betweenness(directed=False), dtype=float)
+    else:
+        # Paths never leave a component: the small ones are their own sources and targets.
+        exact = [c for c in components if 2 < len(c) <= EXACT_MAX_NODES]
+        if exact:
+            members = np.concatenate(exact).tolist()
+            values = g.betweenness(
+                vertices=members, directed=False, sources=members, targets=members
+            )
+            between[members] = 2.0 * np.asarray(values, dtype=float)
+    if progress is not None:
+        progress(0.5)
+    small = [c for c in components if 1 < len(c) <= EXACT_MAX_NODES]
+    if small:
+        members = np.concatenate(small)
+        reach = np.concatenate([np.full(len(c), len(c)) for c in small])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # igraph: (reached - 1) / (sum of hops to them); networkx scales it by the share
+            # of the graph reached (Wasserman and Faust).
+            values = g.closeness(vertices=members.tolist(), mode="all", normalized=True)
+            close[members] = np.nan_to_num(np.asarray(values, dtype=float)) * (reach - 1) / (n - 1)
+    sampled = False
     for members in components:
         r = len(members)
-        if r == 1:
+        if r <= EXACT_MAX_NODES:
             continue
-        adjacency = whole[members][:, members]
-        exact = r <= EXACT_MAX_NODES
-        sources = np.arange(r) if exact else rng.choice(r, SAMPLED_SOURCES, replace=False)
-        sampled = sampled or not exact
-        dependency = np.zeros(r)
-        distance_sum = np.zeros(r)
-        # Keep each (component x batch) array near 16 MB whatever the component's size.
-        batch_size = int(max(8, min(BATCH, 2_000_000 // r)))
-        for first in range(0, len(sources), batch_size):
-            batch = sources[first : first + batch_size]
-            part, dist = _brandes_batch(adjacency, batch)
-            dependency += part
-            if exact:
-                distance_sum[batch] = dist.sum(axis=0)
-            else:
-                distance_sum += dist.sum(axis=1)
-            done += len(batch)
-            if progress is not None:
-                progress(done / max(total_work, 1))
-        if not exact:
-            dependency *= r / len(sources)
-            distance_sum *= (r - 1) / len(sources)
-        between[members] = dependency * scale
+        sampled = True
+        sources = members[rng.choice(r, SAMPLED_SOURCES, replace=False)]
+        subset = np.asarray(
+            g.betweenness(vertices=members.tolist(), directed=False, sources=sources.tolist()),
+            dtype=float,
+        )
+        between[members] = 2.0 * subset * r / len(sources)
+        hops = np.asarray(g.distances(source=sources.tolist(), target=members.tolist()))
+        distance_sum = hops.sum(axis=0) * (r - 1) / len(sources)
         with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.where(distance_sum > 0, (r - 1) / distance_sum * (r - 1) / (n - 1), 0.0)
-        close[members] = values
+            close[members] = np.where(
+                distance_sum > 0, (r - 1) / distance_sum * (r - 1) / (n - 1), 0.0
+            )
+    between *= scale
+    if progress is not None:
+        progress(1.0)
     betweenness = {node: float(v) for node, v in zip(nodes, between, strict=True)}
     closeness = {node: float(v) for node, v in zip(nodes, close, strict=True)}
     return betweenness, closeness, sampled
 
 
-def eigenvector(graph: nx.Graph, *, max_iter: int = 1000, tol: float = 1e-8) -> dict[int, float]:
+def eigenvector(
+    graph: nx.Graph, *, max_iter: int = 1000, tol: float = 1e-8, edges: _EdgeList | None = None
+) -> dict[int, float]:
     """Weighted eigenvector centrality by power iteration on (A + I), as networkx computes it,
     with sparse products; unit Euclidean norm."""
-    nodes = list(graph.nodes)
+    edges = edges or _EdgeList.of(graph)
+    nodes = edges.nodes
     n = len(nodes)
     if n == 0:
         return {}
-    if graph.number_of_edges() == 0:
+    if len(edges.source) == 0:
         return dict.fromkeys(nodes, 0.0)
-    adjacency = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight="weight", format="csr")
+    adjacency = edges.adjacency(weighted=True)
     x = np.full(n, 1.0 / n)
     for _ in range(max_iter):
         last = x
@@ -200,17 +253,20 @@ def eigenvector(graph: nx.Graph, *, max_iter: int = 1000, tol: float = 1e-8) -> 
     return {node: float(v) for node, v in zip(nodes, x, strict=True)}
 
 
-def communities(graph: nx.Graph, *, seed: int = 0) -> tuple[list[list[int]], str]:
-    """Communities, largest first: Louvain (weighted) up to ``LOUVAIN_MAX_NODES`` entities,
-    weighted label propagation beyond."""
-    if len(graph) <= LOUVAIN_MAX_NODES:
-        groups = nx.community.louvain_communities(graph, weight="weight", seed=seed)
-        method = "louvain"
-    else:
-        groups = nx.community.fast_label_propagation_communities(graph, weight="weight", seed=seed)
-        method = "label_propagation"
-    ordered = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
-    return ordered, method
+def communities(
+    graph: nx.Graph, *, seed: int = 0, edges: _EdgeList | None = None
+) -> tuple[list[list[int]], str]:
+    """Communities, largest first: Louvain on the weighted ties (igraph's multilevel method,
+    its random order drawn from ``seed``)."""
+    edges = edges or _EdgeList.of(graph)
+    if not edges.nodes:
+        return [], "louvain"
+    g = edges.igraph()
+    with _seeded(seed):
+        clusters = g.community_multilevel(weights=edges.weight.tolist())
+    groups = [[edges.nodes[v] for v in cluster] for cluster in clusters]
+    ordered = sorted((sorted(group) for group in groups), key=lambda g: (-len(g), g[0]))
+    return ordered, "louvain"
 
 
 def metrics(
@@ -222,26 +278,31 @@ def metrics(
         if progress is not None:
             progress(fraction)
 
-    degree = nx.degree_centrality(graph) if len(graph) > 1 else dict.fromkeys(graph, 0.0)
-    weighted = dict(graph.degree(weight="weight"))
+    edges = _EdgeList.of(graph)
+    nodes, n = edges.nodes, len(edges.nodes)
+    hops = np.bincount(edges.source, minlength=n) + np.bincount(edges.target, minlength=n)
+    strength = np.bincount(edges.source, edges.weight, minlength=n) + np.bincount(
+        edges.target, edges.weight, minlength=n
+    )
+    degree = hops / (n - 1) if n > 1 else np.zeros(n)
     step(0.05)
     betweenness, closeness, sampled = path_centralities(
-        graph, seed=seed, progress=lambda f: step(0.05 + 0.6 * f)
+        graph, seed=seed, progress=lambda f: step(0.05 + 0.6 * f), edges=edges
     )
-    eigen = eigenvector(graph)
+    eigen = eigenvector(graph, edges=edges)
     step(0.7)
-    core = nx.core_number(graph)
+    core = edges.igraph().coreness() if n else []
     step(0.75)
-    groups, method = communities(graph, seed=seed)
+    groups, method = communities(graph, seed=seed, edges=edges)
     community = {node: k + 1 for k, group in enumerate(groups) for node in group}
     step(1.0)
     return NetworkMetrics(
-        degree=degree,
-        weighted_degree={k: float(v) for k, v in weighted.items()},
+        degree={node: float(v) for node, v in zip(nodes, degree, strict=True)},
+        weighted_degree={node: float(v) for node, v in zip(nodes, strength, strict=True)},
         betweenness=betweenness,
         closeness=closeness,
         eigenvector=eigen,
-        core=core,
+        core={node: int(v) for node, v in zip(nodes, core, strict=True)},
         community=community,
         betweenness_sampled=sampled,
         communities=groups,

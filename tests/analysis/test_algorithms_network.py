@@ -116,3 +116,72 @@ def test_the_shortest_path_prefers_strong_ties_and_is_none_between_islands():
 def test_the_neighbourhood_keeps_what_lies_within_the_hops():
     graph = network.build_graph([(n, {}) for n in range(5)], [(0, 1, 1), (1, 2, 1), (2, 3, 1)])
     assert set(network.neighbourhood(graph, [0], 2)) == {0, 1, 2}
+
+
+def _les_miserables():
+    reference = nx.les_miserables_graph()
+    reference = nx.relabel_nodes(reference, {name: k for k, name in enumerate(reference.nodes)})
+    graph = network.build_graph(
+        [(n, {}) for n in reference.nodes],
+        [(a, b, d["weight"]) for a, b, d in reference.edges(data=True)],
+    )
+    return reference, graph
+
+
+def test_every_measure_matches_networkx_on_a_weighted_graph():
+    """Les Misérables co-appearances (weights 1 to 31): hop measures as networkx computes them
+    unweighted, strength measures as it computes them weighted, to 1e-6."""
+    reference, graph = _les_miserables()
+    result = network.metrics(graph, seed=3)
+    degree = nx.degree_centrality(reference)
+    between = nx.betweenness_centrality(reference, weight=None)
+    close = nx.closeness_centrality(reference)
+    eigen = nx.eigenvector_centrality(reference, weight="weight", max_iter=1000, tol=1e-8)
+    strength = dict(reference.degree(weight="weight"))
+    for node in reference:
+        assert result.degree[node] == pytest.approx(degree[node], abs=1e-6)
+        assert result.betweenness[node] == pytest.approx(between[node], abs=1e-6)
+        assert result.closeness[node] == pytest.approx(close[node], abs=1e-6)
+        assert result.eigenvector[node] == pytest.approx(eigen[node], abs=1e-6)
+        assert result.weighted_degree[node] == pytest.approx(strength[node], abs=1e-6)
+    assert result.core == nx.core_number(reference)
+
+
+def test_small_components_stay_exact_beside_a_sampled_large_one(monkeypatch):
+    reference = nx.disjoint_union_all(
+        [nx.barabasi_albert_graph(300, 2, seed=6), nx.karate_club_graph(), nx.path_graph(4)]
+    )
+    graph = network.build_graph(
+        [(n, {}) for n in reference], [(a, b, 1) for a, b in reference.edges]
+    )
+    monkeypatch.setattr(network, "EXACT_MAX_NODES", 100)
+    between, close, sampled = network.path_centralities(graph, seed=4)
+    assert sampled
+    expected_between = nx.betweenness_centrality(reference)
+    expected_close = nx.closeness_centrality(reference)
+    for node in range(300, len(reference)):  # the karate club and the path: exact
+        assert between[node] == pytest.approx(expected_between[node], abs=1e-12)
+        assert close[node] == pytest.approx(expected_close[node], abs=1e-12)
+    for node in range(300):  # the large component: estimated from 256 of its 300 entities
+        assert close[node] == pytest.approx(expected_close[node], rel=0.05)
+
+
+@pytest.mark.parametrize("graphs", [_karate, _les_miserables], ids=["karate", "les-miserables"])
+def test_communities_are_as_modular_as_networkx_louvain_and_repeat_with_the_seed(graphs):
+    _reference, graph = graphs()
+    result = network.metrics(graph, seed=7)
+    again = network.metrics(graph, seed=7)
+    assert result.communities == again.communities
+    assert result.community_method == "louvain"
+    # Both on the graph analysed (the karate club's ties all weigh 1 there).
+    ours = nx.community.modularity(graph, result.communities, weight="weight")
+    theirs = max(
+        nx.community.modularity(
+            graph, nx.community.louvain_communities(graph, weight="weight", seed=s), weight="weight"
+        )
+        for s in range(5)
+    )
+    assert ours >= theirs - 0.02
+    assert {node: k + 1 for k, g in enumerate(result.communities) for node in g} == (
+        result.community
+    )
