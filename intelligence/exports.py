@@ -13,6 +13,7 @@ columns to ``ilp_platform.web.exports.export_queryset``. Two rules live here:
 from __future__ import annotations
 
 from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models.functions import Concat
 
 from ilp_platform.web.exports import Column
 from intelligence.models.reports import EVALUATE
@@ -52,6 +53,8 @@ REPORT_COLUMNS = [
     Column("status", "status"),
     Column("compartment", "compartment__slug"),
     Column("grading_scheme", "grading_scheme"),
+    # The grade as the pages show it, in its scheme's conventional order ("2B P" in 3x5x2).
+    Column("grade", "export_grade"),
     Column("source_evaluation", "source_evaluation"),
     Column("intelligence_assessment", "intelligence_assessment"),
     Column("handling_code", "handling_code"),
@@ -101,8 +104,22 @@ INCIDENT_COLUMNS = [
 ]
 
 
+def grade_expression():
+    """The grade in its scheme's order, with the handling code: every scheme writes the source
+    evaluation first (``intelligence.grading.full_code``), so one expression serves them all."""
+    return Concat(
+        F("source_evaluation"),
+        F("intelligence_assessment"),
+        Value(" "),
+        F("handling_code"),
+        output_field=TextField(),
+    )
+
+
 def reports(queryset, user):
-    return queryset.annotate(export_original_text=readable_original_text(user))
+    return queryset.annotate(
+        export_original_text=readable_original_text(user), export_grade=grade_expression()
+    )
 
 
 def sources(queryset, user):

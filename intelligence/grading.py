@@ -146,23 +146,50 @@ def meaning(scheme: str, axis: str, code: str) -> str:
     return str(SCHEMES.get(scheme, {}).get(axis, {}).get(code, ""))
 
 
+# Every scheme writes its grade in the same conventional order: the source evaluation first,
+# then the intelligence (information) assessment, then the handling code (DOMAIN.md section 2).
+# Only the alphabet differs: 3x5x2 grades the source with a number and the intelligence with a
+# letter ("2B": source 2, intelligence B), 5x5x5, 4x4 and Admiralty the other way round ("B2":
+# source B, intelligence 2). Shown with its scheme and its words, a grade cannot be misread
+# as another scheme's.
+AXES_IN_ORDER = (SOURCE, INTELLIGENCE, HANDLING)
+
+
 def grade_code(scheme: str, source: str, intelligence: str) -> str:
-    """The grade as analysts write it, letter first: "B2" (3x5x2 B/2), "B2" (5x5x5 B/2)."""
-    if scheme == GradingScheme.UK_3X5X2:
-        return f"{intelligence}{source}"
+    """The grade in its scheme's conventional order: "2B" (3x5x2), "B2" (5x5x5)."""
     return f"{source}{intelligence}"
 
 
+def full_code(scheme: str, source: str, intelligence: str, handling: str) -> str:
+    """The grade with its handling code: "2B P" (3x5x2), "B2 3" (5x5x5), "A1 H0" (4x4)."""
+    code = grade_code(scheme, source, intelligence)
+    return f"{code} {handling}" if handling else code
+
+
+def axes(scheme: str, source: str, intelligence: str, handling: str = "") -> list[dict]:
+    """Each axis of a grade in order, with its name, code and meaning (handling when given)."""
+    values = {SOURCE: source, INTELLIGENCE: intelligence, HANDLING: handling}
+    return [
+        {
+            "axis": axis,
+            "label": str(AXIS_LABELS[axis]),
+            "code": values[axis],
+            "meaning": meaning(scheme, axis, values[axis]),
+        }
+        for axis in AXES_IN_ORDER
+        if values[axis]
+    ]
+
+
 def describe(scheme: str, source: str, intelligence: str) -> str:
-    """The grade in words, in the order of its code: "B2 — Known indirectly... / Untested"."""
-    source_text = meaning(scheme, SOURCE, source)
-    intelligence_text = meaning(scheme, INTELLIGENCE, intelligence)
-    parts = (
-        (intelligence_text, source_text)
-        if scheme == GradingScheme.UK_3X5X2
-        else (source_text, intelligence_text)
+    """The grade in words, in its conventional order, each code named by its axis:
+    "2B — source evaluation 2: Untested; intelligence assessment B: Known indirectly to the
+    source but corroborated"."""
+    words = "; ".join(
+        f"{part['label'].lower()} {part['code']}: {part['meaning']}"
+        for part in axes(scheme, source, intelligence)
     )
-    return f"{grade_code(scheme, source, intelligence)} — {parts[0]} / {parts[1]}"
+    return f"{grade_code(scheme, source, intelligence)} — {words}"
 
 
 def conditions_required(scheme: str, handling: str) -> bool:

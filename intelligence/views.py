@@ -20,6 +20,8 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.accounts.security import recently_authenticated, redirect_to_reauth
 from ilp_platform.core import references
+from ilp_platform.core.errors import StateConflict
+from ilp_platform.core.justification import OWN_SUBMISSION
 from ilp_platform.web.exports import export_queryset
 from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
@@ -221,6 +223,15 @@ class ReportDetailView(RestrictedDetailView):
     model = Report
     template_name = "intelligence/report_detail.html"
 
+    def own_purpose(self) -> str:
+        """Its author reads their own report (while it is within their reach) without stating
+        a justification; the consultation is logged with the purpose ``OWN_SUBMISSION``."""
+        user = self.request.user
+        own = Report.objects.visible_to(user).filter(
+            pk=self.kwargs[self.pk_url_kwarg], submitted_by=user.pk
+        )
+        return OWN_SUBMISSION if own.exists() else ""
+
     def get_base_queryset(self):
         return (
             super()
@@ -293,23 +304,25 @@ class ReportFormView(RestrictedViewMixin, FormView):
         context["scheme_labels"] = dict(Report._meta.get_field("grading_scheme").choices)
         return context
 
+    def save_report(self, form, submit: bool) -> Report:
+        """Create the report, or change the draft; a view may save it differently (a report
+        written for a tasking is linked to it)."""
+        user = self.request.user
+        if self.report is None:
+            return write_visibly(
+                user, lambda: create_report(actor=user, data=form.report_data(), submit=submit)
+            )
+        report = self.report
+        return write_visibly(
+            user,
+            lambda: update_draft(report, actor=user, data=form.report_data(), submit=submit),
+        )
+
     def form_valid(self, form):
         submit = self.request.POST.get("action") == "submit"
-        user = self.request.user
         try:
-            if self.report is None:
-                report = write_visibly(
-                    user,
-                    lambda: create_report(actor=user, data=form.report_data(), submit=submit),
-                )
-            else:
-                report = write_visibly(
-                    user,
-                    lambda: update_draft(
-                        self.report, actor=user, data=form.report_data(), submit=submit
-                    ),
-                )
-        except ValidationError as exc:
+            report = self.save_report(form, submit)
+        except (ValidationError, StateConflict) as exc:
             apply_errors(form, exc)
             return self.form_invalid(form)
         if submit:

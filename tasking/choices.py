@@ -55,6 +55,12 @@ class TaskingStatus(models.TextChoices):
 ACTIVE_TASKING_STATUSES = (TaskingStatus.OPEN, TaskingStatus.IN_PROGRESS)
 
 
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting a decision")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
 class DecisionSubject(models.TextChoices):
     """What a decision is about; each kind but ``general`` names one record."""
 

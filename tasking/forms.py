@@ -420,6 +420,35 @@ class CompleteForm(RestrictedFormMixin, forms.Form):
         return parse_urns(self.user, self.cleaned_data.get("cited_reports"))
 
 
+class ExtensionRequestForm(forms.Form):
+    """The owner asks for more time; the service checks the date against today and the
+    deadline in force."""
+
+    due_date = forms.DateField(
+        label=_("New deadline asked for"),
+        widget=_date(),
+        help_text=_("After the current deadline, and not in the past."),
+    )
+    reason = forms.CharField(label=_("Why more time is needed"), widget=_area(3), max_length=2000)
+
+
+class ExtensionDecisionForm(forms.Form):
+    """A manager grants or refuses a request for more time (the button pressed says which)."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("grant", _("Grant")), ("refuse", _("Refuse"))],
+        widget=forms.HiddenInput,
+    )
+    decision_note = forms.CharField(
+        label=_("Note to the owner"),
+        required=False,
+        widget=_area(2),
+        max_length=2000,
+        help_text=_("Needed when refusing: say why."),
+    )
+
+
 # --- Decisions --------------------------------------------------------------------------------
 
 

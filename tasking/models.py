@@ -23,6 +23,7 @@ from ilp_platform.core.references import UNSET, reader_of
 from tasking.choices import (
     ACTIVE_TASKING_STATUSES,
     DecisionSubject,
+    ExtensionStatus,
     MeetingKind,
     MeetingStatus,
     PriorityStatus,
@@ -506,6 +507,66 @@ class Tasking(AuditedModel):
         return self.owner_user_id == user.pk or (
             self.owner_unit_id is not None and self.owner_unit_id == getattr(user, "unit_id", None)
         )
+
+
+class ExtensionRequestQuerySet(RestrictedQuerySet):
+    def pending(self):
+        return self.filter(status=ExtensionStatus.PENDING)
+
+
+class ExtensionRequest(AuditedModel):
+    """The tasking's owner asks for more time: a new deadline and why. A manager who can see
+    the tasking grants it (the deadline moves) or refuses it, saying why.
+
+    Governed by its tasking (``compartment_path``): whoever sees the tasking sees its requests.
+    """
+
+    tasking = models.ForeignKey(
+        Tasking, on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    previous_due_date = models.DateField(_("deadline when asked"))
+    requested_due_date = models.DateField(_("new deadline asked for"))
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    objects = ExtensionRequestQuerySet.as_manager()
+    compartment_path = "tasking__compartment"
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("extension request")
+        constraints = [
+            # One request awaiting a decision per tasking at a time.
+            models.UniqueConstraint(
+                fields=["tasking"],
+                condition=Q(status="pending"),
+                name="tasking_one_pending_extension",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tasking_id}: {self.requested_due_date.isoformat()} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tasking:tasking_detail", args=[self.tasking_id]) + f"#extension-{self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ExtensionStatus.PENDING
 
 
 # --- Decisions --------------------------------------------------------------------------------

@@ -25,10 +25,12 @@ from ilp_platform.accounts.models import Compartment, User
 from ilp_platform.core import events
 from ilp_platform.core.references import stored, stored_values
 from intelligence.models import Report
+from intelligence.services.reports import create_report
 from tasking import scoring
 from tasking.choices import (
     DEFAULT_PRIORITY_REVIEW_DAYS,
     DecisionSubject,
+    ExtensionStatus,
     MeetingStatus,
     PriorityStatus,
     RequirementStatus,
@@ -39,6 +41,7 @@ from tasking.choices import (
 from tasking.models import (
     LOCKED_MESSAGE,
     Decision,
+    ExtensionRequest,
     Meeting,
     Priority,
     Requirement,
@@ -691,6 +694,151 @@ def complete_tasking(
         },
     )
     return tasking
+
+
+def _still_active(tasking: Tasking) -> None:
+    if not tasking.is_active:
+        raise StateConflict(
+            _("This tasking is already %(status)s.")
+            % {"status": tasking.get_status_display().lower()},
+            field="status",
+        )
+
+
+@action("tasking.view_tasking")
+def request_extension(tasking: Tasking, *, actor: User, due_date, reason: str) -> ExtensionRequest:
+    """The tasking's owner asks for more time: a new deadline (not past, later than the one in
+    force) and why. One request awaits a decision at a time."""
+    if not tasking.is_owned_by(actor):
+        raise PermissionDenied(_("Only the tasking's owner asks for more time."))
+    _still_active(tasking)
+    if tasking.extension_requests.pending().exists():
+        raise StateConflict(
+            _("A request for more time is already awaiting a manager's decision."),
+            field="due_date",
+        )
+    errors: dict[str, list[str]] = {}
+    if due_date is None:
+        _add(errors, "due_date", _("Give the new deadline you ask for."))
+    elif due_date < timezone.localdate():
+        _check_due_date(errors, due_date)
+    elif due_date <= tasking.due_date:
+        _add(
+            errors,
+            "due_date",
+            _("Ask for a date after the current deadline, %(date)s.")
+            % {"date": tasking.due_date.isoformat()},
+        )
+    if not (reason or "").strip():
+        _add(errors, "reason", _("Say why more time is needed."))
+    if errors:
+        raise ValidationError(errors)
+    request = ExtensionRequest.objects.create(
+        tasking=tasking,
+        previous_due_date=tasking.due_date,
+        requested_due_date=due_date,
+        reason=reason.strip(),
+        requested_by=actor,
+    )
+    audit.record(
+        Action.CREATE,
+        obj=request,
+        details={
+            "operation": "extension requested",
+            "tasking": tasking.pk,
+            "previous_due_date": request.previous_due_date,
+            "requested_due_date": request.requested_due_date,
+        },
+    )
+    events.publish("tasking.extension_requested", request=request, actor=actor)
+    return request
+
+
+@action("tasking.change_tasking")
+def decide_extension(
+    request: ExtensionRequest, *, actor: User, grant: bool, note: str = ""
+) -> ExtensionRequest:
+    """A manager who can see the tasking grants the request (its deadline becomes the one asked
+    for) or refuses it, saying why. Nobody decides their own request."""
+    if request.requested_by_id == actor.pk:
+        raise PermissionDenied(_("Another manager decides your own request for more time."))
+    if not request.is_pending:
+        raise StateConflict(
+            _("This request was already decided: %(status)s.")
+            % {"status": request.get_status_display().lower()},
+            field="status",
+        )
+    tasking = stored(request, "tasking")
+    errors: dict[str, list[str]] = {}
+    note = (note or "").strip()
+    if grant:
+        _still_active(tasking)
+        if request.requested_due_date < timezone.localdate():
+            _add(
+                errors,
+                "decision_note",
+                _(
+                    "The date asked for, %(date)s, has passed: refuse this request and let the "
+                    "owner ask again."
+                )
+                % {"date": request.requested_due_date.isoformat()},
+            )
+    elif not note:
+        _add(errors, "decision_note", _("Say why the request is refused."))
+    if errors:
+        raise ValidationError(errors)
+    request.status = ExtensionStatus.GRANTED if grant else ExtensionStatus.REFUSED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.record(
+        Action.UPDATE,
+        obj=request,
+        details={
+            "operation": "extension granted" if grant else "extension refused",
+            "tasking": tasking.pk,
+            "changes": {"status": [ExtensionStatus.PENDING, request.status]},
+        },
+    )
+    if grant:
+        old_due = tasking.due_date
+        tasking.due_date = request.requested_due_date
+        tasking.save(update_fields=["due_date", "updated_at"])
+        audit.record(
+            Action.UPDATE,
+            obj=tasking,
+            details={
+                "operation": "extension granted",
+                "extension_request": request.pk,
+                "changes": {"due_date": [old_due, tasking.due_date]},
+            },
+        )
+    events.publish("tasking.extension_decided", request=request, actor=actor)
+    return request
+
+
+@action("intelligence.add_report")
+def submit_intelligence_for_tasking(
+    tasking: Tasking, *, actor: User, data: dict, submit: bool = True
+) -> Report:
+    """A report written for a tasking: saved (submitted, or as a draft) and linked to the
+    tasking among its reports, with no reference typed. Its owner or a manager."""
+    if not (tasking.is_owned_by(actor) or actor.has_perm("tasking.change_tasking")):
+        raise PermissionDenied(_("Only the tasking's owner or a manager reports for it."))
+    _still_active(tasking)
+    report = create_report(actor=actor, data=data, submit=submit)
+    tasking.cited_reports.add(report)
+    audit.record(
+        Action.LINK,
+        obj=tasking,
+        details={
+            "operation": "intelligence submitted for the tasking",
+            "report": report.pk,
+            "report_urn": report.urn,
+        },
+    )
+    return report
 
 
 # --- Decisions --------------------------------------------------------------------------------

@@ -49,6 +49,17 @@ urlpatterns = [
     path(
         "taskings/<int:pk>/complete/", views.TaskingCompleteView.as_view(), name="tasking_complete"
     ),
+    path(
+        "taskings/<int:pk>/more-time/",
+        views.TaskingExtensionRequestView.as_view(),
+        name="tasking_extension_request",
+    ),
+    path(
+        "taskings/extension-requests/<int:pk>/decide/",
+        views.TaskingExtensionDecideView.as_view(),
+        name="tasking_extension_decide",
+    ),
+    path("taskings/<int:pk>/report/", views.TaskingReportView.as_view(), name="tasking_report"),
     path("decisions/", views.DecisionListView.as_view(), name="decision_list"),
     path("decisions/export.csv", views.DecisionExportView.as_view(), name="decision_export"),
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision_detail"),

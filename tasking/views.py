@@ -17,8 +17,10 @@ from django.views.generic import FormView, TemplateView
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.errors import StateConflict
+from ilp_platform.core.justification import justification_in_force
 from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
+    RecordFormView,
     RecordPostView,
     RestrictedDetailView,
     RestrictedListView,
@@ -28,6 +30,7 @@ from ilp_platform.web.views import (
     write_visibly,
 )
 from intelligence.models import Report
+from intelligence.views import ReportCreateView
 from tasking import exports, minutes, scoring, selectors, services
 from tasking.choices import MeetingStatus, PriorityStatus, RequirementStatus, TaskingStatus
 from tasking.filters import DecisionFilter
@@ -35,6 +38,8 @@ from tasking.forms import (
     AnswerForm,
     CompleteForm,
     DecisionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     MeetingForm,
     PriorityDecisionForm,
     PriorityForm,
@@ -42,7 +47,7 @@ from tasking.forms import (
     ScoreForm,
     TaskingForm,
 )
-from tasking.models import Decision, Meeting, Priority, Requirement, Tasking
+from tasking.models import Decision, ExtensionRequest, Meeting, Priority, Requirement, Tasking
 
 PRIORITY_LIST_LIMIT = 200  # priorities are tens to hundreds; a ranked list shows them whole
 
@@ -666,8 +671,23 @@ class TaskingDetailView(RestrictedDetailView):
         can_complete = tasking.is_active and (
             tasking.is_owned_by(user) or user.has_perm("tasking.change_tasking")
         )
+        extensions = list(
+            ExtensionRequest.objects.visible_to(user)
+            .filter(tasking=tasking)
+            .select_related("requested_by", "decided_by")
+        )
+        pending = next((e for e in extensions if e.is_pending), None)
         context.update(
             {
+                "extensions": extensions,
+                "can_ask_extension": tasking.is_active
+                and pending is None
+                and tasking.is_owned_by(user),
+                "extension_form": ExtensionRequestForm(),
+                "can_decide_extension": pending is not None
+                and pending.requested_by_id != user.pk
+                and user.has_perm("tasking.change_tasking"),
+                "can_report": can_complete and user.has_perm("intelligence.add_report"),
                 "evidence": selectors.visible_evidence(
                     user, tasking, "cited_products", "cited_reports"
                 ),
@@ -703,6 +723,112 @@ class TaskingCompleteView(RestrictedViewMixin, TemplateView):
         else:
             messages.success(request, _("Result recorded; the tasking is complete."))
         return redirect(tasking)
+
+
+class TaskingExtensionRequestView(RecordFormView):
+    """The owner asks for more time: a new deadline and why (a manager decides)."""
+
+    model = Tasking
+    form_class = ExtensionRequestForm
+    template_name = "tasking/tasking_extension.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "tasking": self.record}
+
+    def run(self, form):
+        request = services.request_extension(
+            self.record,
+            actor=self.request.user,
+            due_date=form.cleaned_data["due_date"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(self.request, _("More time asked for: a manager will grant or refuse it."))
+        return request
+
+
+class TaskingExtensionDecideView(RecordFormView):
+    """A manager who sees the tasking grants or refuses its owner's request for more time."""
+
+    model = ExtensionRequest
+    form_class = ExtensionDecisionForm
+    template_name = "tasking/tasking_extension.html"
+    permission_required = "tasking.change_tasking"
+
+    def record_queryset(self):
+        return ExtensionRequest.objects.select_related("tasking", "requested_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({"tasking": self.record.tasking, "extension": self.record})
+        return context
+
+    def run(self, form):
+        grant = form.cleaned_data["decision"] == "grant"
+        request = services.decide_extension(
+            self.record,
+            actor=self.request.user,
+            grant=grant,
+            note=form.cleaned_data.get("decision_note", ""),
+        )
+        messages.success(
+            self.request,
+            _("More time granted: the tasking is now due %(date)s.")
+            % {"date": request.requested_due_date.isoformat()}
+            if grant
+            else _("Request for more time refused."),
+        )
+        return request
+
+
+class TaskingReportView(ReportCreateView):
+    """Submit intelligence for a tasking: the report form, the tasking named above it, and the
+    saved report linked to the tasking (no report reference typed). Reading the tasking's
+    title is a consultation of it, so a justification is asked as on the tasking's page."""
+
+    requires_justification = True
+    tasking: Tasking | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.has_permission():
+            if not request.user.has_perm("tasking.view_tasking"):
+                return self.handle_no_permission()
+            if not justification_in_force():
+                return super().dispatch(request, *args, **kwargs)  # asks for one first
+            self.tasking = visible_or_404(
+                request.user,
+                Tasking.objects.select_related("compartment"),
+                kwargs["pk"],
+            )
+            audit.consultation(Action.VIEW, obj=self.tasking)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.tasking is not None:
+            initial["compartment"] = self.tasking.compartment_id
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "tasking": self.tasking}
+
+    def save_report(self, form, submit: bool):
+        assert self.tasking is not None  # set by dispatch
+        tasking, user = self.tasking, self.request.user
+        return write_visibly(
+            user,
+            lambda: services.submit_intelligence_for_tasking(
+                tasking, actor=user, data=form.report_data(), submit=submit
+            ),
+        )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if response.status_code == 302 and self.tasking is not None:
+            messages.info(
+                self.request,
+                _("The report is linked to the tasking “%(title)s”.") % {"title": self.tasking},
+            )
+        return response
 
 
 # --- Decision log -----------------------------------------------------------------------------

@@ -7,6 +7,11 @@ from rest_framework.exceptions import APIException
 
 from ilp_platform.core import context
 
+# The purpose stored on every consultation of a report by its own author (the officer who
+# submitted it reading it back): no justification is asked, and oversight finds these events
+# with ``AuditEvent.objects.filter(justification=OWN_SUBMISSION)``.
+OWN_SUBMISSION = "own submission"
+
 
 class JustificationRequired(APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED

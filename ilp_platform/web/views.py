@@ -29,6 +29,7 @@ from django.views.generic import DetailView, FormView, ListView, View
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core import context
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.justification import justification_in_force
 from ilp_platform.core.paging import KeysetPage, keyset_page, keyset_page_by
@@ -125,6 +126,12 @@ class RestrictedViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
     def get_queryset(self):
         return self.get_base_queryset()
 
+    def own_purpose(self) -> str:
+        """A purpose that stands for the person's justification on this request, or "" (the
+        default: a justification is needed). A report's page names ``OWN_SUBMISSION`` when its
+        author reads it: what they wrote themselves needs no stated reason, and is logged so."""
+        return ""
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
@@ -138,10 +145,14 @@ class RestrictedViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
                 f"A NUL character is not allowed in: {', '.join(nul)}.",
                 content_type="text/plain; charset=utf-8",
             )
-        if self.requires_justification and not justification_in_force():
+        purpose = self.own_purpose() if self.requires_justification else ""
+        if self.requires_justification and not purpose and not justification_in_force():
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('core:justification')}?{query}")
         try:
+            if purpose:
+                with context.acting(justification=purpose):
+                    return super().dispatch(request, *args, **kwargs)
             return super().dispatch(request, *args, **kwargs)
         except audit.AuditUnavailable:
             return audit_unavailable_response()

@@ -131,10 +131,12 @@ def test_a_scheme_switched_off_by_configuration_is_refused_for_new_reports(setti
 
 def test_grades_are_described_in_words_in_the_order_of_their_code():
     assert grading.describe("3x5x2", "2", "B") == (
-        "B2 — Known indirectly to the source but corroborated / Untested"
+        "2B — source evaluation 2: Untested; "
+        "intelligence assessment B: Known indirectly to the source but corroborated"
     )
     assert grading.describe("5x5x5", "B", "2") == (
-        "B2 — Mostly reliable / Known personally to the source but not to the officer"
+        "B2 — source evaluation B: Mostly reliable; "
+        "intelligence assessment 2: Known personally to the source but not to the officer"
     )
 
 

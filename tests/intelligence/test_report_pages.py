@@ -71,7 +71,7 @@ def test_the_report_page_shows_grade_in_words_and_the_handling_banner(world, log
     report = make_report(world, handling_code="C", handling_conditions="Only to Avon partners")
     client = login(world.manager)
     body = client.get(report.get_absolute_url()).content.decode()
-    assert "B2 — Known indirectly to the source but corroborated / Untested" in body
+    assert "2B — source evaluation 2: Untested; intelligence assessment B: Known" in body
     assert "handling-banner" in body and "Only to Avon partners" in body
     assert "Alan Smith is dealing drugs at a pub in Easton." in body
     assert "covert source X" not in body  # a manager reads the sanitised text only

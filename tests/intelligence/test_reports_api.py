@@ -131,7 +131,9 @@ def test_an_analyst_evaluates_another_persons_report_recording_the_grading(world
     body = response.json()
     assert body["status"] == "evaluated"
     assert body["intelligence_assessment"] == "C"
-    assert body["grade"].startswith("C2 — Known indirectly to the source / Untested")
+    assert body["grade"].startswith(
+        "2C — source evaluation 2: Untested; intelligence assessment C: Known indirectly"
+    )
     history = Grading.objects.get(report=report)
     assert (history.old_intelligence_assessment, history.new_intelligence_assessment) == ("B", "C")
     assert history.graded_by == world.analyst
