@@ -1,12 +1,15 @@
 """Temporal: when incidents happen, as a day-of-week by hour heat map.
 
 Incidents known only within a window (a burglary over a weekend) spread their weight across it
-(aoristic method); exact times are counted in SQL.
+(aoristic method); exact times are counted in SQL. Times of day and weekdays are read in the
+time zone of the requester's unit (the platform's ``TIME_ZONE`` for a person without a unit),
+and every table, chart and download names it.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -27,7 +30,18 @@ from ilp_platform.core.jobs import JobError
 DAYS = tuple(gettext_noop(d) for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
 
 
+def job_time_zone(user) -> str:
+    """The zone a job reads times of day, weekdays and periods in: the requester's unit's."""
+    return user.time_zone
+
+
 def run(user, params, compartment_ids, progress) -> dict:
+    zone = job_time_zone(user)
+    with timezone.override(zone):
+        return _run(user, params, compartment_ids, progress, zone)
+
+
+def _run(user, params, compartment_ids, progress, zone: str) -> dict:
     selection = incident_filter(params, compartment_ids)
     qs = selectors.incidents(user, selection)
     progress(2, _("Counting the incidents"))
@@ -71,26 +85,31 @@ def run(user, params, compartment_ids, progress) -> dict:
     peak = np.unravel_index(int(np.argmax(matrix)), matrix.shape)
     by_hour = matrix.sum(axis=0)
     by_day = matrix.sum(axis=1)
+    named = {"zone": zone}
+    heat_title = _("Day of week by hour (aoristic), %(zone)s time") % named
+    hour_title = _("By hour of day, %(zone)s time") % named
     return {
         "summary": {
             "incidents": count,
+            "time_zone": zone,
             "exact_times": exact_n,
             "time_windows": count - exact_n,
             "peak_day": day_labels[peak[0]],
-            "peak_hour": f"{peak[1]:02d}:00",
+            "peak_hour": f"{peak[1]:02d}:00 {zone}",
             "peak_weight": rounded(matrix[peak], 2),
             "busiest_day": day_labels[int(np.argmax(by_day))],
-            "busiest_hour": f"{int(np.argmax(by_hour)):02d}:00",
+            "busiest_hour": f"{int(np.argmax(by_hour)):02d}:00 {zone}",
         },
+        "method": method_note(zone, count, exact_n),
         "tables": [
             table(
-                _("Aoristic weight by day of week and hour"),
-                [_("Day"), *hours],
+                _("Aoristic weight by day of week and hour, %(zone)s time") % named,
+                [_("Day (%(zone)s)") % named, *[f"{h} ({zone})" for h in hours]],
                 [[day_labels[d], *[rounded(v, 2) for v in matrix[d]]] for d in range(7)],
             ),
             table(
-                _("Aoristic weight by day of week"),
-                [_("Day"), _("Weight"), _("Share %")],
+                _("Aoristic weight by day of week, %(zone)s time") % named,
+                [_("Day (%(zone)s)") % named, _("Weight"), _("Share %")],
                 [
                     [
                         day_labels[d],
@@ -103,19 +122,65 @@ def run(user, params, compartment_ids, progress) -> dict:
         ],
         "charts": [
             {
-                "title": _("Day of week by hour (aoristic)"),
-                "svg": charts.heat_map(
-                    _("Day of week by hour (aoristic)"), day_labels, hours, matrix.tolist()
-                ),
+                "title": heat_title,
+                "svg": charts.heat_map(heat_title, day_labels, hours, matrix.tolist()),
             },
             {
-                "title": _("By hour of day"),
+                "title": hour_title,
                 "svg": charts.bar_chart(
-                    _("By hour of day"), hours, [float(v) for v in by_hour], value_label=_("weight")
+                    hour_title, hours, [float(v) for v in by_hour], value_label=_("weight")
                 ),
             },
         ],
     }
+
+
+def method_note(zone: str, count: int, exact_n: int) -> list[dict]:
+    """Method, parameters, correction and limits of this run, in words."""
+    return [
+        {
+            "heading": _("Method"),
+            "text": _(
+                "Each incident weighs 1, spread over the 168 hours of the week. An incident "
+                "known to the minute counts wholly in its hour; one known only within a window "
+                "(from-to) is shared over the hours the window covers in proportion to the time "
+                "in each (aoristic method: Ratcliffe 2000; Ashby and Bowers 2013), so the table "
+                "sums to the number of incidents."
+            ),
+        },
+        {
+            "heading": _("Parameters"),
+            "text": _(
+                "Times of day and weekdays are read in %(zone)s (the time zone of the unit of "
+                "the person who ran the job; an administrator sets it on the unit), daylight "
+                "saving included. %(count)s incidents: %(exact)s known to the minute, "
+                "%(windows)s within a window."
+            )
+            % {
+                "zone": zone,
+                "count": f"{count:,}",
+                "exact": f"{exact_n:,}",
+                "windows": f"{count - exact_n:,}",
+            },
+        },
+        {
+            "heading": _("Correction"),
+            "text": _(
+                "None: the profile describes when incidents were recorded as happening and "
+                "tests nothing. A window longer than a week adds equal weight to every hour; "
+                "the share of window incidents is given so their weight can be judged."
+            ),
+        },
+        {
+            "heading": _("Limits"),
+            "text": _(
+                "Aoristic weights assume any moment within a window is equally likely. Times "
+                "recorded as a default (midnight, the start of a shift) pile up in that hour. "
+                "An hour skipped or repeated when the clocks change is counted as the wall "
+                "clock shows it."
+            ),
+        },
+    ]
 
 
 registry.register(
@@ -124,7 +189,8 @@ registry.register(
         label=gettext_lazy("Temporal (day x hour, aoristic)"),
         description=gettext_lazy(
             "When incidents happen: a day-of-week by hour heat map. Incidents known only within a "
-            "window (a burglary over a weekend) spread their weight across it (aoristic method)."
+            "window (a burglary over a weekend) spread their weight across it (aoristic method). "
+            "Times are read in the time zone of your unit."
         ),
         run=run,
         order=20,

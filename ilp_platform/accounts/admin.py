@@ -112,7 +112,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "parent")
+    list_display = ("name", "code", "parent", "time_zone")
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
 

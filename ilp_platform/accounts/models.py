@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import zoneinfo
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -13,6 +16,21 @@ from ilp_platform.accounts.choices import EnrolmentCodeStatus, Role
 from ilp_platform.accounts.grants import GrantedTo
 
 
+def platform_time_zone() -> str:
+    """A new unit's time zone: the platform's (``TIME_ZONE``), read when the unit is made."""
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name this system knows (``Europe/London``, ``UTC``)."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone name; use an IANA name such as Europe/London."),
+            params={"value": value},
+            code="invalid_time_zone",
+        )
+
+
 class Unit(models.Model):
     """An organisational unit (a team, a department, a partner desk) that people belong to."""
 
@@ -20,6 +38,16 @@ class Unit(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=platform_time_zone,
+        validators=[validate_time_zone],
+        help_text=_(
+            "IANA name, such as Europe/London. Analyses its members run count times of day, "
+            "weekdays, weeks and months in this zone."
+        ),
     )
 
     # A change made outside the administrators' own services is logged as configuration.
@@ -49,6 +77,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def time_zone(self) -> str:
+        """The zone this person's analyses read times of day in: their unit's, else the
+        platform's."""
+        return self.unit.time_zone if self.unit_id and self.unit else settings.TIME_ZONE
 
     @cached_property
     def role_names(self) -> frozenset[str]:

@@ -48,6 +48,7 @@ class TestRequestingThroughTheAPI:
             "charts",
             "geojson",
             "network",
+            "method",
             "params",
         }
         assert detail["result"]["params"]["period"] == "month"

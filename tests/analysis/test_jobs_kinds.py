@@ -55,11 +55,18 @@ class TestTrend:
         tables = {t["title"]: t for t in job.result["tables"]}
         counts = tables["Incidents per period and crime type"]
         assert [row[0] for row in counts["rows"]] == ["2026-06-01", "2026-06-08", "2026-06-15"]
-        assert counts["rows"][-1][-1] == 9
-        risers = tables["Biggest risers"]["rows"]
-        assert risers[0][:5] == ["Burglary", 2, 8, 6, 300.0]
-        fallers = tables["Biggest fallers"]["rows"]
-        assert fallers[0][0] == "Robbery" and fallers[0][3] == -3
+        assert counts["rows"][-1][1:] == [8, 1, 9, 7, pytest.approx(9 / 7, abs=1e-3), "yes"]
+        # Burglary: 8 in the latest week against 5 in the two before (exact test p = 0.040);
+        # robbery: 9 incidents in all, fewer than the 10 needed to test.
+        risers = tables["Significant rises"]["rows"]
+        assert risers[0][:6] == ["Burglary", 5, 0.357, 8, 1.143, 3.2]
+        assert risers[0][7] == pytest.approx(0.0398, abs=1e-4) and risers[0][9] == "rise"
+        assert tables["Significant falls"]["rows"] == []
+        every = {
+            row[0]: row
+            for row in tables["Latest period against the baseline, every crime type"]["rows"]
+        }
+        assert every["Robbery"][9] == "too few to test"
         assert job.result["summary"]["biggest_riser"] == "Burglary"
 
 
@@ -223,7 +230,9 @@ def test_a_drawn_polygon_limits_temporal_and_trend_jobs_to_the_incidents_inside(
     assert temporal.result["summary"]["incidents"] == 4
     wednesday = temporal.result["tables"][0]["rows"][2]
     assert wednesday[1 + 9] == 3.25 and wednesday[1 + 10] == 0.5 and wednesday[1 + 11] == 0.25
-    trend = job_run(world.analyst, "trend", {"polygon": [square], "period": "month"})
+    trend = job_run(
+        world.analyst, "trend", {"polygon": [square], "period": "month", "date_to": "2026-05-31"}
+    )
     assert trend.status == "succeeded", trend.message
     counts = {t["title"]: t for t in trend.result["tables"]}["Incidents per period and crime type"]
-    assert counts["rows"] == [["2026-05", 4, 4]]
+    assert counts["rows"] == [["2026-05", 4, 4, 31, 0.129, "yes"]]

@@ -70,6 +70,9 @@ def test_the_common_parameters_come_first_then_the_area_then_the_kinds_own():
         "bbox",
         "polygon",
         "period",
+        "baseline",
+        "alpha",
+        "min_count",
         "top_n",
     ]
 
@@ -155,7 +158,7 @@ def test_each_built_in_kind_documents_its_own_parameters_in_the_schema():
     own = {
         "Hotspot": {"cell_size_m", "bandwidth_m", "kernel"},
         "Temporal": set(),
-        "Trend": {"period", "top_n"},
+        "Trend": {"period", "baseline", "alpha", "min_count", "top_n"},
         "NearRepeat": {"distance_bands", "time_bands", "iterations", "seed"},
         "Network": {"entities", "hops", "path_from", "path_to", "cooccurrence", "seed"},
     }
