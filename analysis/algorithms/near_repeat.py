@@ -26,6 +26,8 @@ from scipy.spatial import cKDTree
 
 # Pairs whose distance band is found per step (a few hundred kB of temporaries).
 PAIR_BLOCK = 1 << 16
+# Progress is reported in steps of this share of the simulations.
+PROGRESS_STEP = 0.05
 # Cells of (pairs x simulations) handled per step: about 1 MB per temporary array.
 BLOCK_CELLS = 1 << 20
 # Simulations held side by side: bounds the (events x simulations) day matrix to ~25 MB at
@@ -194,11 +196,16 @@ def knox(
     work = len(i) * (iterations + 1)
     done = 0
 
+    reported = 0.0
+
     def advance(pairs: int, columns: int) -> None:
-        nonlocal done
+        # Each report may be a database write: at most one per PROGRESS_STEP of the work.
+        nonlocal done, reported
         done += pairs * columns
-        if progress is not None:
-            progress(min(done / max(work, 1), 1.0))
+        fraction = min(done / max(work, 1), 1.0)
+        if progress is not None and (fraction - reported >= PROGRESS_STEP or fraction == 1.0):
+            reported = fraction
+            progress(fraction)
 
     observed = None
     total = np.zeros((nd, nt))
