@@ -398,6 +398,12 @@ registry.register(
         ),
         params=PARAMS,
         run=run,
+        notes={
+            "date_to": gettext_lazy(
+                "Last day counted (in your unit's time zone). A latest period running past it "
+                "is partial and compared per day it covers; without a date, today."
+            )
+        },
         order=30,
     )
 )
