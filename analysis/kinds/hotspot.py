@@ -211,31 +211,34 @@ def _class_words(level: int) -> str:
     return ""
 
 
-def _in_words(level: int, z: float, count: int, density, fdr: bool, share: float) -> str:
-    """The popup of a cell: "Gi* z 4.1, hot spot at 99% after FDR, 21 incidents, 320 per km²"."""
-    if level == 0:
-        verdict = _("not significant")
-    else:
-        words = {"c": CONFIDENCE[level]}
+class _Words:
+    """The popup of a cell: "Gi* z 4.1, hot spot at 99% after FDR, 21 incidents, 320 per km²".
+
+    The translated phrases are looked up once per result, not once per cell."""
+
+    def __init__(self, fdr: bool):
         if fdr:
-            verdict = (
-                _("hot spot at %(c)s after FDR") if level > 0 else _("cold spot at %(c)s after FDR")
-            ) % words
+            hot, cold = _("hot spot at %(c)s after FDR"), _("cold spot at %(c)s after FDR")
         else:
-            verdict = (
-                _("hot spot at %(c)s, uncorrected")
-                if level > 0
-                else _("cold spot at %(c)s, uncorrected")
-            ) % words
-    text = _("Gi* z %(z)s, %(verdict)s, %(n)s incidents, %(d)s per km²") % {
-        "z": f"{z:.1f}",
-        "verdict": verdict,
-        "n": f"{count:,}",
-        "d": f"{density:,.0f}" if density is not None else "—",
-    }
-    if share < 0.999:
-        text += _(" (%(share)s%% of the cell inside the area)") % {"share": f"{100 * share:.0f}"}
-    return text
+            hot, cold = _("hot spot at %(c)s, uncorrected"), _("cold spot at %(c)s, uncorrected")
+        self.verdicts = {
+            level: (hot if level > 0 else cold) % {"c": CONFIDENCE[level]}
+            for level in (1, 2, 3, -1, -2, -3)
+        }
+        self.verdicts[0] = _("not significant")
+        self.sentence = _("Gi* z %(z)s, %(verdict)s, %(n)s incidents, %(d)s per km²")
+        self.cut = _(" (%(share)s%% of the cell inside the area)")
+
+    def __call__(self, level: int, z: float, count: int, density, share: float) -> str:
+        text = self.sentence % {
+            "z": f"{z:.1f}",
+            "verdict": self.verdicts[level],
+            "n": f"{count:,}",
+            "d": f"{density:,.0f}" if density is not None else "—",
+        }
+        if share < 0.999:
+            text += self.cut % {"share": f"{100 * share:.0f}"}
+        return text
 
 
 def _cell_geometry(plane, grid, col, row, polygon, area) -> list:
@@ -270,6 +273,7 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
     cx, cy = grid.centres()
     c_lat, c_lon = plane.to_latlon(cx, cy)
     polygon = params.get("polygon")
+    in_words = _Words(fdr)
     features = []
     table_rows = []
     for k in range(len(rows)):
@@ -290,8 +294,8 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
             "centre_lat": centre_lat,
             "centre_lon": centre_lon,
         }
-        props["summary"] = _in_words(
-            level, float(z[r, c]), props["count"], props["density_km2"], fdr, float(cover[r, c])
+        props["summary"] = in_words(
+            level, float(z[r, c]), props["count"], props["density_km2"], float(cover[r, c])
         )
         features.append(
             {
