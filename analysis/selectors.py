@@ -270,7 +270,9 @@ def network_links(user, selection: NetworkFilter) -> list[tuple[int, int, float]
         .values_list("from_entity", "to_entity", "strength")
         .order_by()
     )
-    return [(a, b, LINK_WEIGHTS.get(strength, 1.0)) for a, b, strength in rows.iterator(CHUNK)]
+    # Read whole, not through a server-side cursor: PostgreSQL plans a cursor for its first
+    # rows (cursor_tuple_fraction), a plan two to three times slower for this join.
+    return [(a, b, LINK_WEIGHTS.get(strength, 1.0)) for a, b, strength in rows]
 
 
 def network_cooccurrences(user, selection: NetworkFilter) -> list[tuple[int, int, int]]:
@@ -290,7 +292,9 @@ def network_cooccurrences(user, selection: NetworkFilter) -> list[tuple[int, int
         .annotate(n=Count("report", distinct=True))
         .order_by()
     )
-    return [(a, b, n) for a, b, n in rows.iterator(CHUNK)]
+    # Read whole (one row per pair of entities, at most the network's size): through a
+    # server-side cursor PostgreSQL planned for the first rows and took five times as long.
+    return [(a, b, n) for a, b, n in rows]
 
 
 def entity_labels(user, selection: NetworkFilter, ids) -> dict[int, tuple[str, str]]:
