@@ -13,7 +13,7 @@ class CompartmentSerializer(RestrictedModelSerializer):
 class UnitSerializer(RestrictedModelSerializer):
     class Meta:
         model = Unit
-        fields = ["id", "name", "code"]
+        fields = ["id", "name", "code", "time_zone"]
 
 
 class UserSerializer(RestrictedModelSerializer):
