@@ -22,6 +22,110 @@ OVERDUE_ROW_CONTRAST = {
 }
 
 
+DATE_SHAPES = re.compile(
+    r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? "
+    r"\d{1,2}, \d{4}|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"
+)
+
+
+def _pick_attendee(page, name: str) -> None:
+    """Type part of a name in the attendees picker and choose the person."""
+    box = page.get_by_role("combobox", name=re.compile(r"^Attendees"))
+    box.press_sequentially(name[:5], delay=30)
+    listbox = page.get_by_role("listbox", name=re.compile(r"^Attendees"))
+    option = listbox.get_by_role("option", name=re.compile(re.escape(name))).first
+    expect(option).to_be_visible()
+    option.click()
+    expect(page.locator(".picker-chip").filter(has_text=name).first).to_be_visible()
+
+
+def _numbered(text: str) -> dict[str, str]:
+    """Each minutes number (D1 ..., A1 ...) with the text up to the next number."""
+    parts = re.split(r"\b([DA]\d+)\b", " ".join(text.split()))
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_manager_minutes_number_every_action_and_name_the_attendees(person, tmp_path):
+    """Standalone (the demo data only): a meeting planned with the attendee picker, a
+    requirement and a tasking raised and a decision recorded; the minutes on the page and in the
+    HTML export list them numbered alike, with owners, due dates in the one date shape, and
+    the attendees by name."""
+    manager = person("manager")
+    page = manager.page
+    manager.nav("Tasking", waiting_for="the tasking meeting pages")
+    manager.justify(CASE, "Tactical tasking: minutes")
+    manager.goto("/tasking/meetings/new/")
+    expect(page.locator("select[multiple]")).to_have_count(0)
+    title = f"Minutes check {datetime.datetime.now():%H%M%S}"
+    page.get_by_label(re.compile(r"^Kind")).select_option("tactical")
+    page.get_by_label(re.compile(r"^Title")).fill(title)
+    page.get_by_label(re.compile(r"^Date and time")).fill(
+        f"{datetime.datetime.now():%Y-%m-%d %H:%M}"
+    )
+    page.get_by_label(re.compile(r"^Compartment")).select_option(label="General")
+    _pick_attendee(page, "Analyst")
+    _pick_attendee(page, "Officer")
+    manager.shot("manager-08-attendee-picker", full_page=False)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    attendees = page.locator("#meeting-attendees")
+    expect(attendees).to_contain_text("Analyst")
+    expect(attendees).to_contain_text("Officer")
+    meeting_pk = pk_from(page.url, "/tasking/meetings/")
+    manager.main.get_by_role("button", name="Open meeting").click()
+    page.wait_for_load_state()
+
+    due = (datetime.date.today() + datetime.timedelta(days=21)).isoformat()
+    manager.main.get_by_role("link", name="Raise a requirement").click()
+    page.wait_for_load_state()
+    page.get_by_label(re.compile(r"^What we need to know")).fill("Where is the van kept at night?")
+    page.get_by_label(re.compile(r"^Due by")).fill(due)
+    choose(page.get_by_label(re.compile(r"^Assigned person")), "Analyst")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    manager.goto(f"/tasking/meetings/{meeting_pk}/")
+    manager.main.get_by_role("link", name="Raise a tasking").click()
+    page.wait_for_load_state()
+    page.get_by_label(re.compile(r"^Action")).fill("Check the garages behind Mill Lane")
+    choose(page.get_by_label(re.compile(r"^Priority")), r"\w")
+    page.get_by_label(re.compile(r"^Strand")).select_option("intelligence")
+    choose(page.get_by_label(re.compile(r"^Owner \(person\)")), "Officer")
+    page.get_by_label(re.compile(r"^Due by")).fill(due)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    manager.goto(f"/tasking/meetings/{meeting_pk}/")
+    form = manager.main.locator("form").filter(has_text="Record a decision")
+    form.get_by_label(re.compile(r"^Decision")).fill("Garages to be checked this week.")
+    form.get_by_label(re.compile(r"^Rationale")).fill("The van is seen there at night.")
+    form.get_by_role("button", name="Record decision").click()
+    minutes = page.locator("#minutes")
+    expect(minutes).to_contain_text("Garages to be checked")
+    on_page = _numbered(minutes.inner_text())
+    assert "Garages to be checked" in on_page.get("D1", ""), on_page
+    assert "Where is the van kept" in on_page.get("A1", ""), on_page
+    assert "Check the garages" in on_page.get("A2", ""), on_page
+    assert due in on_page["A1"] and due in on_page["A2"]
+    assert "Officer" in on_page["A2"] and "Analyst" in on_page["A1"]
+    page.locator("#minutes-decisions").evaluate("e => e.scrollIntoView({block: 'start'})")
+    manager.shot("manager-09-minutes-numbered", full_page=False)
+
+    manager.main.get_by_role("button", name="Close meeting").click()
+    page.wait_for_load_state()
+    exported = manager.goto(f"/tasking/meetings/{meeting_pk}/minutes/?as=html")
+    assert exported.status == 200
+    text = page.locator("body").inner_text()
+    in_export = _numbered(text)
+    for number in ("D1", "A1", "A2"):
+        first_words = " ".join(on_page[number].split()[:3])
+        assert number in in_export, (number, in_export)
+        assert any(word in in_export[number] for word in first_words.split()), number
+    assert "Garages to be checked" in in_export["D1"]
+    assert "Check the garages" in in_export["A2"] and due in in_export["A2"]
+    attendees_line = text.split("Attendees:")[1].split("\n")[0]
+    assert "Analyst" in attendees_line and "Officer" in attendees_line
+    assert not DATE_SHAPES.search(text), DATE_SHAPES.search(text).group(0)
+
+
 def test_manager_approves_the_problem_profile(person, journey):
     reference, product_pk = needs(journey, "product_reference", "product_pk")
     manager = person("manager")
@@ -62,9 +166,13 @@ def test_manager_runs_a_tactical_meeting_and_exports_its_minutes(person, journey
     page.get_by_label(re.compile(r"^Kind")).select_option("tactical")
     title = f"Tactical tasking {when:%Y-%m-%d %H:%M}"
     page.get_by_label(re.compile(r"^Title")).fill(title)
-    page.get_by_label(re.compile(r"^Date and time")).fill(f"{when:%Y-%m-%dT%H:%M}")
+    # One date shape: the box shows it as a hint (not the browser's mm/dd/yyyy date box).
+    when_box = page.get_by_label(re.compile(r"^Date and time"))
+    assert when_box.get_attribute("placeholder") == "YYYY-MM-DD hh:mm"
+    when_box.fill(f"{when:%Y-%m-%d %H:%M}")
     page.get_by_label(re.compile(r"^Location")).fill("Briefing room 2")
     page.get_by_label(re.compile(r"^Compartment")).select_option(label="General")
+    _pick_attendee(page, "Analyst")
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
     heading = page.get_by_role("heading", level=1)
