@@ -156,7 +156,7 @@ def test_each_built_in_kind_documents_its_own_parameters_in_the_schema():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     components = schema["components"]["schemas"]
     own = {
-        "Hotspot": {"cell_size_m", "bandwidth_m", "kernel"},
+        "Hotspot": {"cell_size_m", "bandwidth_m", "kernel", "fdr"},
         "Temporal": set(),
         "Trend": {"period", "baseline", "alpha", "min_count", "top_n"},
         "NearRepeat": {"distance_bands", "time_bands", "iterations", "seed"},
