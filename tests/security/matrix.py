@@ -400,6 +400,24 @@ def _tasking(world, compartment):
         )
 
 
+def _extension(world, compartment):
+    """The officer's request for more time on their tasking of the compartment."""
+    from datetime import timedelta
+
+    from audit import services as audit
+    from tasking.models import ExtensionRequest
+
+    tasking = _tasking(world, compartment)
+    with audit.service_scope():
+        return ExtensionRequest.objects.create(
+            tasking=tasking,
+            previous_due_date=tasking.due_date,
+            requested_due_date=tasking.due_date + timedelta(days=7),
+            reason=f"Reason {MARKERS[compartment.slug]}",
+            requested_by=world.officer,
+        )
+
+
 def _compartment(world, compartment):
     return compartment
 
@@ -460,6 +478,7 @@ FACTORIES: dict[str, Callable] = {
     "priority": _priority,
     "requirement": _requirement,
     "tasking": _tasking,
+    "extension": _extension,
     "decision": _decision,
     "compartment": _compartment,
     "auditevent": _audit_event,
@@ -994,6 +1013,20 @@ REGISTRY: dict[str, Entry] = {
     "tasking:tasking_detail": Entry(record="tasking", roles={"GET": TASKING_VIEWERS}),
     "tasking:tasking_complete": Entry(
         record="tasking", roles={"POST": TASKING_VIEWERS}, ok={"POST": 302}
+    ),
+    # Asking for more time: the form consults the tasking; an empty request is refused beside
+    # its fields (the service lets only the owner ask).
+    "tasking:tasking_extension_request": Entry(
+        record="tasking", roles=dict.fromkeys(("GET", "POST", "PUT"), TASKING_VIEWERS), ok=_FORM
+    ),
+    "tasking:tasking_extension_decide": Entry(
+        record="extension", roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS), ok=_FORM
+    ),
+    # The report form for a tasking: people who write reports and see taskings.
+    "tasking:tasking_report": Entry(
+        record="tasking",
+        roles=dict.fromkeys(("GET", "POST", "PUT"), REPORT_AUTHORS & TASKING_VIEWERS),
+        ok=_FORM,
     ),
     "tasking:decision_list": page_list("decision", TASKING_READERS),
     "tasking:decision_detail": Entry(record="decision", roles={"GET": TASKING_READERS}),
