@@ -64,6 +64,8 @@ ANSWERERS = TASKING_READERS
 # Officers also reach taskings, but only those they (or their unit) own.
 TASKING_VIEWERS = frozenset({"officer", "analyst", "analyst2", "manager"})
 NOBODY: frozenset[str] = frozenset()
+# Operations: analysts and managers open, read and change them.
+OPERATION_READERS = frozenset({"analyst", "analyst2", "manager"})
 
 
 # --- Record factories -------------------------------------------------------------------------
@@ -400,6 +402,31 @@ def _tasking(world, compartment):
         )
 
 
+def _operation(world, compartment):
+    """An operation of the compartment gathering a report and an entity of the same."""
+    from operations.services import gather, open_operation
+    from tests.intelligence.helpers import as_user, make_entity, make_report
+
+    marker = MARKERS[compartment.slug]
+    report = make_report(
+        world, compartment, text=f"Operation report {marker}", sanitised=f"Op report {marker}"
+    )
+    entity = make_entity(world, compartment, name=f"Operation person {marker}")
+    with as_user(world.analyst):
+        operation = open_operation(
+            actor=world.analyst,
+            data={
+                "name": f"Operation {marker} {SEARCH_WORD}",
+                "reference": f"OP-{marker}-{compartment.pk}",
+                "objectives": f"Objectives {marker}",
+                "compartment": compartment,
+            },
+        )
+        gather(operation, actor=world.analyst, kind="reports", records=[report])
+        gather(operation, actor=world.analyst, kind="entities", records=[entity])
+    return operation
+
+
 def _extension(world, compartment):
     """The officer's request for more time on their tasking of the compartment."""
     from datetime import timedelta
@@ -485,6 +512,7 @@ FACTORIES: dict[str, Callable] = {
     "user": _user,
     "watch": _watch,
     "notification": _notification,
+    "operation": _operation,
 }
 # Records that belong to no compartment: one record, the compartment dimension folds away.
 UNCOMPARTMENTED = {"auditevent", "user"}
@@ -544,6 +572,17 @@ def api_list(record, read, *, create=NOBODY, ok=None, **kw) -> Entry:
 
 def page_list(record, read, **kw) -> Entry:
     return Entry(record=record, roles={"GET": read}, lists=record is not None, **kw)
+
+
+def _while_open(user, operation) -> int:
+    """Closing answers 200 while the operation is open, then 409 (an earlier role closed it)."""
+    operation.refresh_from_db()
+    return 200 if operation.is_open else 409
+
+
+def _while_closed(user, operation) -> int:
+    operation.refresh_from_db()
+    return 409 if operation.is_open else 200
 
 
 def _own_draft(user, obj) -> bool:
@@ -1032,6 +1071,41 @@ REGISTRY: dict[str, Entry] = {
     "tasking:decision_detail": Entry(record="decision", roles={"GET": TASKING_READERS}),
     # The CSV of the decision log: an export of the records built, read for leaks.
     "tasking:decision_export": Entry(record="decision", roles={"GET": TASKING_READERS}),
+    # --- operations: analysts and managers ------------------------------------------------------
+    "operation-list": api_list("operation", OPERATION_READERS, create=OPERATION_READERS),
+    # An empty PATCH changes nothing and is valid; an empty close closes (a note is optional).
+    "operation-detail": api_detail(
+        "operation", OPERATION_READERS, write={"PATCH": OPERATION_READERS}, ok={"PATCH": 200}
+    ),
+    "operation-items": api_detail("operation", NOBODY, write={"POST": OPERATION_READERS}),
+    "operation-close": api_detail(
+        "operation", NOBODY, write={"POST": OPERATION_READERS}, ok={"POST": _while_open}
+    ),
+    # An open operation cannot be reopened: the state refuses (409), not the person.
+    "operation-reopen": api_detail(
+        "operation", NOBODY, write={"POST": OPERATION_READERS}, ok={"POST": _while_closed}
+    ),
+    "operation-timeline": api_detail("operation", OPERATION_READERS),
+    "operations:list": page_list("operation", OPERATION_READERS),
+    "operations:create": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), OPERATION_READERS), ok=_FORM, consults=False
+    ),
+    "operations:detail": Entry(record="operation", roles={"GET": OPERATION_READERS}),
+    "operations:edit": Entry(
+        record="operation", roles=dict.fromkeys(("GET", "POST", "PUT"), OPERATION_READERS), ok=_FORM
+    ),
+    "operations:gather": Entry(
+        record="operation", roles=dict.fromkeys(("GET", "POST", "PUT"), OPERATION_READERS), ok=_FORM
+    ),
+    "operations:remove": Entry(
+        record="operation", roles={"POST": OPERATION_READERS}, ok={"POST": 302}, consults=False
+    ),
+    "operations:close": Entry(
+        record="operation", roles={"POST": OPERATION_READERS}, ok={"POST": 302}, consults=False
+    ),
+    "operations:reopen": Entry(
+        record="operation", roles={"POST": OPERATION_READERS}, ok={"POST": 302}, consults=False
+    ),
     # --- watches and notifications: one's own --------------------------------------------------
     "watch-list": api_list("watch", INTEL_READERS, create=INTEL_READERS),
     "watch-detail": api_detail(

@@ -194,8 +194,24 @@ def _general_decision(subject=None):
     return build
 
 
+def _general_operation(world):
+    from operations.services import open_operation
+
+    with as_user(world.analyst):
+        return open_operation(
+            actor=world.analyst,
+            data={
+                "name": f"General operation {_n()}",
+                "reference": f"OP-G-{_n()}",
+                "objectives": "General objectives",
+                "compartment": world.general,
+            },
+        )
+
+
 # Model label -> factory(world) of a general record whose reference the test then points at B.
 GENERAL = {
+    "operations.operation": _general_operation,
     "intelligence.entity": _general_entity,
     "intelligence.reportentity": _general_mention,
     "intelligence.link": _general_link,
@@ -263,9 +279,12 @@ def _hidden_version(world, marker):
 
 
 def _hidden_job(world, marker):
+    from analysis.models import AnalysisJob
     from tests.security.matrix import _analysis_job
 
-    return _analysis_job(world, world.restricted)
+    # One job serves every pair that points at a job (its incident's reference is unique).
+    existing = AnalysisJob.objects.filter(compartments__slug="restricted").first()
+    return existing or _analysis_job(world, world.restricted)
 
 
 def _hidden_meeting(world, marker):
