@@ -226,16 +226,25 @@ class _Words:
             for level in (1, 2, 3, -1, -2, -3)
         }
         self.verdicts[0] = _("not significant")
+        self.plain = {
+            level: (_("hot spot at %(c)s") if level > 0 else _("cold spot at %(c)s"))
+            % {"c": CONFIDENCE[level]}
+            for level in (1, 2, 3, -1, -2, -3)
+        }
+        self.plain[0] = _("not significant")
         self.sentence = _("Gi* z %(z)s, %(verdict)s, %(n)s incidents, %(d)s per km²")
+        self.uncorrected = _(" (uncorrected: %(verdict)s)")
         self.cut = _(" (%(share)s%% of the cell inside the area)")
 
-    def __call__(self, level: int, z: float, count: int, density, share: float) -> str:
+    def __call__(self, level: int, plain: int, z: float, count: int, density, share: float) -> str:
         text = self.sentence % {
             "z": f"{z:.1f}",
             "verdict": self.verdicts[level],
             "n": f"{count:,}",
             "d": f"{density:,.0f}" if density is not None else "—",
         }
+        if plain != level:
+            text += self.uncorrected % {"verdict": self.plain[plain]}
         if share < 0.999:
             text += self.cut % {"share": f"{100 * share:.0f}"}
         return text
@@ -295,7 +304,7 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
             "centre_lon": centre_lon,
         }
         props["summary"] = in_words(
-            level, float(z[r, c]), props["count"], props["density_km2"], float(cover[r, c])
+            level, plain, float(z[r, c]), props["count"], props["density_km2"], float(cover[r, c])
         )
         features.append(
             {
@@ -329,7 +338,7 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
         "cells": int(studied.sum()),
         "cells_cut_by_the_edge": int((studied & (cover < 0.999)).sum()),
         "cells_with_incidents": int(((counts > 0) & studied).sum()),
-        "fdr_correction": fdr,
+        "false_discovery_rate_correction": fdr,
         "hot_spots_95": int((classes >= 1).sum()),
         "hot_spots_99": int((classes >= 2).sum()),
         "hot_spots_99_9": int((classes >= 3).sum()),

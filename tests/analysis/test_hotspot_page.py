@@ -47,3 +47,19 @@ def test_cells_are_named_by_their_centre_and_described_in_words(world, polygon_j
     assert "29-36" not in result["charts"][0]["svg"]
     assert re.search(r">-?\d+\.\d{3}, -?\d+\.\d{3}<", result["charts"][0]["svg"])
     assert result["summary"]["incidents"] + result["summary"]["incidents_outside_polygon"] == 230
+
+
+def test_a_cell_whose_uncorrected_class_differs_says_so_in_its_popup():
+    from analysis.kinds.hotspot import _Words
+
+    words = _Words(fdr=True)
+    assert words(0, 1, 2.1, 9, 120.0, 1.0) == (
+        "Gi* z 2.1, not significant, 9 incidents, 120 per km² (uncorrected: hot spot at 95%)"
+    )
+    assert words(3, 3, 4.14, 21, 320.4, 0.5) == (
+        "Gi* z 4.1, hot spot at 99.9% after FDR, 21 incidents, 320 per km² "
+        "(50% of the cell inside the area)"
+    )
+    assert _Words(fdr=False)(-2, -2, -2.7, 0, 0.0, 1.0).startswith(
+        "Gi* z -2.7, cold spot at 99%, uncorrected, 0 incidents"
+    )
