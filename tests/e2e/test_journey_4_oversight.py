@@ -30,7 +30,7 @@ def _filter_log(oversight, **values) -> None:
             field.fill(value)
     form.get_by_role("button", name="Filter").click()
     # The list refreshes in place and the address follows the filter.
-    page.wait_for_url(re.compile(r"[?&]actor=" + re.escape(values["Person (username)"])))
+    page.wait_for_url(re.compile(r"[?&]actor=" + re.escape(values["Person (name or username)"])))
     oversight.settle()
 
 
@@ -44,15 +44,16 @@ def test_oversight_finds_the_analysts_consultation_with_its_justification(person
     _filter_log(
         oversight,
         **{
-            "Person (username)": "analyst",
+            # The report by its URN, the person by name, the kind of record in words.
+            "Reference": urn,
+            "Person (name or username)": "analyst",
             "Action": "view",
-            "Object type": "intelligence.report",
-            "Object id": str(pk),
+            "Kind of record": "intelligence.report",
         },
     )
     rows = page.locator("#event-rows tbody tr")
     expect(rows.first).to_contain_text("analyst")
-    expect(rows.first).to_contain_text(f"intelligence.report {pk}")
+    expect(rows.first).to_contain_text(f"Intelligence report {pk}")
     expect(rows.filter(has_text=CASE).first).to_be_visible()
     expect(page.locator("#event-rows")).not_to_contain_text("No events match")
     assert all("analyst" in row.inner_text() for row in rows.all()), (
@@ -61,6 +62,79 @@ def test_oversight_finds_the_analysts_consultation_with_its_justification(person
     oversight.shot("oversight-02-consultations-of-the-report", full_page=False)
     oversight.assert_accessible("the filtered audit log")
     journey["oversight_filter"] = page.url
+
+
+def test_oversight_asks_the_log_in_words_sorts_and_exports_and_runs_the_anomaly_check(
+    person, tmp_path
+):
+    """Standalone (the demo data only): a report's events found by its URN, the kind of record
+    chosen from words, the log sorted by a column, the anomalies page in the menu with when the
+    check last ran and Run now followed to its end, and its list sorted and exported."""
+    # An analyst opens a report (the demo's seed logs its reports as one bulk event).
+    analyst = person("analyst")
+    analyst.goto("/intelligence/reports/")
+    analyst.justify(CASE, "Checking a report for the oversight journey")
+    link = analyst.main.get_by_role("link", name=re.compile(r"^IR-\d{4}-\d+$")).first
+    urn = link.inner_text().strip()
+    link.click()
+    analyst.page.wait_for_load_state()
+    analyst.justify(CASE, "Checking a report for the oversight journey")
+    expect(analyst.page.get_by_role("heading", level=1)).to_contain_text(urn)
+
+    oversight = person("oversight")
+    page = oversight.page
+    oversight.nav("Audit log")
+    form = oversight.main.locator("form").first
+    kinds = form.get_by_label("Kind of record", exact=True)
+    expect(kinds.locator("option", has_text="Intelligence report")).to_have_count(1)
+    assert "intelligence.report" not in kinds.locator("option").all_inner_texts()
+    kinds.select_option(label="Intelligence report")
+    form.get_by_label("Reference", exact=True).fill(urn.lower())
+    form.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"reference="))
+    oversight.settle()
+    rows = page.locator("#event-rows tbody tr")
+    expect(rows.first).to_contain_text("Intelligence report")
+    objects = page.locator("#event-rows tbody tr td:nth-child(5) > a").all_inner_texts()
+    assert objects and len({o.strip() for o in objects}) == 1, objects
+    # Sorted by person, then the other way.
+    page.locator("#event-rows thead").get_by_role("link", name=re.compile(r"^Person")).click()
+    page.wait_for_load_state()
+    header = page.locator("#event-rows thead th[aria-sort]")
+    expect(header).to_contain_text("Person")
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    people = page.locator("#event-rows tbody tr td:nth-child(3)").all_inner_texts()
+    assert people == sorted(people), people
+    oversight.shot("oversight-05-events-by-reference", full_page=False)
+
+    oversight.nav("Anomalies")
+    run = oversight.main.locator("#anomaly-run")
+    before = run.inner_text()
+    assert "Last checked" in before or "has not run yet" in before, before
+    page.get_by_role("button", name="Run now").click()
+    page.wait_for_load_state()
+    assert "requested=" in page.url
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if "Finished" in run.inner_text():
+            break
+        page.wait_for_timeout(1000)
+    expect(run).to_contain_text("Last checked")
+    expect(run).to_contain_text("Finished")
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", run.inner_text())
+    oversight.shot("oversight-06-anomalies-run-now", full_page=False)
+    oversight.assert_accessible("the anomalies page")
+    table = oversight.main.locator("#anomaly-table")
+    table.get_by_role("link", name=re.compile(r"^Events")).click()
+    page.wait_for_load_state()
+    expect(table.locator("th[aria-sort]")).to_contain_text("Events")
+    name, content = oversight.download(
+        oversight.main.get_by_role("link", name="Export CSV"), tmp_path
+    )
+    assert name.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    counts = [int(row["event_count"]) for row in rows]
+    assert counts == sorted(counts), counts  # the order shown
 
 
 def test_oversight_sees_the_audit_chain_verified(person):
