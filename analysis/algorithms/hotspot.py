@@ -84,9 +84,12 @@ class Grid:
         return np.meshgrid(xs, ys)
 
     def coverage(self, xmin: float, ymin: float, xmax: float, ymax: float) -> np.ndarray:
-        """Share of each cell's area inside the box, as an (ny, nx) array of 0..1."""
+        """Share of each cell's area inside the box, as an (ny, nx) array of 0..1 (a box of no
+        width or no height, the extent of incidents on one line, covers its one column or row)."""
 
         def overlap(origin: float, n: int, low: float, high: float) -> np.ndarray:
+            if high <= low:  # incidents all on one line: the one row (column) is the area
+                return np.ones(n)
             starts = origin + np.arange(n) * self.cell
             inside = np.minimum(starts + self.cell, high) - np.maximum(starts, low)
             return np.clip(inside / self.cell, 0.0, 1.0)

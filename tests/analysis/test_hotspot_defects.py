@@ -183,3 +183,13 @@ class TestKernelDensity:
         assert found.max() == pytest.approx(peak, rel=0.01)
         busy = exact > 0.1 * peak
         np.testing.assert_allclose(found[busy], exact[busy], rtol=0.01)
+
+
+@pytest.mark.django_db
+def test_incidents_all_at_one_place_make_one_whole_cell(world, job_incidents, job_run):
+    job_incidents(_incidents([LAT] * 7, [LON] * 7))
+    job = job_run(world.analyst, "hotspot", {"cell_size_m": CELL})
+    assert job.status == "succeeded", job.message
+    (feature,) = job.result["geojson"]["features"]
+    assert feature["properties"]["count"] == 7 and feature["properties"]["covered_share"] == 1
+    assert job.result["summary"]["cells"] == 1
