@@ -11,9 +11,9 @@ distance band; only their time differences change between simulations, and the d
 of all pairwise time differences does not change under shuffling, so the "beyond" row needs no
 pairs at all. The simulations run side by side: each event's day in the observed data and in
 a batch of shuffles is one row of a small-integer matrix, so a block of pairs costs two row
-gathers, a subtraction and one comparison per time band for the whole batch, counted with
-in-place halving sums. The shuffles are drawn one after the other from one seeded generator,
-so a seed gives the same table whatever the batch size.
+gathers, a subtraction and one comparison per time band for the whole batch, counted by
+halving sums in place on the bytes. The shuffles are drawn one after the other from one
+seeded generator, so a seed gives the same table whatever the batch size.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from scipy.spatial import cKDTree
 
 # Pairs whose distance band is found per step (a few hundred kB of temporaries).
 PAIR_BLOCK = 1 << 16
+# Pairs grouped by distance band at a time: their bytes and indices stay in cache.
+CHUNK_PAIRS = 1 << 18
 # Progress is reported in steps of this share of the simulations.
 PROGRESS_STEP = 0.05
 # Cells of (pairs x simulations) handled per step: about 1 MB per temporary array.
@@ -75,52 +77,87 @@ def _all_pairs_time_counts(t_sorted: np.ndarray, edges: np.ndarray) -> np.ndarra
     return np.diff(np.concatenate([[0], cumulative]))
 
 
-def _column_counts(mask: np.ndarray) -> np.ndarray:
-    """True values per column of a boolean (rows x columns) array, which it overwrites.
+# Halving rounds on a byte mask: after seven, a count is at most 128, inside uint8.
+FOLDS = 7
 
-    Halving sums in place on the bytes: six rounds keep every count <= 64, inside int8; the
-    few rows left are summed wide.
+
+def _fold(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Folds a boolean (rows x columns) array onto its first rows by halving sums in place;
+    returns it as bytes and how many rows now hold the true values per column (each <= 128).
     """
-    x = mask.view(np.int8)
+    x = mask.view(np.uint8)
     rows = x.shape[0]
-    for _round in range(6):
+    for _round in range(FOLDS):
         if rows <= 1:
             break
         half = rows // 2
         x[:half] += x[rows - half : rows]
         rows -= half
-    return x[:rows].sum(axis=0, dtype=np.int64)
+    return x, rows
+
+
+def _distance_bands(x: np.ndarray, y: np.ndarray, close: np.ndarray, edges: np.ndarray):
+    """Band of each pair (0 within the first edge ... len(edges) beyond the last), a block at
+    a time so the gathers stay in cache; squared distances against squared edges, counted
+    edge by edge (a few comparisons beat a binary search per pair)."""
+    squared = edges**2
+    bands = np.zeros(len(close), dtype=np.int8)
+    above = np.empty(min(PAIR_BLOCK, len(close)), dtype=bool)
+    for first in range(0, len(close), PAIR_BLOCK):
+        a, b = close[first : first + PAIR_BLOCK, 0], close[first : first + PAIR_BLOCK, 1]
+        dx = np.take(x, a) - np.take(x, b)
+        dy = np.take(y, a) - np.take(y, b)
+        dx *= dx
+        dy *= dy
+        dx += dy
+        out, flag = bands[first : first + PAIR_BLOCK], above[: len(dx)]
+        for edge in squared:
+            np.greater(dx, edge, out=flag)
+            out += flag
+    return bands
 
 
 def _cumulative_counts(
-    i: np.ndarray,
-    j: np.ndarray,
-    segments: np.ndarray,
+    close: np.ndarray,
+    bands: np.ndarray,
+    near: int,
     days: np.ndarray,
     limits: np.ndarray,
     progress: Callable[[int], None],
 ) -> np.ndarray:
-    """For each distance band (pairs ``segments[k]:segments[k+1]``), each column of ``days``
-    (events x simulations) and each limit: pairs whose days differ by at most the limit."""
+    """For each distance band within reach (``near`` of them), each limit and each column of
+    ``days`` (events x simulations): pairs whose days differ by at most the limit.
+
+    The pairs are taken a chunk at a time, grouped by band inside the chunk (a stable radix
+    sort of bytes that fit in cache), so a block of pairs shares its band."""
     width = days.shape[1]
-    counts = np.zeros((len(segments) - 1, len(limits), width), dtype=np.int64)
     block = int(min(max(BLOCK_CELLS // max(width, 1), 256), 1 << 16))
+    # What the folds leave of each block, added up wide and summed once at the end.
+    left = -(-block // (1 << FOLDS))
+    partial = np.zeros((near, len(limits), left, width), dtype=np.int64)
     # A gap never exceeds the dtype's range, so a limit past it is the range's end.
     top = np.iinfo(days.dtype).max
     cut = [min(int(v), top) for v in limits]
     mask = np.empty((block, width), dtype=bool)
-    for band in range(len(segments) - 1):
-        for first in range(int(segments[band]), int(segments[band + 1]), block):
-            last = min(first + block, int(segments[band + 1]))
-            gap = np.take(days, i[first:last], axis=0)
-            gap -= np.take(days, j[first:last], axis=0)
-            np.abs(gap, out=gap)
-            part = mask[: last - first]
-            for k, limit in enumerate(cut):
-                np.less_equal(gap, limit, out=part)
-                counts[band, k] += _column_counts(part)
-            progress(last - first)
-    return counts
+    for start in range(0, len(close), CHUNK_PAIRS):
+        chunk = bands[start : start + CHUNK_PAIRS]
+        order = np.argsort(chunk, kind="stable")
+        i = np.take(close[start : start + CHUNK_PAIRS, 0], order)
+        j = np.take(close[start : start + CHUNK_PAIRS, 1], order)
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(chunk, minlength=near + 1))])
+        for band in range(near):
+            for first in range(int(bounds[band]), int(bounds[band + 1]), block):
+                last = min(first + block, int(bounds[band + 1]))
+                gap = np.take(days, i[first:last], axis=0)
+                gap -= np.take(days, j[first:last], axis=0)
+                np.abs(gap, out=gap)
+                part = mask[: last - first]
+                for k, limit in enumerate(cut):
+                    np.less_equal(gap, limit, out=part)
+                    folded, rows = _fold(part)
+                    partial[band, k, :rows] += folded[:rows]
+                progress(last - first)
+    return partial.sum(axis=2)
 
 
 def knox(
@@ -158,25 +195,10 @@ def knox(
     close = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
     if len(close) > max_pairs:
         raise TooManyPairs(len(close))
-    # Distance band of each pair, a block at a time (the gathers stay in cache), compared
-    # squared: no square root per pair.
-    squared_edges = d_edges**2
-    d_band = np.empty(len(close), dtype=np.int8)
-    for first in range(0, len(close), PAIR_BLOCK):
-        a, b = close[first : first + PAIR_BLOCK, 0], close[first : first + PAIR_BLOCK, 1]
-        dx = np.take(x, a) - np.take(x, b)
-        dy = np.take(y, a) - np.take(y, b)
-        dx *= dx
-        dy *= dy
-        dx += dy
-        d_band[first : first + PAIR_BLOCK] = np.searchsorted(squared_edges, dx, side="left")
-    # Pairs grouped by distance band (a stable radix sort on one byte), so a block of pairs
-    # shares its band and only the time bands are counted.
-    order = np.argsort(d_band, kind="stable")
-    segments = np.searchsorted(d_band[order], np.arange(nd))
-    close = close[order]
-    i, j = close[:, 0], close[:, 1]
-    del d_band, order
+    bands = _distance_bands(x, y, close, d_edges)
+    # Pairs per distance band within reach (a pair the squared comparison puts past the last
+    # edge is counted beyond, as the table's last row).
+    band_sizes = np.bincount(bands, minlength=nd)[: nd - 1]
     all_time = _all_pairs_time_counts(np.sort(t), t_edges)
     span = int(t.max())
     dtype = np.int8 if span <= 127 else np.int16 if span <= 32_767 else np.int32
@@ -187,13 +209,13 @@ def knox(
     def table(cumulative: np.ndarray) -> np.ndarray:
         """(distance bands within reach x time bands) from counts at most each limit."""
         near = np.diff(cumulative, axis=1, prepend=0)
-        near = np.hstack([near, (segments[1:] - segments[:-1])[:, None] - cumulative[:, -1:]])
+        near = np.hstack([near, band_sizes[:, None] - cumulative[:, -1:]])
         beyond = all_time - near.sum(axis=0)
         return np.vstack([near, beyond[None, :]])
 
     rng = np.random.default_rng(seed)
     batch = int(max(1, min(iterations + 1, BATCH_BYTES // (n * days.itemsize))))
-    work = len(i) * (iterations + 1)
+    work = int(band_sizes.sum()) * (iterations + 1)
     done = 0
 
     reported = 0.0
@@ -221,7 +243,7 @@ def knox(
         matrix = np.ascontiguousarray(np.column_stack(columns))
         width = matrix.shape[1]
         counts = _cumulative_counts(
-            i, j, segments, matrix, limits, lambda pairs, w=width: advance(pairs, w)
+            close, bands, nd - 1, matrix, limits, lambda pairs, w=width: advance(pairs, w)
         )
         first = 0
         if observed is None:
