@@ -18,7 +18,14 @@ class EventFilterForm(forms.Form):
         required=False,
         max_length=200,
         help_text=_("A report URN, product number, incident reference or meeting title."),
-        widget=forms.TextInput(attrs={"placeholder": "IR-2026-000123"}),
+        # The help is read out (aria-describedby) and shown on hover: the filters stay in line.
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("URN, product no., meeting"),
+                "aria-describedby": "id_reference_help",
+                "title": _("A report URN, product number, incident reference or meeting title."),
+            }
+        ),
     )
     actor = forms.CharField(
         label=_("Person (name or username)"),
