@@ -104,7 +104,7 @@ def _run(user, params, compartment_ids, progress, zone: str) -> dict:
         "tables": [
             table(
                 _("Aoristic weight by day of week and hour, %(zone)s time") % named,
-                [_("Day (%(zone)s)") % named, *[f"{h} ({zone})" for h in hours]],
+                [_("Day (%(zone)s)") % named, *hours],
                 [[day_labels[d], *[rounded(v, 2) for v in matrix[d]]] for d in range(7)],
             ),
             table(
