@@ -28,8 +28,8 @@ from scipy.spatial import cKDTree
 PAIR_BLOCK = 1 << 16
 # Pairs grouped by distance band at a time: their bytes and indices stay in cache.
 CHUNK_PAIRS = 1 << 18
-# Progress is reported in steps of this share of the simulations.
-PROGRESS_STEP = 0.05
+# Progress is reported in steps of this share of the simulations (each report is a write).
+PROGRESS_STEP = 0.1
 # Cells of (pairs x simulations) handled per step: about 1 MB per temporary array.
 BLOCK_CELLS = 1 << 20
 # Simulations held side by side: bounds the (events x simulations) day matrix to ~25 MB at
