@@ -177,11 +177,11 @@ def _run(user, params, compartment_ids, progress, zone: str) -> dict:
     seen = [r[0] for r in rows]
     # The selection runs from date_from (else the first incident) to date_to (else today, in
     # the zone the periods are counted in): periods cut by either end count the days they cover.
+    # Nothing can have happened after today, so a date_to still to come counts up to today.
     first = dt.date.fromisoformat(params["date_from"]) if params.get("date_from") else min(seen)
-    last = (
-        dt.date.fromisoformat(params["date_to"]) if params.get("date_to") else timezone.localdate()
-    )
-    last = max(last, max(seen))
+    today = timezone.localdate()
+    asked = dt.date.fromisoformat(params["date_to"]) if params.get("date_to") else today
+    last = max(min(asked, today), max(seen))
     periods = _period_starts(min(first, min(seen)), last, period)
     days = covered_days(periods, period, min(first, min(seen)), last)
     result = trend.trend(
@@ -401,7 +401,8 @@ registry.register(
         notes={
             "date_to": gettext_lazy(
                 "Last day counted (in your unit's time zone). A latest period running past it "
-                "is partial and compared per day it covers; without a date, today."
+                "is partial and compared per day it covers; without a date, or with one still "
+                "to come, today."
             )
         },
         order=30,

@@ -69,3 +69,29 @@ def test_months_are_compared_per_day(world, job_incidents, job_run):
     assert summary["biggest_riser"] is None and summary["rising_types"] == 0
     rows = {t["title"]: t for t in job.result["tables"]}["Incidents per period and crime type"]
     assert [row[3:5] for row in rows["rows"]] == [[28, 1.0], [31, 1.0]]
+
+
+def test_a_date_to_still_to_come_counts_the_latest_period_up_to_today(
+    world, job_incidents, job_run
+):
+    """Nothing can have happened after today: a month asked for to its end, today being in it,
+    covers the days up to today, so it shows no false fall."""
+    today = timezone.localdate()
+    start = today.replace(day=1) - dt.timedelta(days=60)
+    _daily(job_incidents, start, (today - start).days, per_day=1)  # up to yesterday
+    end_of_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    job = job_run(
+        world.analyst,
+        "trend",
+        {
+            "date_from": start.isoformat(),
+            "date_to": (end_of_month - dt.timedelta(days=1)).isoformat(),
+            "period": "month",
+        },
+    )
+    assert job.status == "succeeded", job.message
+    summary = job.result["summary"]
+    assert summary["latest_period"] == today.strftime("%Y-%m")
+    assert summary["latest_period_days"] == today.day
+    assert summary["latest_period_partial"] is (today != end_of_month - dt.timedelta(days=1))
+    assert summary["biggest_faller"] is None
