@@ -443,12 +443,19 @@ def _method_note(params, grid, fig: Figures, fdr: bool) -> list[dict]:
         {
             "heading": _("Parameters"),
             "text": _(
-                "Cell %(cell)s m; bandwidth %(bw)s m, chosen by the analyst (no automatic rule); "
-                "the kernel reaches %(reach)s m. %(n)s incidents analysed%(outside)s."
+                "Cell %(cell)s m; bandwidth h = %(bw)s m on the ground, set by the analyst "
+                "(a fixed bandwidth, no automatic selection); %(rule)s; the kernel reaches "
+                "%(reach)s m. Density in incidents per square kilometre. %(n)s incidents "
+                "analysed%(outside)s."
             )
             % {
                 "cell": f"{cell:g}",
                 "bw": f"{bandwidth:g}",
+                "rule": (
+                    _("quartic weight 3/(πh²)·(1 − d²/h²)² at distance d < h, zero beyond")
+                    if params["kernel"] == hotspot.QUARTIC
+                    else _("Gaussian weight exp(−d²/2h²)/(2πh²), standard deviation h, cut at 4h")
+                ),
                 "reach": f"{reach:g}",
                 "n": f"{fig.analysed:,}",
                 "outside": (

@@ -183,6 +183,9 @@ class TestKernelDensity:
         assert found.max() == pytest.approx(peak, rel=0.01)
         busy = exact > 0.1 * peak
         np.testing.assert_allclose(found[busy], exact[busy], rtol=0.01)
+        method = " ".join(part["text"] for part in job.result["method"])
+        assert "bandwidth h = 400 m" in method and "per square kilometre" in method
+        assert ("zero beyond" if kernel == hotspot.QUARTIC else "cut at 4h") in method
 
 
 @pytest.mark.django_db
