@@ -48,7 +48,9 @@ class EventFilterForm(forms.Form):
         typed = (self.data.get("object_type") or "").strip() if self.is_bound else ""
         if typed and typed not in dict(choices) and _LOGGED_TYPE.match(typed):
             choices.append((typed, typed))
-        self.fields["object_type"].choices = choices
+        field = self.fields["object_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
         for field in self.fields.values():
             css = (
                 "form-select form-select-sm"

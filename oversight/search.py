@@ -91,6 +91,7 @@ def _records(reference: str) -> list[tuple[str, str]]:
             model = apps.get_model(kind.app_label, kind.model_name)
         except LookupError:
             continue
+        condition: dict[str, object]
         if kind.upper:  # as typed, or in capitals as references are written
             condition = {f"{kind.field}__in": sorted({reference, reference.upper()})}
         else:
