@@ -95,7 +95,7 @@ class CloseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class TimelineItemSerializer(serializers.Serializer):
+class OperationTimelineItemSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     kind = serializers.CharField()
     title = serializers.CharField()
@@ -103,5 +103,5 @@ class TimelineItemSerializer(serializers.Serializer):
     object_id = serializers.IntegerField()
 
 
-class TimelineSerializer(serializers.Serializer):
-    results = TimelineItemSerializer(many=True)
+class OperationTimelineSerializer(serializers.Serializer):
+    results = OperationTimelineItemSerializer(many=True)

@@ -90,7 +90,7 @@ class OperationViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         self.write(lambda: services.reopen_operation(operation, actor=request.user))
         return self.respond(operation)
 
-    @extend_schema(responses={200: s.TimelineSerializer})
+    @extend_schema(responses={200: s.OperationTimelineSerializer})
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         """What happened in the operation, newest first: the records you may see only."""
@@ -105,4 +105,4 @@ class OperationViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
                 "items": [f"{i['object_type']}:{i['object_id']}" for i in items],
             },
         )
-        return Response(s.TimelineSerializer({"results": items}).data)
+        return Response(s.OperationTimelineSerializer({"results": items}).data)
