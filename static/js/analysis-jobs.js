@@ -92,13 +92,20 @@
       for (var k = 0; k < STEPS.length; k++) { if (span / STEPS[k] <= 8) { step = STEPS[k]; break; } }
       var digits = Math.max(0, Math.ceil(-Math.log10(step)));
       var line = { color: "#8a94a0", weight: 1, opacity: 0.6, interactive: false };
+      // Labels keep clear of the zoom buttons in the upper left corner.
+      var clear = 52;
       for (var lat = Math.ceil(b.getSouth() / step) * step; lat <= b.getNorth(); lat += step) {
         group.addLayer(L.polyline([[lat, b.getWest()], [lat, b.getEast()]], line));
-        group.addLayer(label(lat.toFixed(digits) + "\u00b0", [lat, b.getWest()], [-4, 14]));
+        var y = map.latLngToContainerPoint([lat, b.getWest()]).y;
+        if (y > 90) {
+          group.addLayer(label(lat.toFixed(digits) + "\u00b0", map.containerPointToLatLng([clear, y]), [0, 14]));
+        }
       }
       for (var lon = Math.ceil(b.getWest() / step) * step; lon <= b.getEast(); lon += step) {
         group.addLayer(L.polyline([[b.getSouth(), lon], [b.getNorth(), lon]], line));
-        group.addLayer(label(lon.toFixed(digits) + "\u00b0", [b.getNorth(), lon], [-4, -4]));
+        if (map.latLngToContainerPoint([b.getNorth(), lon]).x > clear) {
+          group.addLayer(label(lon.toFixed(digits) + "\u00b0", [b.getNorth(), lon], [-4, -4]));
+        }
       }
     }
     map.on("moveend", draw);

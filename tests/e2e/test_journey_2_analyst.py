@@ -241,6 +241,16 @@ def test_analyst_runs_a_hotspot_analysis_watches_its_progress_and_opens_the_map(
     job_map = page.get_by_role("region", name="Result map")
     expect(job_map).to_be_visible()
     expect(job_map.locator(".leaflet-overlay-pane").locator("canvas, path").first).to_be_visible()
+    # Readable without a tile server: a scale bar, labelled lines of latitude and longitude,
+    # and a key saying what the colours mean after the false-discovery-rate correction.
+    expect(job_map.locator(".leaflet-control-scale")).to_be_visible()
+    expect(
+        job_map.locator(".leaflet-marker-pane").get_by_text(re.compile("°$")).first
+    ).to_be_visible()
+    key = page.locator("#hotspot-map-key")
+    expect(key).to_contain_text("hot spot 99.9%")
+    expect(key).to_contain_text("false-discovery-rate correction")
+    expect(page.locator("#method-heading")).to_contain_text("Method note")
     analyst.shot("analyst-09-hotspot-map")
     analyst.assert_accessible("the hotspot result and its map")
     journey["hotspot_job"] = job_id
