@@ -19,6 +19,7 @@ from intelligence.models import CrimeType, Entity, Report
 from tasking import scoring
 from tasking.choices import (
     DecisionSubject,
+    ExtensionStatus,
     MeetingKind,
     MeetingStatus,
     PriorityStatus,
@@ -27,7 +28,7 @@ from tasking.choices import (
     SubjectKind,
     TaskingStatus,
 )
-from tasking.models import Decision, Meeting, Priority, Requirement, Tasking
+from tasking.models import Decision, ExtensionRequest, Meeting, Priority, Requirement, Tasking
 from tasking.selectors import visible_pks
 
 
@@ -338,6 +339,43 @@ class TaskingWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskingStatus.choices, required=False)
     compartment = CompartmentField()
     meeting = VisibleRelatedField(model=Meeting, required=False, allow_null=True)
+
+
+class ExtensionRequestSerializer(RestrictedModelSerializer):
+    """A request for more time on a tasking, and its outcome."""
+
+    status = choice_text(ExtensionStatus.choices)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "tasking",
+            "previous_due_date",
+            "requested_due_date",
+            "reason",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+
+class ExtensionAskSerializer(serializers.Serializer):
+    due_date = serializers.DateField(help_text="The new deadline: after the current one, not past.")
+    reason = serializers.CharField(max_length=2000, help_text="Why more time is needed.")
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("grant", "grant"), ("refuse", "refuse")])
+    decision_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Needed when refusing."
+    )
 
 
 class CompleteSerializer(serializers.Serializer):

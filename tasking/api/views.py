@@ -23,6 +23,7 @@ from tasking.api import serializers as s
 from tasking.filters import DecisionFilter
 from tasking.models import (
     Decision,
+    ExtensionRequest,
     Meeting,
     Priority,
     Requirement,
@@ -426,6 +427,89 @@ class TaskingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
             )
         )
         return self.respond(tasking)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: s.ExtensionRequestSerializer(many=True)}
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=s.ExtensionAskSerializer,
+        responses={201: s.ExtensionRequestSerializer, 409: _CONFLICT},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="extension-requests",
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.view_tasking")],
+    )
+    def extension_requests(self, request, pk=None):
+        """The tasking's requests for more time (GET); its owner asks for more time (POST:
+        a new deadline after the current one and not past, and why)."""
+        tasking = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            items = list(
+                ExtensionRequest.objects.visible_to(request.user)
+                .filter(tasking=tasking)
+                .select_related("requested_by", "decided_by")
+            )
+            audit.consultation(
+                Action.LIST,
+                object_type="tasking.extensionrequest",
+                ids=[item.pk for item in items],
+                details={"tasking": tasking.pk},
+            )
+            return Response(s.ExtensionRequestSerializer(items, many=True, context=context).data)
+        data = self.parse(s.ExtensionAskSerializer)
+        asked = self.write(
+            lambda: services.request_extension(
+                tasking, actor=request.user, due_date=data["due_date"], reason=data["reason"]
+            )
+        )
+        return Response(
+            s.ExtensionRequestSerializer(asked, context=context).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=s.ExtensionDecisionSerializer,
+        responses={200: s.ExtensionRequestSerializer, 409: _CONFLICT},
+        parameters=[OpenApiParameter("request_pk", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"extension-requests/(?P<request_pk>[0-9]+)/decide",
+        permission_classes=[permissions.IsAuthenticated, requires("tasking.change_tasking")],
+    )
+    def decide_extension(self, request, pk=None, request_pk=None):
+        """A manager grants (the deadline moves) or refuses (with a note) a request for more
+        time; nobody decides their own."""
+        tasking = self.get_object()
+        extension = (
+            ExtensionRequest.objects.visible_to(request.user)
+            .filter(tasking=tasking, pk=request_pk)
+            .first()
+        )
+        if extension is None:
+            audit.record_denied(
+                object_type="tasking.extensionrequest",
+                object_id=request_pk,
+                reason="not found or outside the user's compartments",
+            )
+            raise exceptions.NotFound
+        data = self.parse(s.ExtensionDecisionSerializer)
+        decided = self.write(
+            lambda: services.decide_extension(
+                extension,
+                actor=request.user,
+                grant=data["decision"] == "grant",
+                note=data.get("decision_note", ""),
+            )
+        )
+        return Response(
+            s.ExtensionRequestSerializer(decided, context=self.get_serializer_context()).data
+        )
 
 
 @extend_schema(tags=["tasking"])

@@ -988,6 +988,17 @@ REGISTRY: dict[str, Entry] = {
     ),
     # The owner or a manager reports the result; an empty body names none: 400.
     "tasking-complete": api_detail("tasking", NOBODY, write={"POST": TASKING_VIEWERS}),
+    # Requests for more time: listed to whoever sees the tasking; an empty request names no
+    # date (400); a manager's empty decision names none (400).
+    "tasking-extension-requests": api_detail(
+        "tasking", TASKING_VIEWERS, write={"POST": TASKING_VIEWERS}
+    ),
+    "tasking-decide-extension": Entry(
+        record="extension",
+        roles={"POST": MANAGERS},
+        lookup="tasking_id",
+        url_kwargs=lambda extension: {"request_pk": extension.pk},
+    ),
     "decision-list": api_list("decision", TASKING_READERS, create=MANAGERS),
     "decision-detail": api_detail(
         "decision", TASKING_READERS, write={"PATCH": MANAGERS}, ok={"PATCH": 200}

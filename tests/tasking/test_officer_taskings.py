@@ -244,3 +244,33 @@ def test_only_the_owner_or_a_manager_reports_for_a_tasking_they_see(world, login
         403,
         404,
     )
+
+
+def test_the_api_asks_for_more_time_lists_the_requests_and_a_manager_decides(world):
+    from tests.utils.access import api_client
+
+    tasking = make_tasking(world, make_priority(world))
+    url = reverse("tasking-extension-requests", args=[tasking.pk])
+    officer = api_client(world.officer)
+    bad = officer.post(url, {"due_date": "2020-01-01", "reason": "x"}, format="json")
+    assert bad.status_code == 400 and "due_date" in bad.json()
+    wanted = tasking.due_date + timedelta(days=5)
+    asked = officer.post(url, {"due_date": wanted.isoformat(), "reason": "Away"}, format="json")
+    assert asked.status_code == 201, asked.content
+    assert asked.json()["status"] == "pending"
+    again = officer.post(url, {"due_date": wanted.isoformat(), "reason": "Away"}, format="json")
+    assert again.status_code == 409
+    listed = officer.get(url).json()
+    assert [r["id"] for r in listed] == [asked.json()["id"]]
+    decide = reverse("tasking-decide-extension", args=[tasking.pk, asked.json()["id"]])
+    assert officer.post(decide, {"decision": "grant"}, format="json").status_code == 403
+    manager = api_client(world.manager)
+    refused = manager.post(decide, {"decision": "refuse"}, format="json")
+    assert refused.status_code == 400 and "decision_note" in refused.json()
+    granted = manager.post(decide, {"decision": "grant"}, format="json")
+    assert granted.status_code == 200 and granted.json()["status"] == "granted"
+    tasking.refresh_from_db()
+    assert tasking.due_date == wanted
+    other = make_tasking(world, make_priority(world))
+    wrong = reverse("tasking-decide-extension", args=[other.pk, asked.json()["id"]])
+    assert manager.post(wrong, {"decision": "grant"}, format="json").status_code == 404
