@@ -363,6 +363,18 @@ class SourceForm(RestrictedFormMixin, forms.Form):
         ).order_by("username")
 
 
+class EntityEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={**_TEXT, "type": "date"}),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={**_TEXT, "rows": 3})
+    )
+
+
 class EntityForm(RestrictedFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=EntityKind.choices, widget=forms.Select(attrs=_SELECT)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("entities/new/", views.EntityCreateView.as_view(), name="entity_create"),
     path("entities/<int:pk>/", views.EntityDetailView.as_view(), name="entity_detail"),
     path("entities/<int:pk>/merge/", views.EntityMergeView.as_view(), name="entity_merge"),
+    path("entities/<int:pk>/edit/", views.EntityEditView.as_view(), name="entity_edit"),
     path(
         "entities/<int:pk>/links/", views.EntityLinkCreateView.as_view(), name="entity_link_create"
     ),

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from ilp_platform.accounts.security import recently_authenticated, redirect_to_r
 from ilp_platform.core import references
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.justification import OWN_SUBMISSION
+from ilp_platform.web.charts import ring_chart
 from ilp_platform.web.exports import export_queryset
 from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
@@ -33,9 +35,11 @@ from ilp_platform.web.views import (
     write_visibly,
 )
 from intelligence import exports, grading, selectors
-from intelligence.choices import ReportStatus, ReviewDecision
+from intelligence import graph as entity_graph
+from intelligence.choices import EntityKind, LinkKind, LinkStrength, ReportStatus, ReviewDecision
 from intelligence.filters import EntityFilter, IncidentFilter, ReportFilter, SourceFilter
 from intelligence.forms import (
+    EntityEditForm,
     EntityForm,
     EvaluationForm,
     LinkForm,
@@ -53,6 +57,7 @@ from intelligence.services.entities import (
     create_link,
     link_entity_to_report,
     merge_entities,
+    update_entity,
 )
 from intelligence.services.reports import (
     create_report,
@@ -573,6 +578,11 @@ class EntityListView(FilteredListMixin, RestrictedListView):
         return self.get_base_queryset().current().select_related("compartment")
 
 
+ENTITY_REPORTS = 100
+ENTITY_TIMELINE = 30
+ENTITY_NEIGHBOURS = 25
+
+
 class EntityDetailView(RestrictedDetailView):
     model = Entity
     template_name = "intelligence/entity_detail.html"
@@ -583,6 +593,60 @@ class EntityDetailView(RestrictedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         entity, user = self.object, self.request.user
+        report_links = list(
+            ReportEntity.objects.visible_to(user)
+            .filter(entity=entity)
+            .select_related("report")
+            .order_by("-report__occurred_at", "-report__created_at", "-id")[:ENTITY_REPORTS]
+        )
+        timeline = entity_graph.entity_timeline(user, entity, limit=ENTITY_TIMELINE)
+        neighbourhood = entity_graph.neighbours(user, entity, 1, max_nodes=ENTITY_NEIGHBOURS)
+        places = [
+            {
+                "lat": rl.report.latitude,
+                "lon": rl.report.longitude,
+                "urn": rl.report.urn,
+                "place": rl.report.place_name,
+                "url": rl.report.get_absolute_url(),
+            }
+            for rl in report_links
+            if rl.report.latitude is not None and rl.report.longitude is not None
+        ]
+        # What the page shows beyond the entity itself: one consultation event names it.
+        audit.consultation(
+            Action.VIEW,
+            obj=entity,
+            count=len(report_links),
+            details={
+                "view": "entity page",
+                "reports": [rl.report_id for rl in report_links],
+                "links": timeline.link_ids,
+                "neighbours": [n["id"] for n in neighbourhood.nodes if n["id"] != entity.pk],
+            },
+        )
+        kinds = dict(EntityKind.choices)
+        chart = ring_chart(
+            [
+                {
+                    **node,
+                    "kind_label": kinds.get(node["kind"], node["kind"]),
+                    "url": reverse("intelligence:entity_detail", args=[node["id"]]),
+                }
+                for node in neighbourhood.nodes
+            ],
+            [
+                {
+                    "source": e.source,
+                    "target": e.target,
+                    "strength": e.strength,
+                    "title": f"{LinkKind(e.kind).label} ({LinkStrength(e.strength).label})",
+                }
+                for e in neighbourhood.edges
+            ],
+            centre=entity.pk,
+            kinds=EntityKind.choices,
+            strengths=LinkStrength.choices,
+        )
         context.update(
             {
                 "identifiers": entity.identifiers.all(),
@@ -590,9 +654,15 @@ class EntityDetailView(RestrictedDetailView):
                 .filter(Q(from_entity=entity) | Q(to_entity=entity))
                 .select_related("from_entity", "to_entity")
                 .prefetch_related("reports"),
-                "report_links": ReportEntity.objects.visible_to(user)
-                .filter(entity=entity)
-                .select_related("report"),
+                "report_links": report_links,
+                "timeline": timeline,
+                "chart": chart,
+                "neighbourhood_truncated": neighbourhood.truncated,
+                "places": places,
+                "tile_url": settings.ILP.get("MAP_TILE_URL", ""),
+                "tile_attribution": settings.ILP.get("MAP_TILE_ATTRIBUTION", ""),
+                "can_edit": user.has_perm("intelligence.change_entity")
+                and not entity.merged_into_id,
                 "merge_form": MergeForm(user=user),
                 "link_form": LinkForm(user=user),
                 "can_merge": user.has_perm("intelligence.merge_entity")
@@ -601,6 +671,30 @@ class EntityDetailView(RestrictedDetailView):
             }
         )
         return context
+
+
+class EntityEditView(RecordFormView):
+    """Correct an entity's name, date of birth or description (an audited alteration)."""
+
+    model = Entity
+    permission_required = "intelligence.change_entity"
+    form_class = EntityEditForm
+    template_name = "intelligence/entity_edit.html"
+    success_message = _("Entity saved.")
+
+    def get_initial(self):
+        entity = self.record
+        return {
+            "name": entity.name,
+            "date_of_birth": entity.date_of_birth,
+            "description": entity.description,
+        }
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "entity": self.record}
+
+    def run(self, form):
+        return update_entity(self.record, actor=self.request.user, data=dict(form.cleaned_data))
 
 
 class EntityCreateView(RestrictedViewMixin, FormView):

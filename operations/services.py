@@ -110,7 +110,7 @@ def update_operation(operation: Operation, *, actor: User, data: dict) -> Operat
 @action("operations.change_operation")
 def close_operation(operation: Operation, *, actor: User, note: str = "") -> Operation:
     if operation.status == OperationStatus.CLOSED:
-        raise StateConflict({"status": [_("The operation is already closed.")]})
+        raise StateConflict(_("The operation is already closed."), field="status")
     operation.status = OperationStatus.CLOSED
     operation.closed_on = timezone.localdate()
     operation.save(update_fields=["status", "closed_on", "updated_at"])
@@ -125,7 +125,7 @@ def close_operation(operation: Operation, *, actor: User, note: str = "") -> Ope
 @action("operations.change_operation")
 def reopen_operation(operation: Operation, *, actor: User) -> Operation:
     if operation.status == OperationStatus.OPEN:
-        raise StateConflict({"status": [_("The operation is already open.")]})
+        raise StateConflict(_("The operation is already open."), field="status")
     operation.status = OperationStatus.OPEN
     operation.closed_on = None
     operation.save(update_fields=["status", "closed_on", "updated_at"])
@@ -150,7 +150,7 @@ def gather(
     if not ids:
         raise ValidationError({kind: [_("Choose at least one record.")]})
     if not remove and operation.status == OperationStatus.CLOSED:
-        raise StateConflict({"status": [_("A closed operation gathers nothing new.")]})
+        raise StateConflict(_("A closed operation gathers nothing new."), field="status")
     visible = set(model.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
     unseen = [pk for pk in ids if pk not in visible]
     if unseen:

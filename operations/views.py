@@ -3,8 +3,6 @@ gathering records, closing and reopening."""
 
 from __future__ import annotations
 
-import math
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -14,6 +12,7 @@ from django.views.generic import FormView
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.errors import StateConflict
+from ilp_platform.web.charts import ring_chart
 from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
     RecordFormView,
@@ -57,81 +56,29 @@ class OperationListView(RestrictedListView):
         return context
 
 
-# The small chart: entities on a circle (a layout that reads the same every time and prints),
-# links as lines whose style says how sure the link is. An SVG drawn here: no script, no inline
-# style, so it works under the content security policy and in the browser's print.
-CHART_WIDTH, CHART_HEIGHT = 640, 420
-KIND_COLOURS = {
-    "person": "#1f5f8b",
-    "organisation": "#d9822b",
-    "vehicle": "#2e8540",
-    "location": "#6f4e9c",
-    "communication": "#b83232",
-}
-STRENGTH_DASH = {"confirmed": "", "tentative": "6 4", "unconfirmed": "2 4"}
-
-
 def chart_data(contents: selectors.Contents) -> dict:
     """The operation's entities and the links among them, laid out for the page's chart."""
-    entities = contents.lists["entities"]
-    count = len(entities)
-    radius = min(CHART_WIDTH, CHART_HEIGHT) / 2 - 60
-    centre_x, centre_y = CHART_WIDTH / 2, CHART_HEIGHT / 2
-    nodes, where = [], {}
-    for i, entity in enumerate(entities):
-        angle = 2 * math.pi * i / max(count, 1) - math.pi / 2
-        x = round(centre_x + (radius if count > 1 else 0) * math.cos(angle), 1)
-        y = round(centre_y + (radius if count > 1 else 0) * math.sin(angle), 1)
-        where[entity.pk] = (x, y)
-        nodes.append(
-            {
-                "id": entity.pk,
-                "name": entity.name,
-                "kind": entity.get_kind_display(),
-                "shape": "circle" if entity.kind == "person" else "square",
-                "colour": KIND_COLOURS.get(entity.kind, "#5a6570"),
-                "x": x,
-                "y": y,
-                "corner_x": round(x - 9, 1),
-                "corner_y": round(y - 9, 1),
-                "label_y": round(y + 22, 1),
-                "anchor": "middle",
-                "url": entity.get_absolute_url(),
-            }
-        )
-    edges = []
-    for link in contents.lists["links"]:
-        if link.from_entity_id in where and link.to_entity_id in where:
-            (x1, y1), (x2, y2) = where[link.from_entity_id], where[link.to_entity_id]
-            edges.append(
-                {
-                    "x1": x1,
-                    "y1": y1,
-                    "x2": x2,
-                    "y2": y2,
-                    "title": f"{link.from_entity.name} – {link.get_kind_display()} – "
-                    f"{link.to_entity.name} ({link.get_strength_display()})",
-                    "dash": STRENGTH_DASH.get(link.strength, ""),
-                }
-            )
-    legend = [
+    nodes = [
         {
-            "label": label,
-            "colour": KIND_COLOURS[value],
-            "shape": "circle" if value == "person" else "square",
+            "id": e.pk,
+            "name": e.name,
+            "kind": e.kind,
+            "kind_label": e.get_kind_display(),
+            "url": e.get_absolute_url(),
         }
-        for value, label in EntityKind.choices
-        if value in KIND_COLOURS
+        for e in contents.lists["entities"]
     ]
-    strengths = [(label, STRENGTH_DASH[value]) for value, label in LinkStrength.choices]
-    return {
-        "nodes": nodes,
-        "edges": edges,
-        "legend": legend,
-        "strengths": strengths,
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-    }
+    edges = [
+        {
+            "source": link.from_entity_id,
+            "target": link.to_entity_id,
+            "strength": link.strength,
+            "title": f"{link.from_entity.name} – {link.get_kind_display()} – "
+            f"{link.to_entity.name} ({link.get_strength_display()})",
+        }
+        for link in contents.lists["links"]
+    ]
+    return ring_chart(nodes, edges, kinds=EntityKind.choices, strengths=LinkStrength.choices)
 
 
 class OperationDetailView(RestrictedDetailView):

@@ -70,7 +70,9 @@ class JustificationForm(forms.Form):
         self.user = user
         groups = purposes.choices_for(user)
         if groups:
-            self.fields["work"].choices = [("", _("None of these: I type a reference")), *groups]
+            work = self.fields["work"]
+            assert isinstance(work, forms.ChoiceField)
+            work.choices = [("", _("None of these: I type a reference")), *groups]
         else:
             del self.fields["work"]
 

@@ -92,6 +92,29 @@ def create_entity(
     return entity
 
 
+ENTITY_FIELDS = ("name", "description", "date_of_birth")
+
+
+@action("intelligence.change_entity")
+def update_entity(entity: Entity, *, actor, data: dict) -> Entity:
+    """Alteration: an entity's name, description or date of birth corrected."""
+    if entity.merged_into_id:
+        raise ValidationError(
+            {"name": [_("A merged entity is changed through the one it was merged into.")]}
+        )
+    if "name" in data and not (data.get("name") or "").strip():
+        raise ValidationError({"name": [_("Give the entity a name (or the identifier itself).")]})
+    before = audit.snapshot(entity, ignore=Entity.audit_ignored_fields)
+    for name in ENTITY_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(entity, name, value.strip() if isinstance(value, str) else value)
+    entity.save()
+    after = audit.snapshot(entity, ignore=Entity.audit_ignored_fields)
+    audit.record(Action.UPDATE, obj=entity, details={"changes": audit.diff(before, after)})
+    return entity
+
+
 @action("intelligence.change_report")
 def link_entity_to_report(
     report: Report,

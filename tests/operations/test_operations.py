@@ -319,3 +319,58 @@ def test_an_api_purpose_the_caller_cannot_name_is_refused_naming_the_header(worl
     response = client.get("/api/v1/reports/")
     assert response.status_code == 400
     assert "X-Justification-Purpose" in response.json()
+
+
+# --- the entity page: an analyst's starting point ---------------------------------------------
+
+
+def test_the_entity_page_shows_reports_with_date_grade_role_and_summary_its_chart_and_places(
+    world, login
+):
+    from intelligence.services.entities import create_link, link_entity_to_report
+
+    person = make_entity(world, name="Alan Smith")
+    friend = make_entity(world, name="Bea Jones")
+    secret_friend = make_entity(world, world.restricted, name="Zebedee Quartermain")
+    report = make_report(world, sanitised="Alan Smith seen selling at the Red Lion.")
+    report.latitude, report.longitude, report.place_name = 51.46, -2.57, "Red Lion, Easton"
+    report.save(update_fields=["latitude", "longitude", "place_name"])
+    with as_user(world.analyst):
+        link_entity_to_report(report, person, actor=world.analyst, subject_category="suspect")
+        for other in (friend, secret_friend):
+            create_link(
+                actor=world.analyst,
+                from_entity=person,
+                to_entity=other,
+                kind="associate",
+                strength="confirmed",
+            )
+    response = login(world.analyst2).get(person.get_absolute_url())
+    text = response.content.decode()
+    assert report.urn in text and "Alan Smith seen selling" in text and "Suspect" in text
+    assert {n["name"] for n in response.context["chart"]["nodes"]} == {"Alan Smith", "Bea Jones"}
+    assert "Zebedee" not in text  # a neighbour in a compartment analyst2 does not hold
+    assert response.context["places"][0]["place"] == "Red Lion, Easton"
+    assert 'id="entity-places"' in text and "js/entity.js" in text
+    event = AuditEvent.objects.filter(
+        actor=world.analyst2, object_type="intelligence.entity", details__view="entity page"
+    ).latest("id")
+    assert event.details["reports"] == [report.pk]
+    assert event.details["neighbours"] == [friend.pk]
+
+
+def test_an_analyst_corrects_an_entity_and_the_change_is_logged(world, login):
+    person = make_entity(world, name="Alan Smyth")
+    client = login(world.analyst)
+    url = reverse("intelligence:entity_edit", args=[person.pk])
+    refused = client.post(url, {"name": " ", "description": ""})
+    assert "name" in refused.context["form"].errors
+    response = client.post(url, {"name": "Alan Smith", "description": "Known as Smithy"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.name, person.description) == ("Alan Smith", "Known as Smithy")
+    event = AuditEvent.objects.filter(
+        action=Action.UPDATE, object_type="intelligence.entity", object_id=str(person.pk)
+    ).latest("id")
+    assert "name" in event.details["changes"]
+    assert login(world.officer).get(url).status_code == 403
