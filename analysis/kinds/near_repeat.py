@@ -143,21 +143,24 @@ def run(user, params, compartment_ids, progress) -> dict:
             [[rows[i], *[rounded(v, digits) for v in values[i]]] for i in range(len(rows))],
         )
 
-    # Map: the events, those with a near repeat in the closest bands marked.
+    # Map: the events, those with a near repeat in the closest bands marked. Past the map's
+    # limit, those with a near repeat come first so that none of them is left off.
     tree_pairs = _close_pairs(x, y, days, d_edges[0], t_edges[0])
     flagged = np.zeros(len(x), dtype=bool)
     flagged[tree_pairs] = True
-    shown = np.arange(len(x))[:MAX_FEATURES]
+    shown = np.argsort(~flagged, kind="stable")[:MAX_FEATURES]
     features = [
         {
             "type": "Feature",
-            "geometry": {
-                "type": "Point",
-                "coordinates": [round(float(lon[k]), 6), round(float(lat[k]), 6)],
-            },
-            "properties": {"near_repeat": bool(flagged[k])},
+            "geometry": {"type": "Point", "coordinates": [a, b]},
+            "properties": {"near_repeat": near},
         }
-        for k in shown
+        for a, b, near in zip(
+            np.round(lon[shown], 6).tolist(),
+            np.round(lat[shown], 6).tolist(),
+            flagged[shown].tolist(),
+            strict=True,
+        )
     ]
     return {
         "summary": {
