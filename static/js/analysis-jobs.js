@@ -193,6 +193,7 @@
     } else {
       map.setView([54, -2], 5);
     }
+    if (!element.getAttribute("data-tile-url")) { graticule(map); }
 
     var drawButton = document.querySelector("[data-area-draw]");
     var clearButton = document.querySelector("[data-area-clear]");
