@@ -85,8 +85,10 @@ def test_the_pdf_carries_the_marking_and_gradings_on_every_page(
         assert "COMPARTMENT: General" in text, f"page {number} lacks the compartment"
         assert re.search(rf"Page\s+{number}\s+of\s+{len(pages)}\b", text)
     everything = " ".join(pages)
-    assert f"Report {report.urn}" in everything and "B2" in everything
-    assert "Known indirectly to the source but corroborated" in everything
+    # The grade in its scheme's order (3x5x2: source 2, intelligence B is "2B") with its words.
+    flat = " ".join(everything.split())
+    assert f"Report {report.urn}" in everything and "2B" in everything
+    assert "intelligence assessment B: Known indirectly to the source but corroborated" in flat
     assert "covert source X" not in everything
     assert "Hot cells" in everything
 
