@@ -67,7 +67,7 @@ def test_the_whole_workflow_through_the_api(world, product_job):
         response = analyst.post(_url("cite", product), {"kind": kind, "id": target}, format="json")
         assert response.status_code == 201, response.content
     cited = analyst.get(_url("detail", product)).json()["citations"]
-    assert cited[0]["snapshot"]["grading"]["code"] == "B2"
+    assert cited[0]["snapshot"]["grading"]["code"] == "2B"  # 3x5x2: source first
     assert cited[1]["snapshot"]["charts"][0]["image"].startswith("data:image/svg+xml;base64,")
 
     assert analyst.post(_url("submit", product)).status_code == 200

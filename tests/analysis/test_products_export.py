@@ -118,7 +118,7 @@ def test_the_html_export_stands_alone_with_the_marking_at_top_and_bottom(
     assert "<link" not in html  # styles are inlined: the file opens anywhere
     assert "<script" not in html
     assert 'src="data:image/svg+xml;base64,' in html
-    assert report.urn in html and "B2" in html
+    assert report.urn in html and ">2B</span>" in html
 
 
 def test_a_frozen_version_is_exported_as_approved_even_after_new_edits(

@@ -83,7 +83,8 @@ def test_an_analyst_writes_cites_and_submits_and_a_manager_approves_and_dissemin
 
     detail = client.get(product.get_absolute_url()).content.decode()
     assert "Dwelling burglary up 20% since June" in detail
-    assert "B2" in detail and "Alan Smith is dealing drugs at a pub in Easton." in detail
+    assert ">2B</span>" in detail  # the cited report's 3x5x2 grade, source first
+    assert "Alan Smith is dealing drugs at a pub in Easton." in detail
     assert "covert source X" not in detail
     assert "data:image/svg+xml;base64," in detail and "Hot cells" in detail
     _assert_no_inline_script(detail)

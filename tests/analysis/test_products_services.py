@@ -97,7 +97,7 @@ def test_a_cited_report_keeps_its_grade_and_sanitised_text_never_the_original(wo
     product = product_draft()
     citation = _cite(product, world.analyst, "report", report)
     snap = citation.snapshot
-    assert snap["grading"]["code"] == "B2" and snap["grading"]["scheme"] == "3x5x2"
+    assert snap["grading"]["code"] == "2B" and snap["grading"]["scheme"] == "3x5x2"
     assert "Known indirectly to the source but corroborated" in snap["grading"]["in_words"]
     assert snap["handling"]["code"] == "P"
     assert snap["sanitised_text"] == "Alan Smith is dealing drugs at a pub in Easton."
