@@ -824,6 +824,9 @@ REGISTRY: dict[str, Entry] = {
     ),
     "intelligence:entity_detail": Entry(record="entity", roles={"GET": INTEL_READERS}),
     "intelligence:entity_merge": Entry(record="entity", roles={"POST": ANALYSTS}, ok={"POST": 302}),
+    "intelligence:entity_edit": Entry(
+        record="entity", roles=dict.fromkeys(("GET", "POST", "PUT"), ANALYSTS), ok=_FORM
+    ),
     "intelligence:entity_link_create": Entry(
         record="entity", roles={"POST": ANALYSTS}, ok={"POST": 302}
     ),
