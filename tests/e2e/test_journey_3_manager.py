@@ -231,8 +231,7 @@ def test_manager_runs_a_tactical_meeting_and_exports_its_minutes(person, journey
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
     manager.goto(f"/tasking/meetings/{meeting_pk}/")
-    raised = manager.main.get_by_role("list").filter(has_text="Raised at this meeting")
-    raised = manager.main
+    raised = manager.main.locator("#minutes-actions")
     expect(raised.get_by_text(re.compile("Requirement: Who keeps and drives"))).to_be_visible()
     expect(raised.get_by_text(re.compile("Tasking: High-visibility patrols"))).to_be_visible()
 
