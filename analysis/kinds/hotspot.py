@@ -250,22 +250,27 @@ class _Words:
         return text
 
 
-def _cell_geometry(plane, grid, col, row, polygon, area) -> list:
-    """The cell's outline in [lon, lat], clipped to the study area where the area cuts it."""
-    xmin, ymin, xmax, ymax = grid.corners(col, row)
-    lat0, lon0 = plane.to_latlon(xmin, ymin)
-    lat1, lon1 = plane.to_latlon(xmax, ymax)
-    a, b, e, f = float(lon0), float(lat0), float(lon1), float(lat1)
-    if polygon:
-        rings = [clip_ring(ring, a, b, e, f) for ring in polygon]
-        rings = [r for r in rings if r]
-        if rings:
-            return [[[round(u, 6), round(v, 6)] for u, v in ring] for ring in rings]
-    else:
-        a, b = max(a, area[0]), max(b, area[1])
-        e, f = min(e, area[2]), min(f, area[3])
-    a, b, e, f = (round(v, 6) for v in (a, b, e, f))
-    return [[[a, b], [e, b], [e, f], [a, f], [a, b]]]
+def _cell_outlines(plane, grid, cols, rows, cover, polygon, area) -> list[list]:
+    """Each cell's outline in [lon, lat] rings, clipped to the study area where it cuts the
+    cell (to the box by its corners; to a polygon ring by ring), computed for all cells at
+    once but the polygon's cut ones."""
+    xmin, ymin, xmax, ymax = grid.corners(cols, rows)
+    south, west = plane.to_latlon(xmin, ymin)
+    north, east = plane.to_latlon(xmax, ymax)
+    if not polygon:
+        west, south = np.maximum(west, area[0]), np.maximum(south, area[1])
+        east, north = np.minimum(east, area[2]), np.minimum(north, area[3])
+    corners = np.round(np.column_stack([west, south, east, north]), 6).tolist()
+    outlines = []
+    for k, (a, b, e, f) in enumerate(corners):
+        if polygon and cover[rows[k], cols[k]] < 0.999:
+            rings = [clip_ring(ring, a, b, e, f) for ring in polygon]
+            rings = [[[round(u, 6), round(v, 6)] for u, v in r] for r in rings if r]
+            if rings:
+                outlines.append(rings)
+                continue
+        outlines.append([[[a, b], [e, b], [e, f], [a, f], [a, b]]])
+    return outlines
 
 
 def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
@@ -283,36 +288,51 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
     c_lat, c_lon = plane.to_latlon(cx, cy)
     polygon = params.get("polygon")
     in_words = _Words(fdr)
+    outlines = _cell_outlines(plane, grid, cols, rows, cover, polygon, area)
     features = []
     table_rows = []
+    # Every figure of the mapped cells rounded at once (numpy), then read as Python values.
+    figures = {
+        "count": counts[rows, cols].astype(np.int64).tolist(),
+        "gi_z": np.round(z[rows, cols], 3).tolist(),
+        "p_value": np.round(p[rows, cols], 5).tolist(),
+        "class": classes[rows, cols].astype(int).tolist(),
+        "class_uncorrected": fig.uncorrected[rows, cols].astype(int).tolist(),
+        "density_km2": np.round(density[rows, cols], 2).tolist(),
+        "covered_share": np.round(cover[rows, cols], 3).tolist(),
+        "centre_lat": np.round(c_lat[rows, cols], 6).tolist(),
+        "centre_lon": np.round(c_lon[rows, cols], 6).tolist(),
+    }
     for k in range(len(rows)):
         r, c = int(rows[k]), int(cols[k])
-        level, plain = int(classes[r, c]), int(fig.uncorrected[r, c])
-        centre_lat, centre_lon = round(float(c_lat[r, c]), 6), round(float(c_lon[r, c]), 6)
+        level, plain = figures["class"][k], figures["class_uncorrected"][k]
+        centre_lat, centre_lon = figures["centre_lat"][k], figures["centre_lon"][k]
         props = {
             "cell": f"{c}-{r}",
-            "count": int(counts[r, c]),
-            "gi_z": rounded(z[r, c]),
-            "p_value": rounded(p[r, c], 5),
+            "count": figures["count"][k],
+            "gi_z": figures["gi_z"][k],
+            "p_value": figures["p_value"][k],
             "class": level,
             "confidence": CONFIDENCE[level],
             "class_uncorrected": plain,
             "confidence_uncorrected": CONFIDENCE[plain],
-            "density_km2": rounded(density[r, c], 2),
-            "covered_share": rounded(cover[r, c], 3),
+            "density_km2": figures["density_km2"][k],
+            "covered_share": figures["covered_share"][k],
             "centre_lat": centre_lat,
             "centre_lon": centre_lon,
         }
         props["summary"] = in_words(
-            level, plain, float(z[r, c]), props["count"], props["density_km2"], float(cover[r, c])
+            level,
+            plain,
+            props["gi_z"],
+            props["count"],
+            props["density_km2"],
+            props["covered_share"],
         )
         features.append(
             {
                 "type": "Feature",
-                "geometry": {
-                    "type": "Polygon",
-                    "coordinates": _cell_geometry(plane, grid, c, r, polygon, area),
-                },
+                "geometry": {"type": "Polygon", "coordinates": outlines[k]},
                 "properties": props,
             }
         )
