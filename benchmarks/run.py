@@ -1183,7 +1183,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({**meta, "rows": [asdict(r) for r in rows]}, indent=2, default=str)
     )
     (out / f"{scale.name}-{stamp}.md").write_text(table)
-    (out / f"latest-{scale.name}.md").write_text(table)
+    if not args.only and not args.kind:  # a partial run leaves the latest full table be
+        (out / f"latest-{scale.name}.md").write_text(table)
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
