@@ -730,6 +730,8 @@ def _network_library_direct(frames: dict, seed: int = 0) -> str:
         .sum()
         .reset_index()
     )
+    if edges.empty:
+        return "no ties"
     graph = igraph.Graph.DataFrame(edges, directed=False, use_vids=False)
     weights = graph.es["weight"]
     graph.degree()
