@@ -712,7 +712,7 @@ def request_extension(tasking: Tasking, *, actor: User, due_date, reason: str) -
     if not tasking.is_owned_by(actor):
         raise PermissionDenied(_("Only the tasking's owner asks for more time."))
     _still_active(tasking)
-    if tasking.extension_requests.pending().exists():
+    if ExtensionRequest.objects.filter(tasking=tasking).pending().exists():
         raise StateConflict(
             _("A request for more time is already awaiting a manager's decision."),
             field="due_date",
