@@ -183,6 +183,7 @@ def event_list(request):
             "page": page,
             "page_querystring": params.urlencode(),
             "latest_check": latest_check(),
+            "partial": bool(partial),
             **_sort_context(request, sort, EVENT_SORTS),
         },
     )

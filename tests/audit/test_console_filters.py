@@ -300,3 +300,15 @@ def test_the_api_finds_a_reports_events_by_its_urn(world):
     assert results and {r["object_id"] for r in results} == {str(report.pk)}
     bad = api.get("/api/v1/audit/events/", {"reference": "IR-1999-000001"})
     assert bad.status_code == 400 and "reference" in bad.json()
+
+
+def test_a_filter_changed_in_place_shows_its_error_with_the_rows(client, world):
+    client.force_login(world.oversight)
+    response = client.get(
+        reverse("audit:event_list"),
+        {"reference": "IR-1999-999999"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert "<html" not in body and 'role="alert"' in body
+    assert "Reference" in body and "IR-1999-999999" in body
