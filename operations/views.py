@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import FormView
 
 from audit import services as audit
@@ -29,6 +30,24 @@ from operations.forms import KINDS, CloseForm, GatherForm, OperationForm
 from operations.models import Operation
 
 TIMELINE_ON_PAGE = 40
+PLURALS = {
+    "reports": _lazy("Reports"),
+    "entities": _lazy("Entities"),
+    "jobs": _lazy("Analyses"),
+    "products": _lazy("Products"),
+    "priorities": _lazy("Priorities"),
+    "requirements": _lazy("Requirements"),
+    "taskings": _lazy("Taskings"),
+}
+TIMELINE_KINDS = {
+    "report": _lazy("report"),
+    "link": _lazy("link"),
+    "analysis": _lazy("analysis"),
+    "product": _lazy("product"),
+    "requirement": _lazy("requirement"),
+    "tasking": _lazy("tasking"),
+    "decision": _lazy("decision"),
+}
 
 
 class OperationListView(RestrictedListView):
@@ -104,8 +123,10 @@ class OperationDetailView(RestrictedDetailView):
         context.update(
             {
                 "contents": contents,
-                "kinds": [(kind, label) for kind, label in ItemKind.choices],
-                "timeline": timeline,
+                "kinds": [(kind, PLURALS[kind]) for kind in ItemKind.values],
+                "timeline": [
+                    {**item, "kind_label": TIMELINE_KINDS[item["kind"]]} for item in timeline
+                ],
                 "team": operation.team.order_by("username"),
                 "chart": chart_data(contents),
                 "can_change": can_change,

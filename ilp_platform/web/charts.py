@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-WIDTH, HEIGHT = 640, 420
+WIDTH, HEIGHT = 760, 440
 KIND_COLOURS = {
     "person": "#1f5f8b",
     "organisation": "#d9822b",
@@ -36,17 +36,24 @@ def ring_chart(
     """Positions for ``nodes`` and lines for the ``edges`` between them; ``kinds`` and
     ``strengths`` ((value, label) pairs) make the legend."""
     ring = [n for n in nodes if n["id"] != centre]
-    radius = min(WIDTH, HEIGHT) / 2 - 60
+    radius = min(WIDTH, HEIGHT) / 2 - 50
     cx, cy = WIDTH / 2, HEIGHT / 2
     where: dict[int, tuple[float, float]] = {}
     drawn = []
     for node in nodes:
+        # Labels sit outside the ring, anchored away from the centre, so neighbours' names do
+        # not run into each other; the centre's (or a lone node's) sits below it.
         if node["id"] == centre or len(ring) <= 1 and centre is None:
             x, y = cx, cy
+            label_x, label_y, anchor = x, y + 24, "middle"
         else:
             i = ring.index(node)
             angle = 2 * math.pi * i / len(ring) - math.pi / 2
-            x, y = round(cx + radius * math.cos(angle), 1), round(cy + radius * math.sin(angle), 1)
+            cos, sin = math.cos(angle), math.sin(angle)
+            x, y = round(cx + radius * cos, 1), round(cy + radius * sin, 1)
+            label_x = x + 15 * cos
+            label_y = y + 15 * sin + (4 if abs(sin) < 0.5 else 12 if sin > 0 else -4)
+            anchor = "start" if cos > 0.2 else "end" if cos < -0.2 else "middle"
         where[node["id"]] = (x, y)
         drawn.append(
             {
@@ -55,7 +62,9 @@ def ring_chart(
                 "y": y,
                 "corner_x": round(x - 9, 1),
                 "corner_y": round(y - 9, 1),
-                "label_y": round(y + 22, 1),
+                "label_x": round(label_x, 1),
+                "label_y": round(label_y, 1),
+                "anchor": anchor,
                 "shape": "circle" if node["kind"] == "person" else "square",
                 "colour": KIND_COLOURS.get(node["kind"], OTHER_COLOUR),
                 "centre": node["id"] == centre,
