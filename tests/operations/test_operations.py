@@ -374,3 +374,24 @@ def test_an_analyst_corrects_an_entity_and_the_change_is_logged(world, login):
     ).latest("id")
     assert "name" in event.details["changes"]
     assert login(world.officer).get(url).status_code == 403
+
+
+def test_the_operation_page_runs_the_same_number_of_queries_whatever_it_gathers(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    operation = _open(world)
+    client = login(world.analyst)
+
+    def queries() -> int:
+        client.get(operation.get_absolute_url())  # warm: sessions, permissions
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(operation.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    _gather(world, operation, "reports", [make_report(world) for _ in range(2)])
+    _gather(world, operation, "entities", [make_entity(world, name=f"P{n}") for n in range(2)])
+    few = queries()
+    _gather(world, operation, "reports", [make_report(world) for _ in range(6)])
+    _gather(world, operation, "entities", [make_entity(world, name=f"Q{n}") for n in range(6)])
+    assert queries() == few
