@@ -230,7 +230,8 @@ class ReportDetailView(RestrictedDetailView):
 
     def own_purpose(self) -> str:
         """Its author reads their own report (while it is within their reach) without stating
-        a justification; the consultation is logged with the purpose ``OWN_SUBMISSION``."""
+        a justification; the consultation is logged with the purpose ``OWN_SUBMISSION`` (or
+        with the justification they stated, when one is in force)."""
         user = self.request.user
         own = Report.objects.visible_to(user).filter(
             pk=self.kwargs[self.pk_url_kwarg], submitted_by=user.pk

@@ -7,9 +7,9 @@ from rest_framework.exceptions import APIException
 
 from ilp_platform.core import context
 
-# The purpose stored on every consultation of a report by its own author (the officer who
-# submitted it reading it back): no justification is asked, and oversight finds these events
-# with ``AuditEvent.objects.filter(justification=OWN_SUBMISSION)``.
+# The purpose stored on a consultation of a report by its own author (the officer who wrote
+# it reading it back) with no justification in force: none is asked, and oversight finds these
+# events with ``AuditEvent.objects.filter(justification=OWN_SUBMISSION)``.
 OWN_SUBMISSION = "own submission"
 
 

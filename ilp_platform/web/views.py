@@ -127,9 +127,10 @@ class RestrictedViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
         return self.get_base_queryset()
 
     def own_purpose(self) -> str:
-        """A purpose that stands for the person's justification on this request, or "" (the
-        default: a justification is needed). A report's page names ``OWN_SUBMISSION`` when its
-        author reads it: what they wrote themselves needs no stated reason, and is logged so."""
+        """When no justification is in force: a purpose that stands for one on this request,
+        or "" (the default: a justification is asked for). A report's page names
+        ``OWN_SUBMISSION`` when its author reads it: what they wrote themselves needs no stated
+        reason, and is logged so. A justification the person did state is logged instead."""
         return ""
 
     def dispatch(self, request, *args, **kwargs):
@@ -145,10 +146,12 @@ class RestrictedViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
                 f"A NUL character is not allowed in: {', '.join(nul)}.",
                 content_type="text/plain; charset=utf-8",
             )
-        purpose = self.own_purpose() if self.requires_justification else ""
-        if self.requires_justification and not purpose and not justification_in_force():
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('core:justification')}?{query}")
+        purpose = ""
+        if self.requires_justification and not justification_in_force():
+            purpose = self.own_purpose()
+            if not purpose:
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('core:justification')}?{query}")
         try:
             if purpose:
                 with context.acting(justification=purpose):
