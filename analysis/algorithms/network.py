@@ -28,6 +28,8 @@ from scipy import sparse
 # ``k`` option gives).
 EXACT_MAX_NODES = 2_000
 SAMPLED_SOURCES = 256
+# Hop distances asked of igraph at a time for a sampled component (sources x members).
+DISTANCE_CELLS = 1_000_000
 # Kept for callers that read it: Louvain (igraph's multilevel method) now handles every size
 # the network kind accepts, so label propagation is no longer used.
 LOUVAIN_MAX_NODES = 1_000_000
@@ -216,8 +218,16 @@ def path_centralities(
             dtype=float,
         )
         between[members] = 2.0 * subset * r / len(sources)
-        hops = np.asarray(g.distances(source=sources.tolist(), target=members.tolist()))
-        distance_sum = hops.sum(axis=0) * (r - 1) / len(sources)
+        # igraph answers with Python lists: a few sources at a time keeps them near a million
+        # numbers whatever the component's size.
+        distance_sum = np.zeros(r)
+        step = max(1, DISTANCE_CELLS // r)
+        for first in range(0, len(sources), step):
+            batch = sources[first : first + step].tolist()
+            distance_sum += np.asarray(g.distances(source=batch, target=members.tolist())).sum(
+                axis=0
+            )
+        distance_sum *= (r - 1) / len(sources)
         with np.errstate(divide="ignore", invalid="ignore"):
             close[members] = np.where(
                 distance_sum > 0, (r - 1) / distance_sum * (r - 1) / (n - 1), 0.0

@@ -185,3 +185,19 @@ def test_communities_are_as_modular_as_networkx_louvain_and_repeat_with_the_seed
     assert {node: k + 1 for k, g in enumerate(result.communities) for node in g} == (
         result.community
     )
+
+
+def test_sampled_figures_do_not_depend_on_how_many_sources_are_asked_at_once(monkeypatch):
+    reference = nx.barabasi_albert_graph(300, 2, seed=9)
+    graph = network.build_graph(
+        [(n, {}) for n in reference], [(a, b, 1) for a, b in reference.edges]
+    )
+    monkeypatch.setattr(network, "EXACT_MAX_NODES", 100)
+    monkeypatch.setattr(network, "SAMPLED_SOURCES", 40)
+    whole = network.path_centralities(graph, seed=3)
+    monkeypatch.setattr(network, "DISTANCE_CELLS", 1)  # one source at a time
+    one_by_one = network.path_centralities(graph, seed=3)
+    assert whole[2] and one_by_one[2]
+    for node in reference:
+        assert one_by_one[0][node] == pytest.approx(whole[0][node], abs=1e-12)
+        assert one_by_one[1][node] == pytest.approx(whole[1][node], abs=1e-12)
