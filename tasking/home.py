@@ -10,7 +10,7 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.home import Panel
 from tasking.choices import MeetingStatus
-from tasking.models import Meeting, Tasking
+from tasking.models import ExtensionRequest, Meeting, Tasking
 
 PANEL_ITEMS = 8
 
@@ -56,6 +56,46 @@ def tasking_panels(user) -> list[Panel]:
                         else _("Assigned to you or your unit.")
                     ),
                     order=5,
+                )
+            )
+    if user.has_perm("tasking.change_tasking"):
+        # Requests for more time a manager may decide (not their own), oldest first.
+        waiting = (
+            ExtensionRequest.objects.visible_to(user)
+            .pending()
+            .exclude(requested_by=user.pk)
+            .select_related("tasking")
+            .order_by("requested_at", "id")
+        )
+        shown = list(waiting[: PANEL_ITEMS + 1])
+        if shown:
+            count = len(shown) if len(shown) <= PANEL_ITEMS else waiting.count()
+            shown = shown[:PANEL_ITEMS]
+            audit.consultation(
+                Action.LIST,
+                object_type="tasking.extensionrequest",
+                ids=[e.pk for e in shown],
+                details={"where": "home page"},
+            )
+            panels.append(
+                Panel(
+                    title=_("Requests for more time"),
+                    count=count,
+                    url=reverse("tasking:tasking_list"),
+                    items=[
+                        (
+                            _("%(title)s: %(date)s asked for")
+                            % {
+                                "title": e.tasking,
+                                "date": e.requested_due_date.isoformat(),
+                            },
+                            e.get_absolute_url(),
+                        )
+                        for e in shown
+                    ],
+                    tone="warning",
+                    note=_("Grant or refuse each on the tasking's page."),
+                    order=6,
                 )
             )
     if user.has_perm("tasking.change_meeting"):

@@ -274,3 +274,19 @@ def test_the_api_asks_for_more_time_lists_the_requests_and_a_manager_decides(wor
     other = make_tasking(world, make_priority(world))
     wrong = reverse("tasking-decide-extension", args=[other.pk, asked.json()["id"]])
     assert manager.post(wrong, {"decision": "grant"}, format="json").status_code == 404
+
+
+def test_a_manager_finds_the_requests_awaiting_a_decision_on_the_home_page(world, login):
+    tasking = make_tasking(world, make_priority(world))
+    request = _ask(world, tasking)
+    body = login(world.manager).get(reverse("core:home")).content.decode()
+    assert "Requests for more time" in body and tasking.title in body
+    assert request.get_absolute_url() in body
+    assert (
+        "Requests for more time"
+        not in login(world.officer).get(reverse("core:home")).content.decode()
+    )
+    with as_user(world.manager):
+        services.decide_extension(request, actor=world.manager, grant=True)
+    body = login(world.manager).get(reverse("core:home")).content.decode()
+    assert "Requests for more time" not in body
