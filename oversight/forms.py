@@ -27,6 +27,18 @@ class EventFilterForm(forms.Form):
             }
         ),
     )
+    purpose = forms.CharField(
+        label=_("Done for"),
+        required=False,
+        max_length=60,
+        help_text=_("An operation's reference, or operation:12, requirement:5, tasking:7."),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("operation reference"),
+                "title": _("An operation's reference, or operation:12, requirement:5, tasking:7."),
+            }
+        ),
+    )
     actor = forms.CharField(
         label=_("Person (name or username)"),
         required=False,

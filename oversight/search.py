@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.selectors import FilterError, filter_events
 from ilp_platform.accounts.models import User
+from ilp_platform.web import purposes
 
 # Apps whose records the log names; their models are offered by name in the type filter.
 DOMAIN_APPS = (
@@ -147,11 +148,65 @@ def by_person(events: QuerySet[AuditEvent], text: str) -> QuerySet[AuditEvent]:
     return events.filter(actor_username__in=[p.username for p in people])
 
 
+_PURPOSE = re.compile(r"^(operation|requirement|tasking):(\d{1,18})$")
+
+
+def purposes_named(text: str) -> list[tuple[str, int]]:
+    """(purpose type, id) of what ``text`` names: "operation:12", "requirement:5",
+    "tasking:7", or an operation's reference (any case). The id only, as the log holds it."""
+    text = text.strip()
+    typed = _PURPOSE.match(text.lower())
+    if typed:
+        return [(typed.group(1), int(typed.group(2)))]
+    try:
+        model = apps.get_model("operations", "operation")
+    except LookupError:
+        return []
+    ids = model._base_manager.filter(reference__iexact=text).values_list("pk", flat=True)[:10]
+    return [("operation", pk) for pk in ids]
+
+
+def for_purpose(events: QuerySet[AuditEvent], text: str) -> QuerySet[AuditEvent]:
+    """Events done for a purpose (everything consulted for an operation, say)."""
+    named = purposes_named(text)
+    if not named:
+        raise FilterError(
+            "purpose",
+            _(
+                "No operation has the reference %(text)s; or name a purpose as operation:12, "
+                "requirement:5 or tasking:7."
+            )
+            % {"text": text},
+        )
+    condition = Q()
+    for purpose_type, purpose_id in named:
+        condition |= Q(purpose_type=purpose_type, purpose_id=purpose_id)
+    return events.filter(condition)
+
+
+def mark_closed_purposes(events: list[AuditEvent]) -> None:
+    """Set ``purpose_closed`` on each event: whether the purpose it names is closed now (an
+    operation closed, a requirement answered or cancelled, a tasking done); one look-up per
+    distinct purpose."""
+    named: set[tuple[str, int]] = {
+        (e.purpose_type, e.purpose_id)
+        for e in events
+        if e.purpose_type and e.purpose_id is not None
+    }
+    closed = set()
+    for purpose_type, purpose_id in named:
+        kind = purposes.kind(purpose_type)
+        if kind is not None and not kind.is_open(purpose_id):
+            closed.add((purpose_type, purpose_id))
+    for event in events:
+        event.purpose_closed = (event.purpose_type, event.purpose_id) in closed  # type: ignore[attr-defined]
+
+
 def find_events(params: dict) -> QuerySet[AuditEvent]:
     """The oversight filters: those of ``audit.selectors.filter_events``, with ``actor`` a
-    name or username and ``reference`` a record's reference; raises FilterError naming the
-    field."""
-    rest = {k: v for k, v in params.items() if k not in ("actor", "reference")}
+    name or username, ``reference`` a record's reference and ``purpose`` what the events were
+    done for; raises FilterError naming the field."""
+    rest = {k: v for k, v in params.items() if k not in ("actor", "reference", "purpose")}
     events = filter_events(rest)
     actor = (params.get("actor") or "").strip()
     if actor:
@@ -159,4 +214,7 @@ def find_events(params: dict) -> QuerySet[AuditEvent]:
     reference = (params.get("reference") or "").strip()
     if reference:
         events = about_reference(events, reference)
+    purpose = (params.get("purpose") or "").strip()
+    if purpose:
+        events = for_purpose(events, purpose)
     return events

@@ -28,7 +28,7 @@ from ilp_platform.accounts.security import require_recent_auth
 from ilp_platform.web.exports import Column, export_queryset
 from oversight import sorting
 from oversight.forms import EventFilterForm
-from oversight.search import find_events
+from oversight.search import find_events, mark_closed_purposes
 
 EXPORT_COLUMNS = (
     "id",
@@ -40,6 +40,8 @@ EXPORT_COLUMNS = (
     "object_repr",
     "compartment",
     "justification",
+    "purpose_type",
+    "purpose_id",
     "recipient",
     "outcome",
     "request_id",
@@ -160,6 +162,7 @@ def event_list(request):
         cursor=request.GET.get("cursor"),
         size=100,
     )
+    mark_closed_purposes(page.items)
     services.consultation(
         Action.LIST,
         object_type="audit.auditevent",

@@ -17,6 +17,8 @@ class AuditEventSerializer(RestrictedModelSerializer):
             "object_repr",
             "compartment",
             "justification",
+            "purpose_type",
+            "purpose_id",
             "recipient",
             "details",
             "request_id",

@@ -17,7 +17,7 @@ from oversight.api.serializers import (
     DisclosureSerializer,
     IntegrityCheckSerializer,
 )
-from oversight.search import about_reference
+from oversight.search import about_reference, for_purpose
 
 _FILTERS = [
     OpenApiParameter("actor", str, description="username"),
@@ -29,6 +29,12 @@ _FILTERS = [
         str,
         description="a report URN, product number, incident reference or meeting title: "
         "the events about that record",
+    ),
+    OpenApiParameter(
+        "purpose",
+        str,
+        description="what the events were done for: an operation's reference, or "
+        "operation:12, requirement:5, tasking:7",
     ),
     OpenApiParameter("compartment", str),
     OpenApiParameter("since", OpenApiTypes.DATETIME),
@@ -51,7 +57,10 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             events = filter_events(self.request.query_params)
             reference = (self.request.query_params.get("reference") or "").strip()
-            return about_reference(events, reference) if reference else events
+            if reference:
+                events = about_reference(events, reference)
+            purpose = (self.request.query_params.get("purpose") or "").strip()
+            return for_purpose(events, purpose) if purpose else events
         except FilterError as exc:
             raise exceptions.ValidationError({exc.field: [exc.message]}) from None
 

@@ -6,6 +6,7 @@ import json
 import re
 
 from django import template
+from django.utils.translation import gettext_lazy as _lazy
 
 register = template.Library()
 
@@ -50,3 +51,16 @@ def type_words(object_type: str) -> str:
     from oversight.search import type_label
 
     return type_label(object_type or "")
+
+
+_PURPOSE_WORDS = {
+    "operation": _lazy("Operation"),
+    "requirement": _lazy("Requirement"),
+    "tasking": _lazy("Tasking"),
+}
+
+
+@register.filter
+def purpose_words(purpose_type: str) -> str:
+    """A logged purpose type in words ("Operation")."""
+    return str(_PURPOSE_WORDS.get(purpose_type, purpose_type))

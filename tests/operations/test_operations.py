@@ -395,3 +395,52 @@ def test_the_operation_page_runs_the_same_number_of_queries_whatever_it_gathers(
     _gather(world, operation, "reports", [make_report(world) for _ in range(6)])
     _gather(world, operation, "entities", [make_entity(world, name=f"Q{n}") for n in range(6)])
     assert queries() == few
+
+
+# --- oversight: everything done for a purpose -------------------------------------------------
+
+
+def _consult_for(world, operation, client):
+    client.force_login(world.analyst)
+    client.post(
+        reverse("core:justification"), {"work": f"operation:{operation.pk}", "next": "/"}
+    )
+    report = make_report(world)
+    assert client.get(report.get_absolute_url()).status_code == 200
+    return report
+
+
+def test_oversight_lists_everything_consulted_for_an_operation_and_flags_a_closed_one(
+    world, client
+):
+    operation = _open(world, reference="OP-OWL")
+    report = _consult_for(world, operation, client)
+    with as_user(world.analyst):
+        services.close_operation(operation, actor=world.analyst)
+    client.force_login(world.oversight)
+    response = client.get(reverse("audit:event_list"), {"purpose": "op-owl"})
+    assert response.status_code == 200
+    events = response.context["page"].items
+    assert events and all(e.purpose_id == operation.pk for e in events)
+    assert any(e.object_id == str(report.pk) for e in events)
+    assert all(e.purpose_closed for e in events)
+    assert "closed" in response.content.decode()
+    by_key = client.get(reverse("audit:event_list"), {"purpose": f"operation:{operation.pk}"})
+    assert [e.pk for e in by_key.context["page"].items] == [e.pk for e in events]
+    unknown = client.get(reverse("audit:event_list"), {"purpose": "OP-NOBODY"})
+    assert "purpose" in unknown.context["form"].errors
+    assert not unknown.context["page"].items
+
+
+def test_the_events_api_filters_by_purpose_and_shows_it(world, client):
+    operation = _open(world, reference="OP-LARK")
+    _consult_for(world, operation, client)
+    api = api_client(world.oversight, justification=None)
+    answer = api.get("/api/v1/audit/events/", {"purpose": "OP-LARK"})
+    assert answer.status_code == 200
+    results = answer.json()["results"]
+    assert results and {(r["purpose_type"], r["purpose_id"]) for r in results} == {
+        ("operation", operation.pk)
+    }
+    refused = api.get("/api/v1/audit/events/", {"purpose": "nothing"})
+    assert refused.status_code == 400 and "purpose" in refused.json()
