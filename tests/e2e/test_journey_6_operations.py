@@ -66,7 +66,7 @@ def test_analyst_opens_an_operation_gathers_records_and_works_under_it(person):
     page.set_viewport_size({"width": 1366, "height": 768})
 
     # An entity of the operation: its page, chart, reports with grades, timeline.
-    analyst.main.locator("figure svg a").first.click()
+    analyst.main.locator("figure svg a").first.locator("circle, rect").click()
     page.wait_for_load_state()
     expect(analyst.main.get_by_role("heading", name="Reports naming this entity")).to_be_visible()
     expect(analyst.main.get_by_role("link", name="Edit")).to_be_visible()
