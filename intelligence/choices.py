@@ -62,6 +62,17 @@ class LinkKind(models.TextChoices):
     LOCATED_AT = "located_at", _("Located at")
 
 
+class IncidentOrigin(models.TextChoices):
+    """How an incident came to be recorded: the public reported it, or police activity found
+    it (a stop-and-search find, a proactive drugs detection). Hotspots built from records that
+    police activity generates can follow where police already patrol."""
+
+    PUBLIC = "public", _("Reported by the public")
+    POLICE = "police", _("Found by police activity")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class LinkStrength(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     TENTATIVE = "tentative", _("Tentative")

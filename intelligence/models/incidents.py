@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.mixins import AuditedModel
 from ilp_platform.core.querysets import RestrictedQuerySet
+from intelligence.choices import IncidentOrigin
 
 
 class IncidentQuerySet(RestrictedQuerySet):
@@ -36,6 +37,19 @@ class Incident(AuditedModel):
         _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
+    origin = models.CharField(
+        _("origin"),
+        max_length=10,
+        choices=IncidentOrigin.choices,
+        default=IncidentOrigin.UNKNOWN,
+        # Also a database default: bulk loads (COPY) that name no origin store "unknown".
+        db_default=IncidentOrigin.UNKNOWN,
+        help_text=_(
+            "How the incident came to notice: reported by the public, or found by police "
+            "activity (a stop-and-search find, a proactive detection). The hotspot job checks "
+            "whether a hot spot rests on police-found records."
+        ),
+    )
     compartment = models.ForeignKey(
         "accounts.Compartment", on_delete=models.PROTECT, related_name="incidents"
     )
