@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from analysis import presentation
 from analysis.forms.jobs import JobForm
 from analysis.kinds import registry
 from analysis.models import AnalysisJob
@@ -180,10 +181,7 @@ class JobDetailView(RestrictedDetailView):
             }
         )
         if result:
-            context["summary"] = [
-                (key.replace("99_9", "99.9").replace("_", " ").capitalize(), value)
-                for key, value in (result.get("summary") or {}).items()
-            ]
+            context["summary"] = presentation.summary_items(result.get("summary"))
             context["tables"] = [
                 {**t, "index": k, "shown": t["rows"][:SHOWN_ROWS], "total": len(t["rows"])}
                 for k, t in enumerate(result.get("tables") or [])

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from analysis import presentation
 from analysis.models import AnalysisJob, Citation, CitationKind, Product
 from analysis.services.products.workflow import check_author
 from audit import services as audit
@@ -131,6 +132,20 @@ def job_snapshot(job: AnalysisJob, compartments: list[str]) -> dict:
             for c in result.get("charts") or []
             if isinstance(c, dict) and c.get("svg")
         ],
+        "map": _map_image(job, result),
+    }
+
+
+def _map_image(job: AnalysisJob, result: dict) -> dict | None:
+    """The result's map as an inert image with its key (None when the job has no map)."""
+    title = _("Map: %(title)s") % {"title": str(job)}
+    svg = presentation.map_svg(result.get("geojson"), title=title)
+    if svg is None:
+        return None
+    return {
+        "title": title,
+        "image": svg_data_uri(svg),
+        "key": [{"colour": c, "words": w} for c, w in presentation.map_key(job.kind)],
     }
 
 
