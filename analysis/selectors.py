@@ -15,11 +15,24 @@ from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
-from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from intelligence.choices import LinkStrength, ReportStatus
+from intelligence.choices import IncidentOrigin, LinkStrength, ReportStatus
 from intelligence.models import Entity, Incident, Link, Report, ReportEntity
 
 # Rows fetched per round trip when streaming; three float columns of 50,000 rows is ~1 MB.
@@ -123,6 +136,15 @@ def extent(qs: QuerySet) -> tuple[float, float, float, float] | None:
     if box["min_lon"] is None:
         return None
     return box["min_lon"], box["min_lat"], box["max_lon"], box["max_lat"]
+
+
+def police_found():
+    """1.0 for an incident found by police activity, 0.0 otherwise: a column for ``stream``."""
+    return Case(
+        When(origin=IncidentOrigin.POLICE, then=Value(1.0)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
 
 
 def stream(qs: QuerySet, *columns, total: int | None = None, progress: Progress | None = None):

@@ -5,7 +5,9 @@ a grid of whole square cells centred on the area; cells cut by the area's edge c
 share of their area inside. Getis-Ord Gi* marks hot and cold spots at 95, 99 and 99.9 %
 confidence, after a Benjamini-Hochberg false-discovery-rate correction over the cells unless
 the job turns it off, and a kernel density surface is estimated from the points themselves.
-The result is a map of cells with their figures, in words, and a method note.
+A feedback-loop check recomputes Gi* without the incidents found by police activity and flags
+the significant cells that are significant only with them. The result is a map of cells with
+their figures, in words, and a method note.
 """
 
 from __future__ import annotations
@@ -134,14 +136,19 @@ def run(user, params, compartment_ids, progress) -> dict:
         raise JobError(_too_many_cells(grid.size, area, cell))
     polygon = params.get("polygon")
     progress(5, _("Reading the incidents' positions"))
-    lon, lat = selectors.stream(
-        qs, "longitude", "latitude", total=count, progress=lambda f: progress(5 + 40 * f)
+    lon, lat, police = selectors.stream(
+        qs,
+        "longitude",
+        "latitude",
+        selectors.police_found(),
+        total=count,
+        progress=lambda f: progress(5 + 40 * f),
     )
     outside = 0
     if polygon:
         inside = points_in_polygon(lon, lat, polygon)
         outside = int((~inside).sum())
-        lon, lat = lon[inside], lat[inside]
+        lon, lat, police = lon[inside], lat[inside], police[inside]
         if lon.size == 0:
             raise JobError(
                 _(
@@ -153,6 +160,8 @@ def run(user, params, compartment_ids, progress) -> dict:
     x, y = plane.to_xy(lat, lon)
     progress(50, _("Counting incidents per cell"))
     counts = hotspot.grid_counts(grid, x, y)
+    found = police > 0.5
+    police_counts = hotspot.grid_counts(grid, x[found], y[found])
     if polygon:
         rings = [
             np.column_stack(plane.to_xy(np.asarray(r)[:, 1], np.asarray(r)[:, 0])) for r in polygon
@@ -166,6 +175,14 @@ def run(user, params, compartment_ids, progress) -> dict:
     z, p = hotspot.gi_star(counts, cover=cover)
     uncorrected = hotspot.significance(z)
     corrected = hotspot.fdr_significance(z, p, inside=cover > 0)
+    progress(60, _("Checking the hot spots without the incidents found by police activity"))
+    loop = hotspot.feedback_loop_check(
+        counts,
+        police_counts,
+        corrected if params.get("fdr", True) else uncorrected,
+        cover,
+        fdr=bool(params.get("fdr", True)),
+    )
     progress(65, _("Computing the kernel density surface"))
     density, estimator = hotspot.kernel_density_points(
         grid, x, y, float(params["bandwidth_m"]), params["kernel"]
@@ -183,6 +200,8 @@ def run(user, params, compartment_ids, progress) -> dict:
         uncorrected=uncorrected,
         density=density,
         estimator=estimator,
+        police_found=int(found.sum()),
+        loop=loop,
     )
     return _hotspot_result(params, plane, grid, area, figures)
 
@@ -201,6 +220,8 @@ class Figures:
     uncorrected: np.ndarray
     density: np.ndarray
     estimator: str
+    police_found: int
+    loop: hotspot.FeedbackLoopCheck
 
 
 def _class_words(level: int) -> str:
@@ -235,6 +256,25 @@ class _Words:
         self.sentence = _("Gi* z %(z)s, %(verdict)s, %(n)s incidents, %(d)s per km²")
         self.uncorrected = _(" (uncorrected: %(verdict)s)")
         self.cut = _(" (%(share)s%% of the cell inside the area)")
+        self.only_with = _("; significant only with police-found records: %(found)s")
+        self.also_without = _("; %(found)s, significant without them too")
+        self.found = _("%(share)s%% found by police activity")
+        self.found_around = _(
+            "no incidents in the cell itself, %(share)s%% of its neighbourhood's found by "
+            "police activity"
+        )
+
+    def police(self, level: int, flagged: bool, share, around) -> str:
+        """The feedback-loop check in words, for a significant cell."""
+        if level == 0:
+            return ""
+        if share is not None:
+            found = self.found % {"share": f"{100 * share:.0f}"}
+        elif around is not None:
+            found = self.found_around % {"share": f"{100 * around:.0f}"}
+        else:
+            return ""
+        return (self.only_with if flagged else self.also_without) % {"found": found}
 
     def __call__(self, level: int, plain: int, z: float, count: int, density, share: float) -> str:
         text = self.sentence % {
@@ -302,7 +342,12 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
         "covered_share": np.round(cover[rows, cols], 3).tolist(),
         "centre_lat": np.round(c_lat[rows, cols], 6).tolist(),
         "centre_lon": np.round(c_lon[rows, cols], 6).tolist(),
+        "police_share": _shares(fig.loop.share[rows, cols]),
+        "police_around": _shares(fig.loop.neighbourhood_share[rows, cols]),
+        "class_without": fig.loop.classes_without[rows, cols].astype(int).tolist(),
+        "flagged": fig.loop.flagged[rows, cols].tolist(),
     }
+    yes, no = _("yes"), _("no")
     for k in range(len(rows)):
         r, c = int(rows[k]), int(cols[k])
         level, plain = figures["class"][k], figures["class_uncorrected"][k]
@@ -320,6 +365,10 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
             "covered_share": figures["covered_share"][k],
             "centre_lat": centre_lat,
             "centre_lon": centre_lon,
+            "police_found_share": figures["police_share"][k],
+            "police_found_share_neighbourhood": figures["police_around"][k],
+            "class_without_police_found": figures["class_without"][k],
+            "significant_only_with_police_found": bool(figures["flagged"][k]),
         }
         props["summary"] = in_words(
             level,
@@ -328,6 +377,11 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
             props["count"],
             props["density_km2"],
             props["covered_share"],
+        ) + in_words.police(
+            level,
+            props["significant_only_with_police_found"],
+            props["police_found_share"],
+            props["police_found_share_neighbourhood"],
         )
         features.append(
             {
@@ -349,6 +403,8 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
                     _class_words(plain),
                     props["density_km2"],
                     props["covered_share"],
+                    _percent(props["police_found_share"]),
+                    (yes if props["significant_only_with_police_found"] else no) if level else "",
                 ]
             )
     busiest = sorted(features, key=lambda ft: -ft["properties"]["count"])[:20]
@@ -366,6 +422,8 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
         "hot_spots_95_uncorrected": int((fig.uncorrected >= 1).sum()),
         "hot_spots_99_9_uncorrected": int((fig.uncorrected >= 3).sum()),
         "cold_spots_95_uncorrected": int((fig.uncorrected <= -1).sum()),
+        "incidents_found_by_police_activity": fig.police_found,
+        "cells_significant_only_with_police_found_records": int((fig.loop.flagged & studied).sum()),
         "max_cell_count": int(counts.max()) if counts.size else 0,
         "cell_size_m": params["cell_size_m"],
         "bandwidth_m": params["bandwidth_m"],
@@ -391,6 +449,8 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
                     _("Significance, uncorrected"),
                     _("Density per km²"),
                     _("Share of the cell in the area"),
+                    _("Found by police activity (% of the cell's incidents)"),
+                    _("Significant only with police-found records"),
                 ],
                 table_rows,
             )
@@ -417,6 +477,16 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
             "features": features,
         },
     }
+
+
+def _shares(values: np.ndarray) -> list:
+    """Shares rounded to 0.001, None where there is none (no incidents to share)."""
+    rounded_values = np.round(values, 3)
+    return [None if math.isnan(v) else v for v in rounded_values.tolist()]
+
+
+def _percent(share) -> float | None:
+    return None if share is None else round(100 * share, 1)
 
 
 def _centre_label(lat: float, lon: float) -> str:
@@ -501,6 +571,7 @@ def _method_note(params, grid, fig: Figures, fdr: bool) -> list[dict]:
                 "judged alone, so about 5%% of the cells of structureless data reach 95%%."
             ),
         },
+        _feedback_loop_note(fig, fdr),
         {
             "heading": _("Limits"),
             "text": _(
@@ -513,6 +584,40 @@ def _method_note(params, grid, fig: Figures, fdr: bool) -> list[dict]:
         },
     ]
     return parts
+
+
+def _feedback_loop_note(fig: Figures, fdr: bool) -> dict:
+    significant = int((fig.corrected != 0).sum() if fdr else (fig.uncorrected != 0).sum())
+    return {
+        "heading": _("Feedback-loop check"),
+        "text": _(
+            "Hot spots built from records that police activity itself generates (stop-and-search "
+            "finds, proactive detections) can reinforce where police already patrol (Ensign et "
+            'al., "Runaway feedback loops in predictive policing", 2018). %(police)s of the '
+            "%(n)s incidents analysed were found by police activity. Gi* was computed again "
+            "without them, on the same grid with the same test and %(correction)s; a "
+            "significant cell that is not significant without them (or changes sign) is flagged "
+            "as significant only with police-found records: %(flagged)s of the %(significant)s "
+            "significant cells. Each cell gives the share of its own incidents found by police "
+            "activity, and of the incidents its neighbourhood counts. Limits: leaving these "
+            "records out also leaves out real crime they recorded, so the check shows how much "
+            "a hot spot depends on them; it does not prove that it is biased, and a cell that "
+            "stays significant may still owe part of its strength to them. Incidents of "
+            "unknown or other origin count as not found by police activity; the check is only "
+            "as good as the origin recorded."
+        )
+        % {
+            "police": f"{fig.police_found:,}",
+            "n": f"{fig.analysed:,}",
+            "correction": (
+                _("the same false-discovery-rate correction")
+                if fdr
+                else _("no correction for testing many cells")
+            ),
+            "flagged": f"{int((fig.loop.flagged & (fig.cover > 0)).sum()):,}",
+            "significant": f"{significant:,}",
+        },
+    }
 
 
 registry.register(
@@ -530,8 +635,9 @@ registry.register(
         map_help=gettext_lazy(
             "Cells shaded by Gi* significance (after the false-discovery-rate correction unless "
             "it was turned off): dark red hot spot at 99.9%, red 99%, orange 95%; blue cold "
-            "spots; grey not significant, darker with more incidents. The dashed line is the "
-            "area analysed. Select a cell for its figures in words."
+            "spots; grey not significant, darker with more incidents. A thick black dashed "
+            "outline marks a cell significant only with the incidents found by police activity. "
+            "The dashed line is the area analysed. Select a cell for its figures in words."
         ),
         order=10,
     )

@@ -127,9 +127,13 @@
       layer = L.geoJSON(data, {
         style: function (feature) {
           var p = feature.properties;
+          // A cell significant only with the incidents found by police activity: a thick
+          // black dashed outline (the map key shows it).
+          var loop = p.significant_only_with_police_found;
           return {
-            color: HOT[String(p["class"])] || "#bdbdbd",
-            weight: p["class"] ? 1 : 0.5,
+            color: loop ? "#000000" : (HOT[String(p["class"])] || "#bdbdbd"),
+            weight: loop ? 3 : (p["class"] ? 1 : 0.5),
+            dashArray: loop ? "5 3" : null,
             fillColor: HOT[String(p["class"])] || "#bdbdbd",
             fillOpacity: p["class"] ? 0.65 : 0.15 + 0.45 * (p.count / peak)
           };
