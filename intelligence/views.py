@@ -165,6 +165,9 @@ class ReportListView(FilteredListMixin, RestrictedListView):
     title = _("Reports")
     export_columns = exports.REPORT_COLUMNS
     export_stem = "reports"
+    # Newest first unless the person sorts by a column (URNs run in the order of recording).
+    sort_columns = {"urn": "urn", "status": "status", "compartment": "compartment__name"}
+    default_sort = "-urn"
 
     def export_prepare(self, queryset):
         return exports.reports(queryset, self.request.user)
@@ -190,8 +193,12 @@ class EvaluationQueueView(ReportListView):
     partial_template_name = "intelligence/_evaluation_results.html"
     title = _("Reports awaiting evaluation")
     export_stem = "reports-awaiting-evaluation"
-    ordering_key = "waiting_since"
-    ordering_descending = False
+    sort_columns = {
+        "urn": "urn",
+        "waiting": "waiting_since",
+        "compartment": "compartment__name",
+    }
+    default_sort = "waiting"
 
     def get_list_queryset(self):
         return selectors.report_list_queryset(selectors.awaiting_evaluation(self.request.user))

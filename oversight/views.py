@@ -25,8 +25,8 @@ from audit.integrity import attach_verification, latest_check
 from audit.models import Anomaly, AuditEvent, IntegrityCheck
 from audit.selectors import FilterError
 from ilp_platform.accounts.security import require_recent_auth
+from ilp_platform.web import sorting
 from ilp_platform.web.exports import Column, export_queryset
-from oversight import sorting
 from oversight.forms import EventFilterForm
 from oversight.search import find_events, mark_closed_purposes
 
@@ -89,18 +89,7 @@ CHECK_SORTS = {
 
 
 def _sort_context(request, sort: sorting.Sort, columns: dict[str, str]) -> dict:
-    """What a table's headers need: each column's link and the order in force."""
-    params = request.GET.copy()
-    for name in ("cursor", "sort", "requested"):
-        params.pop(name, None)
-    base = params.urlencode()
-    return {
-        "sort": sort,
-        "sort_links": {
-            column: (base + "&" if base else "") + "sort=" + sort.link(column) for column in columns
-        },
-        "export_querystring": (base + "&" if base else "") + "sort=" + sort.param,
-    }
+    return sorting.context(request, sort, columns)
 
 
 def _wants_csv(request) -> bool:

@@ -33,6 +33,7 @@ from ilp_platform.core import context
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.justification import justification_in_force
 from ilp_platform.core.paging import KeysetPage, keyset_page, keyset_page_by
+from ilp_platform.web import sorting
 from ilp_platform.web.forms import apply_errors
 
 if TYPE_CHECKING:
@@ -187,11 +188,22 @@ class RestrictedListView(RestrictedViewMixin, ListView):
     ordering_key: str | None = None
     ordering_descending = True
     list_action = Action.LIST
+    # Set to let the person sort by columns (``?sort=column`` / ``-column``): column -> field
+    # (never null), with ``default_sort`` when none is asked for.
+    sort_columns: dict[str, str] | None = None
+    default_sort = "-id"
 
     def get_context_data(self, **kwargs):
         queryset = self.get_queryset()
         page: KeysetPage
-        if self.ordering_key:
+        sort_context: dict[str, Any] = {}
+        if self.sort_columns:
+            sort = sorting.parse(self.request.GET.get("sort"), self.sort_columns, self.default_sort)
+            page = sorting.page(
+                queryset, sort, cursor=self.request.GET.get("cursor"), size=self.page_size
+            )
+            sort_context = sorting.context(self.request, sort, self.sort_columns)
+        elif self.ordering_key:
             page = keyset_page_by(
                 queryset,
                 cursor=self.request.GET.get("cursor"),
@@ -211,6 +223,7 @@ class RestrictedListView(RestrictedViewMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["page"] = page
         context["page_querystring"] = self.page_querystring()
+        context.update(sort_context)
         return context
 
     def page_querystring(self) -> str:

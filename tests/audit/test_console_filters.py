@@ -136,7 +136,7 @@ def test_the_log_sorts_by_its_columns_page_after_page(client, world, sort, key, 
 
 
 def test_a_small_page_size_pages_a_text_sort_without_skipping(world):
-    from oversight import sorting
+    from ilp_platform.web import sorting
 
     for n in range(9):
         _view([world.analyst, world.analyst2, world.manager][n % 3], "intelligence.report", n)

@@ -106,3 +106,29 @@ def test_keyset_by_a_key_descending_and_a_bad_cursor(world):
     by_id = keyset_page_by(queryset, cursor=None, size=1, key="id", descending=False)
     after = keyset_page_by(queryset, cursor=by_id.next_cursor, size=5, key="id", descending=False)
     assert [r.pk for r in by_id.items + after.items] == sorted(r.pk for r in reports)
+
+
+def test_the_queue_and_the_report_list_sort_by_their_columns_and_page_in_that_order(
+    world, login, monkeypatch
+):
+    reports = [
+        _submitted(make_report(world, evaluate=False), hours_ago=hours) for hours in (5, 30, 2)
+    ]
+    client = login(world.analyst2)
+    by_urn = client.get(reverse(QUEUE), {"sort": "-urn"})
+    assert _shown(by_urn) == sorted((r.pk for r in reports), reverse=True)
+    header = by_urn.content.decode()
+    assert 'aria-sort="descending"' in header and 'data-sort-column="waiting"' in header
+    # Two to a page: the cursor carries the sort, so the second page goes on in that order.
+    monkeypatch.setattr(EvaluationQueueView, "page_size", 2)
+    first = client.get(reverse(QUEUE), {"sort": "waiting"})
+    assert _shown(first) == [reports[1].pk, reports[0].pk]
+    cursor = first.context["page"].next_cursor
+    second = client.get(reverse(QUEUE), {"sort": "waiting", "cursor": cursor})
+    assert _shown(second) == [reports[2].pk]
+    # The report list: by status, then (equal statuses) by id.
+    listed = client.get(reverse("intelligence:report_list"), {"sort": "status"})
+    statuses = [r.status for r in listed.context["page"].items]
+    assert statuses == sorted(statuses)
+    unknown = client.get(reverse(QUEUE), {"sort": "nonsense"})
+    assert _shown(unknown)[0] == reports[1].pk  # the default: longest waiting first

@@ -1,6 +1,7 @@
-"""Sorting the console's lists by their columns: ``?sort=<column>`` ascending, ``-<column>``
-descending. The log is paged by key then id (the cursor holds both, so equal keys never skip
-an event); the short lists (anomalies, verifications) are ordered whole."""
+"""Sorting lists by their columns: ``?sort=<column>`` ascending, ``-<column>`` descending.
+Long lists (the audit log, the report lists) are paged by key then id (the cursor holds both,
+so equal keys never skip a row); short ones (anomalies, verifications) are ordered whole.
+Sort only on columns that are never null. ``templates/core/_sort_th.html`` draws a header."""
 
 from __future__ import annotations
 
@@ -84,5 +85,23 @@ def page(queryset: QuerySet[Any], sort: Sort, *, cursor: str | None, size: int) 
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = _encode(getattr(last, sort.field), last.pk)
+        value = last
+        for part in sort.field.split("__"):  # a related field ("compartment__name")
+            value = getattr(value, part)
+        next_cursor = _encode(value, last.pk)
     return KeysetPage(items=rows, next_cursor=next_cursor, has_previous=start is not None)
+
+
+def context(request, sort: Sort, columns: dict[str, str]) -> dict:
+    """What a table's headers need: each column's link and the order in force."""
+    params = request.GET.copy()
+    for name in ("cursor", "sort", "requested"):
+        params.pop(name, None)
+    base = params.urlencode()
+    return {
+        "sort": sort,
+        "sort_links": {
+            column: (base + "&" if base else "") + "sort=" + sort.link(column) for column in columns
+        },
+        "export_querystring": (base + "&" if base else "") + "sort=" + sort.param,
+    }
