@@ -100,6 +100,7 @@ INCIDENT_COLUMNS = [
     Column("latitude", "latitude"),
     Column("longitude", "longitude"),
     Column("address", "address"),
+    Column("origin", "origin"),
     Column("compartment", "compartment__slug"),
 ]
 

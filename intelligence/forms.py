@@ -15,6 +15,7 @@ from intelligence.choices import (
     EntityKind,
     GradingScheme,
     IdentifierKind,
+    IncidentOrigin,
     LinkKind,
     LinkStrength,
     ReviewDecision,
@@ -321,6 +322,63 @@ class ReviewForm(forms.Form):
         widget=forms.DateInput(attrs={**_TEXT, "type": "date"}),
         help_text=_("Required when retaining."),
     )
+
+
+class IncidentForm(RestrictedFormMixin, forms.Form):
+    """One incident recorded by hand (files go through the import)."""
+
+    compartment = CompartmentChoiceField()
+    reference = forms.CharField(
+        label=_("Reference"), max_length=50, widget=forms.TextInput(attrs=_TEXT)
+    )
+    crime_type = forms.ModelChoiceField(
+        label=_("Crime type"),
+        queryset=CrimeType.objects.filter(is_active=True),
+        widget=forms.Select(attrs=_SELECT),
+    )
+    occurred_from = forms.DateTimeField(
+        label=_("Occurred from"),
+        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}),
+        help_text=_("When it happened, or the start of the window when the time is unknown."),
+    )
+    occurred_to = forms.DateTimeField(
+        label=_("Occurred to"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}),
+        help_text=_("The end of the window; blank when the time is known."),
+    )
+    latitude = forms.FloatField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={**_TEXT, "step": "any"}),
+        help_text=_("Decimal degrees, -90 to 90."),
+    )
+    longitude = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={**_TEXT, "step": "any"}),
+        help_text=_("Decimal degrees, -180 to 180."),
+    )
+    address = forms.CharField(
+        label=_("Address"), required=False, max_length=300, widget=forms.TextInput(attrs=_TEXT)
+    )
+    origin = forms.ChoiceField(
+        label=_("Origin"),
+        choices=IncidentOrigin.choices,
+        initial=IncidentOrigin.UNKNOWN,
+        widget=forms.Select(attrs=_SELECT),
+        help_text=_(
+            "Reported by the public, or found by police activity (a stop-and-search find, a "
+            "proactive detection). Hotspot analysis checks whether a hot spot rests on "
+            "police-found records."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["compartment"].restrict_to(user)
 
 
 class SourceForm(RestrictedFormMixin, forms.Form):

@@ -32,6 +32,7 @@ urlpatterns = [
     path("sources/new/", views.SourceCreateView.as_view(), name="source_create"),
     path("sources/<int:pk>/", views.SourceDetailView.as_view(), name="source_detail"),
     path("incidents/", views.IncidentListView.as_view(), name="incident_list"),
+    path("incidents/new/", views.IncidentCreateView.as_view(), name="incident_create"),
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident_detail"),
     path("imports/", imports.ImportListView.as_view(), name="import_list"),
     path("imports/new/", imports.ImportUploadView.as_view(), name="import_upload"),

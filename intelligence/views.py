@@ -42,6 +42,7 @@ from intelligence.forms import (
     EntityEditForm,
     EntityForm,
     EvaluationForm,
+    IncidentForm,
     LinkForm,
     MergeForm,
     RegradeForm,
@@ -59,6 +60,7 @@ from intelligence.services.entities import (
     merge_entities,
     update_entity,
 )
+from intelligence.services.incidents import record_incident
 from intelligence.services.reports import (
     create_report,
     evaluate_report,
@@ -915,6 +917,33 @@ class IncidentListView(FilteredListMixin, RestrictedListView):
 
     def get_list_queryset(self):
         return self.get_base_queryset().select_related("crime_type", "compartment")
+
+
+class IncidentCreateView(RestrictedViewMixin, FormView):
+    """One incident recorded by hand, with its origin (files go through the import)."""
+
+    model = Incident
+    form_class = IncidentForm
+    template_name = "intelligence/incident_form.html"
+    permission_required = "intelligence.add_incident"
+    requires_justification = False
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        user = self.request.user
+        try:
+            incident = write_visibly(
+                user, lambda: record_incident(actor=user, data=form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Incident %(ref)s recorded.") % {"ref": incident.reference}
+        )
+        return redirect(incident)
 
 
 class IncidentDetailView(RestrictedDetailView):

@@ -373,6 +373,7 @@ class IncidentSerializer(RestrictedModelSerializer):
             "latitude",
             "longitude",
             "address",
+            "origin",
             "compartment",
         ]
         # Uniqueness (a reference once per compartment) is checked by the service, which

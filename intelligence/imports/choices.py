@@ -21,8 +21,10 @@ class Encoding(models.TextChoices):
 
 # The incident fields an import fills, in file order when a file names them itself.
 REQUIRED_FIELDS = ("reference", "crime_type", "occurred_from", "latitude", "longitude")
-OPTIONAL_FIELDS = ("occurred_to", "address")
-INCIDENT_FIELDS = REQUIRED_FIELDS[:3] + ("occurred_to",) + REQUIRED_FIELDS[3:] + ("address",)
+OPTIONAL_FIELDS = ("occurred_to", "address", "origin")
+INCIDENT_FIELDS = (
+    REQUIRED_FIELDS[:3] + ("occurred_to",) + REQUIRED_FIELDS[3:] + ("address", "origin")
+)
 
 FIELD_LABELS = {
     "reference": _("Reference"),
@@ -32,4 +34,5 @@ FIELD_LABELS = {
     "latitude": _("Latitude"),
     "longitude": _("Longitude"),
     "address": _("Address"),
+    "origin": _("Origin (public, police, other or unknown; blank: unknown)"),
 }

@@ -23,7 +23,8 @@ class UploadForm(RestrictedFormMixin, forms.Form):
         help_text=_(
             "CSV or Excel (.xlsx, first sheet), the first line naming the columns. Columns named "
             "reference, crime_type, occurred_from, occurred_to, latitude, longitude, address "
-            "are recognised; otherwise you map them in the next step."
+            "and origin (public, police, other or unknown) are recognised; otherwise you map "
+            "them in the next step."
         ),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}),
     )

@@ -41,6 +41,19 @@ COLUMNS = (
     "created_at",
 )
 UPDATED_COLUMNS = COLUMNS[1:7]
+# Loaded (and, in update mode, overwritten) only when the file gives it: a file without an
+# origin column leaves new incidents "unknown" (the column's default) and existing ones as
+# they were.
+ORIGIN = "origin"
+
+
+def _columns(frame: pd.DataFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns written and those an update overwrites, for this frame."""
+    if ORIGIN in frame:
+        return COLUMNS + (ORIGIN,), UPDATED_COLUMNS + (ORIGIN,)
+    return COLUMNS, UPDATED_COLUMNS
+
+
 _STAGE = "incident_import_stage"
 
 
@@ -101,6 +114,7 @@ def copy_chunks(frame: pd.DataFrame, compartment_id: int, created: str):
     latitude = frame["latitude"].to_numpy()
     longitude = frame["longitude"].to_numpy()
     compartment = str(compartment_id)
+    origin = frame[ORIGIN].to_numpy(dtype=object) if ORIGIN in frame else None
     for first in range(0, len(frame), COPY_CHUNK):
         part = slice(first, first + COPY_CHUNK)
         rows = len(reference[part])
@@ -115,6 +129,8 @@ def copy_chunks(frame: pd.DataFrame, compartment_id: int, created: str):
             [compartment] * rows,
             [created] * rows,
         )
+        if origin is not None:
+            columns = (*columns, origin[part])
         yield rows, "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
@@ -125,7 +141,7 @@ def _copy(cursor, table: str, frame: pd.DataFrame, compartment_id: int, report: 
     total = max(1, len(frame))
     done = 0
     raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-    statement = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
+    statement = f"COPY {table} ({', '.join(_columns(frame)[0])}) FROM STDIN"
     with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
         for rows, text in copy_chunks(frame, compartment_id, created):
             copy.write(text)
@@ -146,16 +162,17 @@ def _load_postgresql(
             f"CREATE TEMPORARY TABLE {_STAGE} (reference varchar(50), crime_type_id bigint, "
             "occurred_from timestamptz, occurred_to timestamptz, latitude double precision, "
             "longitude double precision, address varchar(300), compartment_id bigint, "
-            "created_at timestamptz) ON COMMIT DROP"
+            "created_at timestamptz, origin varchar(10)) ON COMMIT DROP"
         )
         _copy(cursor, _STAGE, frame, compartment_id, report)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATED_COLUMNS)
+        written, updated_columns = _columns(frame)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in updated_columns)
         table = Incident._meta.db_table
         # References are unique within a compartment: only the import's own compartment
         # (one the importer holds) is ever matched, so no other is read or changed.
         cursor.execute(
-            f"WITH written AS (INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608
-            f"SELECT {', '.join(COLUMNS)} FROM {_STAGE} "
+            f"WITH written AS (INSERT INTO {table} ({', '.join(written)}) "  # noqa: S608
+            f"SELECT {', '.join(written)} FROM {_STAGE} "
             f"ON CONFLICT (compartment_id, reference) DO UPDATE SET {updates} "
             "RETURNING (xmax = 0) AS inserted) "
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
@@ -189,8 +206,9 @@ def _load_batched(
         options = {
             "update_conflicts": True,
             "unique_fields": ["compartment", "reference"],
-            "update_fields": [c.removesuffix("_id") for c in UPDATED_COLUMNS],
+            "update_fields": [c.removesuffix("_id") for c in _columns(frame)[1]],
         }
+    origins = frame[ORIGIN] if ORIGIN in frame else pd.Series([None] * total, index=frame.index)
     for first in range(0, total, INSERT_BATCH):
         part = frame.iloc[first : first + INSERT_BATCH]
         incidents = [
@@ -204,8 +222,9 @@ def _load_batched(
                 address=address,
                 compartment_id=compartment_id,
                 created_at=created,
+                **({"origin": origin} if origin is not None else {}),
             )
-            for reference, crime, start, end, lat, lon, address in zip(
+            for reference, crime, start, end, lat, lon, address, origin in zip(
                 part["reference"],
                 part["crime_type_id"],
                 _python_times(part["occurred_from"]),
@@ -213,6 +232,7 @@ def _load_batched(
                 part["latitude"],
                 part["longitude"],
                 part["address"],
+                origins.iloc[first : first + INSERT_BATCH],
                 strict=True,
             )
         ]

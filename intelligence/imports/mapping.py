@@ -22,6 +22,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "latitude": ("latitude", "lat"),
     "longitude": ("longitude", "lon", "lng", "long"),
     "address": ("address", "location_address"),
+    "origin": ("origin", "incident_origin", "how_found"),
 }
 
 AUTOMATIC = "header"

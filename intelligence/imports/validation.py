@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from intelligence.choices import IncidentOrigin
 from intelligence.imports.choices import ImportMode
 from intelligence.models import CrimeType, Incident
 
@@ -176,6 +177,28 @@ def _flag_crime_types(report: _Report, frame: pd.DataFrame) -> np.ndarray:
     return crime_type_id
 
 
+def _origins(report: _Report, frame: pd.DataFrame) -> pd.Series | None:
+    """The origin codes of the rows (a code or its words, any case; blank is unknown), or None
+    when the file has no origin column; other values flagged naming the accepted ones."""
+    if "origin" not in frame:
+        return None
+    accepted = {}
+    for code, label in IncidentOrigin.choices:
+        accepted[code.lower()] = code
+        accepted[str(label).lower()] = code
+    accepted[""] = IncidentOrigin.UNKNOWN
+    text = frame["origin"].str.strip().str.lower()
+    codes = text.map(accepted)
+    report.flag(
+        codes.isna().to_numpy(),
+        "origin",
+        _("unknown origin; accepted: %(values)s (a code or its words, any case; blank: unknown)")
+        % {"values": ", ".join(f'{code} ("{label}")' for code, label in IncidentOrigin.choices)},
+        frame["origin"],
+    )
+    return codes.fillna(IncidentOrigin.UNKNOWN).astype(str)
+
+
 def existing_references(references: np.ndarray, compartment_id: int) -> set[str]:
     """The references among ``references`` that incidents of the import's compartment (one
     the importer holds) carry already. References are unique within a compartment, so other
@@ -308,6 +331,8 @@ def validate(frame: pd.DataFrame, *, mode: str, compartment_id: int) -> Outcome:
         address.str.slice(0, 40),
     )
 
+    origin = _origins(report, frame)
+
     existing = 0
     candidates = reference.to_numpy()[~report.bad] if n else np.array([], dtype=object)
     found = existing_references(candidates, compartment_id)
@@ -339,4 +364,7 @@ def validate(frame: pd.DataFrame, *, mode: str, compartment_id: int) -> Outcome:
                 "address": address,
             }
         )
+        # Without an origin column, new incidents take the default and an update keeps theirs.
+        if origin is not None:
+            outcome.frame["origin"] = origin
     return outcome

@@ -19,6 +19,7 @@ INCIDENT_FIELDS = (
     "latitude",
     "longitude",
     "address",
+    "origin",
     "compartment",
 )
 

@@ -839,6 +839,12 @@ REGISTRY: dict[str, Entry] = {
     ),
     "intelligence:source_detail": Entry(record="source", roles={"GET": SOURCE_READERS}),
     "intelligence:incident_list": page_list("incident", INTEL_READERS),
+    "intelligence:incident_create": Entry(
+        roles=dict.fromkeys(("GET", "POST", "PUT"), ANALYSTS),
+        ok=_FORM,
+        justification=False,
+        consults=False,
+    ),
     "intelligence:incident_detail": Entry(record="incident", roles={"GET": INTEL_READERS}),
     # --- accounts: the person's own sign-in security (no record, nothing consulted) ---------
     "accounts:security": Entry(roles={"GET": SIGNED_IN}, **_OWN),
