@@ -158,6 +158,8 @@ def _load_postgresql(
         if mode == ImportMode.INSERT:
             _copy(cursor, Incident._meta.db_table, frame, compartment_id, report)
             return LoadResult(inserted=len(frame), updated=0, method="copy")
+        # A second update in the same transaction (the stage drops only at commit).
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_STAGE} (reference varchar(50), crime_type_id bigint, "
             "occurred_from timestamptz, occurred_to timestamptz, latitude double precision, "
