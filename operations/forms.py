@@ -7,6 +7,7 @@ from analysis.models import AnalysisJob, Product
 from ilp_platform.accounts.choices import Role
 from ilp_platform.accounts.models import User
 from ilp_platform.core.separators import split_list
+from ilp_platform.web.dates import DateInput
 from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence.models import Entity, Report
 from intelligence.pickers import PickerWidget
@@ -204,6 +205,32 @@ class GatherForm(RestrictedFormMixin, forms.Form):
         data = super().clean() or {}
         if not self.errors and not any(data.get(k) for k in KINDS):
             raise forms.ValidationError(_("Choose at least one record to add."))
+        return data
+
+
+class TimelineForm(forms.Form):
+    """The timeline's filters: kinds of item and a period (dates in the language's shape)."""
+
+    kind = forms.MultipleChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["kind"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = kinds
+
+    def clean(self):
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end of the period is before its start."))
         return data
 
 

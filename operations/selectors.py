@@ -7,6 +7,7 @@ items they may see and nothing of the others (not even how many there are).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
@@ -119,31 +120,65 @@ def _item(at, kind: str, title: str, obj) -> dict[str, Any]:
     }
 
 
-def timeline(user, operation: Operation, limit: int = TIMELINE_LIMIT) -> list[dict[str, Any]]:
+TIMELINE_KINDS = ("report", "link", "analysis", "product", "requirement", "tasking", "decision")
+
+
+def timeline(
+    user,
+    operation: Operation,
+    limit: int = TIMELINE_LIMIT,
+    *,
+    kinds: tuple[str, ...] | list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
     """What happened in the operation, newest first: reports (when they happened), links made
     between its entities, analyses run, products approved, requirements raised, taskings
-    raised and due, decisions taken. Only what the reader may see; at most ``limit``."""
+    raised, decisions taken. Only what the reader may see; only ``kinds`` when given, from
+    ``since`` (inclusive) to ``until`` (exclusive); at most ``limit`` items."""
+    wanted = set(kinds or TIMELINE_KINDS)
+
+    def between(queryset, field: str):
+        if since is not None:
+            queryset = queryset.filter(**{f"{field}__gte": since})
+        if until is not None:
+            queryset = queryset.filter(**{f"{field}__lt": until})
+        return queryset.order_by(f"-{field}")[:limit]
+
     entries: list[dict[str, Any]] = []
-    reports = items(user, operation, "reports").annotate(
-        at=Coalesce("occurred_at", "occurred_from", "created_at")
-    )
-    for report in reports.order_by("-at")[:limit]:
-        entries.append(_item(report.at, "report", report.urn, report))
-    for link in links(user, operation).order_by("-created_at")[:limit]:
-        title = f"{link.from_entity.name} – {link.get_kind_display()} – {link.to_entity.name}"
-        entries.append(_item(link.created_at, "link", title, link))
-    for job in items(user, operation, "jobs").order_by("-created_at")[:limit]:
-        entries.append(_item(job.created_at, "analysis", job.title or job.get_kind_display(), job))
-    for product in items(user, operation, "products").order_by("-created_at")[:limit]:
-        at = product.approved_at or product.created_at
-        entries.append(_item(at, "product", f"{product.reference} {product.title}", product))
-    for requirement in items(user, operation, "requirements").order_by("-created_at")[:limit]:
-        entries.append(
-            _item(requirement.created_at, "requirement", requirement.question, requirement)
+    if "report" in wanted:
+        reports = items(user, operation, "reports").annotate(
+            at=Coalesce("occurred_at", "occurred_from", "created_at")
         )
-    for tasking in items(user, operation, "taskings").order_by("-created_at")[:limit]:
-        entries.append(_item(tasking.created_at, "tasking", tasking.title, tasking))
-    for decision in decisions(user, operation).order_by("-decided_at")[:limit]:
-        entries.append(_item(decision.decided_at, "decision", str(decision), decision))
+        for report in between(reports, "at"):
+            entries.append(_item(report.at, "report", report.urn, report))
+    if "link" in wanted:
+        for link in between(links(user, operation), "created_at"):
+            title = f"{link.from_entity.name} – {link.get_kind_display()} – {link.to_entity.name}"
+            entries.append(_item(link.created_at, "link", title, link))
+    if "analysis" in wanted:
+        for job in between(items(user, operation, "jobs"), "created_at"):
+            entries.append(
+                _item(job.created_at, "analysis", job.title or job.get_kind_display(), job)
+            )
+    if "product" in wanted:
+        products = items(user, operation, "products").annotate(
+            at=Coalesce("approved_at", "created_at")
+        )
+        for product in between(products, "at"):
+            entries.append(
+                _item(product.at, "product", f"{product.reference} {product.title}", product)
+            )
+    if "requirement" in wanted:
+        for requirement in between(items(user, operation, "requirements"), "created_at"):
+            entries.append(
+                _item(requirement.created_at, "requirement", requirement.question, requirement)
+            )
+    if "tasking" in wanted:
+        for tasking in between(items(user, operation, "taskings"), "created_at"):
+            entries.append(_item(tasking.created_at, "tasking", tasking.title, tasking))
+    if "decision" in wanted:
+        for decision in between(decisions(user, operation), "decided_at"):
+            entries.append(_item(decision.decided_at, "decision", str(decision), decision))
     entries.sort(key=lambda entry: entry["at"], reverse=True)
     return entries[:limit]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.OperationCreateView.as_view(), name="create"),
     path("<int:pk>/", views.OperationDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.OperationEditView.as_view(), name="edit"),
+    path("<int:pk>/timeline/", views.OperationTimelineView.as_view(), name="timeline"),
     path("<int:pk>/add/", views.OperationGatherView.as_view(), name="gather"),
     path("<int:pk>/remove/", views.OperationRemoveItemView.as_view(), name="remove"),
     path("<int:pk>/close/", views.OperationCloseView.as_view(), name="close"),

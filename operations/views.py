@@ -3,9 +3,12 @@ gathering records, closing and reopening."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import FormView
@@ -14,6 +17,7 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.web.charts import ring_chart
+from ilp_platform.web.exports import csv_response
 from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
     RecordFormView,
@@ -26,7 +30,7 @@ from ilp_platform.web.views import (
 from intelligence.choices import EntityKind, LinkStrength
 from operations import selectors, services
 from operations.choices import ItemKind, OperationStatus
-from operations.forms import KINDS, CloseForm, GatherForm, OperationForm
+from operations.forms import KINDS, CloseForm, GatherForm, OperationForm, TimelineForm
 from operations.models import Operation
 
 TIMELINE_ON_PAGE = 40
@@ -253,3 +257,81 @@ class OperationReopenView(RecordPostView):
 
     def run(self, request, operation):
         services.reopen_operation(operation, actor=request.user)
+
+
+class OperationTimelineView(RestrictedDetailView):
+    """The operation's timeline with filters (kinds of item, a period) and its CSV export."""
+
+    model = Operation
+    template_name = "operations/timeline.html"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form = TimelineForm(
+            request.GET or None, kinds=[(k, TIMELINE_KINDS[k]) for k in selectors.TIMELINE_KINDS]
+        )
+        filters: dict = {}
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            filters = {
+                "kinds": data.get("kind") or None,
+                "since": _day_start(data.get("since")),
+                "until": _day_start(data.get("until"), next_day=True),
+            }
+        items = (
+            []
+            if form.is_bound and form.errors
+            else selectors.timeline(request.user, self.object, **filters)
+        )
+        shown = [f"{i['object_type']}:{i['object_id']}" for i in items]
+        asked = {k: v for k, v in request.GET.items() if k != "format"}
+        if request.GET.get("format") == "csv" and not form.errors:
+            audit.record(
+                Action.EXPORT,
+                obj=self.object,
+                details={
+                    "view": "timeline",
+                    "filters": asked,
+                    "format": "csv",
+                    "count": len(items),
+                },
+            )
+            rows = (
+                [
+                    i["at"].isoformat(),
+                    str(TIMELINE_KINDS[i["kind"]]),
+                    i["title"],
+                    i["object_type"],
+                    i["object_id"],
+                ]
+                for i in items
+            )
+            return csv_response(
+                rows,
+                headers=[_("When"), _("Kind"), _("What"), _("Record type"), _("Record id")],
+                stem=f"{self.object.reference}-timeline",
+            )
+        audit.consultation(
+            Action.VIEW,
+            obj=self.object,
+            count=len(items),
+            details={"view": "timeline", "filters": asked, "items": shown},
+        )
+        params = request.GET.copy()
+        params["format"] = "csv"
+        context = self.get_context_data(
+            object=self.object,
+            form=form,
+            timeline=[{**i, "kind_label": TIMELINE_KINDS[i["kind"]]} for i in items],
+            export_querystring=params.urlencode(),
+        )
+        return self.render_to_response(context)
+
+
+def _day_start(day, next_day: bool = False):
+    """A date as the start of that day (or of the next) in the platform's time zone."""
+    if day is None:
+        return None
+    if next_day:
+        day = day + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time.min))

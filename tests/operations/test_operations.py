@@ -3,9 +3,12 @@ purpose a justification names, carried on every audit event and into the hash ch
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, verify_in_python
 from audit.choices import Action
@@ -402,9 +405,7 @@ def test_the_operation_page_runs_the_same_number_of_queries_whatever_it_gathers(
 
 def _consult_for(world, operation, client):
     client.force_login(world.analyst)
-    client.post(
-        reverse("core:justification"), {"work": f"operation:{operation.pk}", "next": "/"}
-    )
+    client.post(reverse("core:justification"), {"work": f"operation:{operation.pk}", "next": "/"})
     report = make_report(world)
     assert client.get(report.get_absolute_url()).status_code == 200
     return report
@@ -444,3 +445,29 @@ def test_the_events_api_filters_by_purpose_and_shows_it(world, client):
     }
     refused = api.get("/api/v1/audit/events/", {"purpose": "nothing"})
     assert refused.status_code == 400 and "purpose" in refused.json()
+
+
+def test_the_timeline_page_filters_by_kind_and_period_and_exports_csv(world, login):
+    operation = _open(world)
+    report = make_report(world)
+    _gather(world, operation, "reports", [report])
+    from tests.tasking.helpers import make_priority, make_tasking
+
+    tasking = make_tasking(world, make_priority(world))
+    _gather(world, operation, "taskings", [tasking])
+    client = login(world.analyst)
+    url = reverse("operations:timeline", args=[operation.pk])
+    everything = client.get(url)
+    assert {i["kind"] for i in everything.context["timeline"]} >= {"report", "tasking"}
+    only_taskings = client.get(url, {"kind": "tasking"})
+    assert [i["object_id"] for i in only_taskings.context["timeline"]] == [tasking.pk]
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    assert client.get(url, {"since": tomorrow}).context["timeline"] == []
+    backwards = client.get(url, {"since": tomorrow, "until": timezone.localdate().isoformat()})
+    assert "until" in backwards.context["form"].errors
+    export = client.get(url, {"kind": "tasking", "format": "csv"})
+    body = b"".join(export.streaming_content).decode()
+    assert export["Content-Type"].startswith("text/csv")
+    assert tasking.title in body and report.urn not in body
+    event = AuditEvent.objects.filter(action=Action.EXPORT, object_type="operations.operation")
+    assert event.latest("id").details["count"] == 1

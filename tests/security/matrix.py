@@ -1116,6 +1116,7 @@ REGISTRY: dict[str, Entry] = {
         roles=dict.fromkeys(("GET", "POST", "PUT"), OPERATION_READERS), ok=_FORM, consults=False
     ),
     "operations:detail": Entry(record="operation", roles={"GET": OPERATION_READERS}),
+    "operations:timeline": Entry(record="operation", roles={"GET": OPERATION_READERS}),
     "operations:edit": Entry(
         record="operation", roles=dict.fromkeys(("GET", "POST", "PUT"), OPERATION_READERS), ok=_FORM
     ),
