@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "report": ("intelligence.view_report",),
     "source": ("intelligence.view_source",),
     "priority": ("tasking.view_priority",),
+    "operation": ("operations.view_operation",),
     "user": ("accounts.view_user", "tasking.add_tasking", "operations.change_operation"),
 }
 KINDS = tuple(PERMISSIONS)
@@ -143,6 +144,27 @@ def _priorities(user: User, q: str) -> list[dict[str, Any]]:
     ]
 
 
+def _operations(user: User, q: str) -> list[dict[str, Any]]:
+    # Through the app registry: operations sit above this app (docs/architecture.md).
+    operation = apps.get_model("operations", "Operation")
+    contains = Q(reference__icontains=q) | Q(name__icontains=q)
+    prefix = Q(reference__istartswith=q) | Q(name__istartswith=q)
+    rows = (
+        _prefix_first(operation.objects.visible_to(user).filter(contains), prefix)
+        .order_by("_lookup_rank", "-id")
+        .values("id", "reference", "name", "status")[:MAX_RESULTS]
+    )
+    status_labels = dict(operation._meta.get_field("status").choices or [])
+    return [
+        {
+            "id": r["id"],
+            "label": f"{r['reference']} {r['name']}",
+            "detail": str(status_labels.get(r["status"], r["status"])),
+        }
+        for r in rows
+    ]
+
+
 def _users(user: User, q: str) -> list[dict[str, Any]]:
     contains = Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
     prefix = Q(username__istartswith=q) | Q(first_name__istartswith=q) | Q(last_name__istartswith=q)
@@ -159,6 +181,7 @@ _FINDERS = {
     "report": ("intelligence.report", _reports),
     "source": ("intelligence.source", _sources),
     "priority": ("tasking.priority", _priorities),
+    "operation": ("operations.operation", _operations),
     "user": ("accounts.user", _users),
 }
 

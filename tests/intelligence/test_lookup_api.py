@@ -93,8 +93,9 @@ def test_an_officer_finds_only_the_reports_they_may_see(world):
     assert [r["id"] for r in found] == [own.pk]
 
 
-def test_people_are_offered_to_administrators_and_managers_only(world):
-    for role in ("admin", "manager"):
+def test_people_are_offered_to_administrators_managers_and_those_who_run_operations(world):
+    # Analysts name an operation's team with the people picker.
+    for role in ("admin", "manager", "analyst"):
         found = _ask(world.user(role), kind="user", q="morg").json()["results"]
         assert found == [
             {
@@ -109,7 +110,7 @@ def test_people_are_offered_to_administrators_and_managers_only(world):
     assert "analyst2" not in [
         r["detail"] for r in _ask(world.admin, kind="user", q="analyst").json()["results"]
     ]
-    for role in ("analyst", "officer", "oversight", "handler"):
+    for role in ("officer", "oversight", "handler"):
         before = AuditEvent.objects.filter(action="denied").count()
         assert _ask(world.user(role), kind="user", q="morg").status_code == 403, role
         assert AuditEvent.objects.filter(action="denied").count() == before + 1
@@ -124,6 +125,8 @@ def test_people_are_offered_to_administrators_and_managers_only(world):
         ("handler", "priority", 403),
         ("oversight", "report", 403),
         ("analyst2", "priority", 200),
+        ("analyst2", "operation", 200),
+        ("officer", "operation", 403),
     ],
 )
 def test_each_kind_needs_the_permission_to_read_its_records(world, role, kind, status):
@@ -143,7 +146,7 @@ def test_at_most_twenty_matches(world):
         ({"kind": "entity", "q": " a "}, ["q"]),
         ({"kind": "entity"}, ["q"]),
         ({"kind": "entity", "q": "x" * 101}, ["q"]),
-        ({"kind": "operation", "q": "alpine"}, ["kind"]),
+        ({"kind": "case", "q": "alpine"}, ["kind"]),
         ({"q": "alpine"}, ["kind"]),
         ({}, ["kind", "q"]),
     ],
@@ -180,3 +183,22 @@ def test_anonymous_and_unjustified_callers_are_refused(world):
     )
     assert response.status_code == 428
     assert not AuditEvent.objects.filter(pk__gt=last, action="search").exists()
+
+
+def test_operations_by_reference_or_name_only_those_the_person_may_see(world):
+    from operations.services import open_operation
+
+    with as_user(world.analyst):
+        for reference, compartment in (
+            ("OP-HERON", world.general),
+            ("OP-HERON-2", world.restricted),
+        ):
+            open_operation(
+                actor=world.analyst,
+                data={"name": "Heron", "reference": reference, "compartment": compartment},
+            )
+    assert _labels(_ask(world.analyst, kind="operation", q="heron")) == [
+        "OP-HERON-2 Heron",
+        "OP-HERON Heron",
+    ]
+    assert _labels(_ask(world.analyst2, kind="operation", q="op-her")) == ["OP-HERON Heron"]

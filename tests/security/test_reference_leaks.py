@@ -237,7 +237,7 @@ def test_nothing_of_a_restricted_record_shows_through_a_general_record_that_refe
                     url, query = reverse("graph-path"), {"from": pk, "to": other}
                     check(role, "api", url, query, client.get(url, query))
     for pair in built:
-        for kind in ("entity", "report", "source", "priority", "user"):
+        for kind in ("entity", "report", "source", "priority", "operation", "user"):
             for role in READERS:
                 client = clients[role]["api"]
                 url, query = reverse("lookup"), {"kind": kind, "q": pair["marker"].lower()}
