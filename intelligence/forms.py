@@ -176,7 +176,7 @@ class ReportForm(RestrictedFormMixin, GradingFieldsMixin):
         label=_("Latitude"),
         required=False,
         widget=forms.NumberInput(attrs={**_TEXT, "step": "any"}),
-        help_text=_("Decimal degrees, -90 to 90."),
+        help_text=_("Decimal degrees, -90 to 90; or click the place on the map below."),
     )
     longitude = forms.FloatField(
         label=_("Longitude"),
@@ -188,7 +188,8 @@ class ReportForm(RestrictedFormMixin, GradingFieldsMixin):
         label=_("Crime types and themes"),
         queryset=CrimeType.objects.filter(is_active=True),
         required=False,
-        widget=forms.SelectMultiple(attrs={**_SELECT, "size": 6}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "check-columns"}),
+        help_text=_("Tick every one that applies."),
     )
 
     field_order = [

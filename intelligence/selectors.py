@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Max, Q, Subquery
+from django.db.models import BooleanField, Count, F, Max, Min, Q, Subquery
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -244,3 +244,24 @@ def filter_matching(queryset, query: str):
     for word in query.split():
         queryset = queryset.filter(search_document__icontains=word)
     return queryset
+
+
+def recent_report_extent(user) -> list[float] | None:
+    """[min_lon, min_lat, max_lon, max_lat] of the places the person's visible reports give
+    (the latest thousand with a place): where the report form's map opens. An aggregate over
+    a bounded set, so it costs the same at any size; None when none gives a place."""
+    recent = (
+        Report.objects.visible_to(user)
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by("-id")
+        .values("pk")[:1000]
+    )
+    box = Report.objects.filter(pk__in=recent).aggregate(
+        min_lon=Min("longitude"),
+        min_lat=Min("latitude"),
+        max_lon=Max("longitude"),
+        max_lat=Max("latitude"),
+    )
+    if box["min_lon"] is None:
+        return None
+    return [box["min_lon"], box["min_lat"], box["max_lon"], box["max_lat"]]

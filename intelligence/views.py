@@ -317,6 +317,16 @@ class ReportFormView(RestrictedViewMixin, FormView):
         context["report"] = self.report
         context["schemes"] = grading.as_teaching_data()
         context["scheme_labels"] = dict(Report._meta.get_field("grading_scheme").choices)
+        context["location_map"] = {
+            "label": _("Map: click where it happened"),
+            "help": _(
+                "Click where it happened to fill in the latitude and longitude (zoom with the "
+                "buttons); or type them."
+            ),
+            "tiles": settings.ILP.get("MAP_TILE_URL", ""),
+            "attribution": settings.ILP.get("MAP_TILE_ATTRIBUTION", ""),
+            "extent": selectors.recent_report_extent(self.request.user),
+        }
         return context
 
     def save_report(self, form, submit: bool) -> Report:

@@ -102,3 +102,30 @@ def test_the_template_has_no_inline_script_or_style(path):
     assert not re.search(r"\son[a-z]+\s*=", text), "inline event handler"
     assert not re.search(r"\sstyle\s*=", text), "inline style attribute"
     assert "<style" not in text
+
+
+def test_the_report_form_offers_crime_types_to_tick_and_a_map_opening_on_the_persons_places(
+    world, login
+):
+    import json
+
+    from intelligence.models import CrimeType, Report
+    from tests.intelligence.helpers import make_report
+
+    client = login(world.officer)
+    page = client.get(reverse("intelligence:report_create"))
+    text = page.content.decode()
+    burglary = CrimeType.objects.get(slug="burglary")
+    assert f'type="checkbox" name="crime_types" value="{burglary.pk}"' in text
+    assert "report-location.js" in text and "map-grid.js" in text
+    assert page.context["location_map"]["extent"] is None  # no report with a place yet
+    report = make_report(world)
+    Report.objects.filter(pk=report.pk).update(latitude=51.45, longitude=-2.59)
+    settings_json = client.get(reverse("intelligence:report_create")).context["location_map"]
+    assert settings_json["extent"] == [-2.59, 51.45, -2.59, 51.45]
+    assert json.dumps(settings_json)  # travels as JSON to the script
+    # A hidden report's place does not frame another person's map.
+    hidden = make_report(world, world.restricted)
+    Report.objects.filter(pk=hidden.pk).update(latitude=10.0, longitude=10.0)
+    again = client.get(reverse("intelligence:report_create")).context["location_map"]
+    assert again["extent"] == [-2.59, 51.45, -2.59, 51.45]
