@@ -15,20 +15,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    FloatField,
-    Func,
-    IntegerField,
-    Max,
-    Min,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Q, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -138,13 +125,11 @@ def extent(qs: QuerySet) -> tuple[float, float, float, float] | None:
     return box["min_lon"], box["min_lat"], box["max_lon"], box["max_lat"]
 
 
-def police_found():
-    """1.0 for an incident found by police activity, 0.0 otherwise: a column for ``stream``."""
-    return Case(
-        When(origin=IncidentOrigin.POLICE, then=Value(1.0)),
-        default=Value(0.0),
-        output_field=FloatField(),
-    )
+def found_by_police(qs: QuerySet) -> QuerySet:
+    """The incidents of a selection that police activity found (a stop-and-search find, a
+    proactive detection). Read apart from the rest: a fraction of the rows, so streaming them
+    costs less than a third column on every row."""
+    return qs.filter(origin=IncidentOrigin.POLICE)
 
 
 def stream(qs: QuerySet, *columns, total: int | None = None, progress: Progress | None = None):

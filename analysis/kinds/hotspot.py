@@ -136,19 +136,20 @@ def run(user, params, compartment_ids, progress) -> dict:
         raise JobError(_too_many_cells(grid.size, area, cell))
     polygon = params.get("polygon")
     progress(5, _("Reading the incidents' positions"))
-    lon, lat, police = selectors.stream(
-        qs,
-        "longitude",
-        "latitude",
-        selectors.police_found(),
-        total=count,
-        progress=lambda f: progress(5 + 40 * f),
+    lon, lat = selectors.stream(
+        qs, "longitude", "latitude", total=count, progress=lambda f: progress(5 + 35 * f)
+    )
+    progress(40, _("Reading the positions of the incidents found by police activity"))
+    police_lon, police_lat = selectors.stream(
+        selectors.found_by_police(qs), "longitude", "latitude"
     )
     outside = 0
     if polygon:
         inside = points_in_polygon(lon, lat, polygon)
         outside = int((~inside).sum())
-        lon, lat, police = lon[inside], lat[inside], police[inside]
+        lon, lat = lon[inside], lat[inside]
+        kept = points_in_polygon(police_lon, police_lat, polygon)
+        police_lon, police_lat = police_lon[kept], police_lat[kept]
         if lon.size == 0:
             raise JobError(
                 _(
@@ -160,8 +161,10 @@ def run(user, params, compartment_ids, progress) -> dict:
     x, y = plane.to_xy(lat, lon)
     progress(50, _("Counting incidents per cell"))
     counts = hotspot.grid_counts(grid, x, y)
-    found = police > 0.5
-    police_counts = hotspot.grid_counts(grid, x[found], y[found])
+    # Never more than all incidents of a cell, should one be recorded between the two reads.
+    police_counts = np.minimum(
+        hotspot.grid_counts(grid, *plane.to_xy(police_lat, police_lon)), counts
+    )
     if polygon:
         rings = [
             np.column_stack(plane.to_xy(np.asarray(r)[:, 1], np.asarray(r)[:, 0])) for r in polygon
@@ -200,7 +203,7 @@ def run(user, params, compartment_ids, progress) -> dict:
         uncorrected=uncorrected,
         density=density,
         estimator=estimator,
-        police_found=int(found.sum()),
+        police_found=int(police_counts.sum()),
         loop=loop,
     )
     return _hotspot_result(params, plane, grid, area, figures)

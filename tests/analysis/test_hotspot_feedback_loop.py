@@ -195,3 +195,23 @@ def test_a_peak_of_police_found_records_is_flagged_with_its_neighbours():
     assert check.neighbourhood_share[5, 5] == pytest.approx(37 / counts[4:7, 4:7].sum())
     # A cell far from the peak has no police-found incidents around it.
     assert check.neighbourhood_share[0, 11] == 0.0
+
+
+@pytest.mark.django_db
+def test_with_a_polygon_only_the_police_found_incidents_inside_it_are_counted(
+    world, synthetic, job_run
+):
+    """A triangle around the public cluster: the mixed cluster lies in its bounding box but
+    outside it, and its police-found incidents are left out with the rest."""
+    plane = LocalPlane(lat0=LAT, lon0=LON)
+    corners = [(0, -1000), (2000, 2000), (0, 2000)]
+    lat, lon = plane.to_latlon([c[0] for c in corners], [c[1] for c in corners])
+    square = [[float(b), float(a)] for a, b in zip(lat, lon, strict=True)]
+    job = job_run(world.analyst, "hotspot", {"polygon": [square], "cell_size_m": CELL})
+    assert job.status == "succeeded", job.message
+    summary = job.result["summary"]
+    assert summary["incidents_found_by_police_activity"] == 0
+    assert summary["cells_significant_only_with_police_found_records"] == 0
+    assert summary["incidents_outside_polygon"] >= 50
+    cell = _feature_at(job.result["geojson"]["features"], PUBLIC_ONLY)
+    assert cell["count"] == 60 and cell["police_found_share"] == 0.0
