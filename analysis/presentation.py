@@ -48,6 +48,10 @@ LABELS = {
     "cell_size_m": gettext_lazy("Cell size (m)"),
     "bandwidth_m": gettext_lazy("Density bandwidth (m)"),
     "peak_density_km2": gettext_lazy("Peak density (incidents per km²)"),
+    "incidents_found_by_police_activity": gettext_lazy("Incidents found by police activity"),
+    "cells_significant_only_with_police_found_records": gettext_lazy(
+        "Cells significant only with police-found records"
+    ),
     "map_cells": gettext_lazy("Cells on the map"),
     "map_truncated": gettext_lazy("Map limited to the busiest cells"),
 }
@@ -110,6 +114,7 @@ def map_svg(geojson: dict | None, *, title: str = "") -> str | None:
         return f"{x:.1f},{y:.1f}"
 
     shapes = []
+    outlines = []  # drawn last, on top: cells significant only with police-found records
     for feature in features:
         geometry, props = feature["geometry"], feature.get("properties") or {}
         if geometry.get("type") == "Point":
@@ -128,6 +133,11 @@ def map_svg(geojson: dict | None, *, title: str = "") -> str | None:
             shapes.append(
                 f'<polygon points="{path}" fill="{colour}" stroke="#ffffff" stroke-width="0.3"/>'
             )
+            if props.get("significant_only_with_police_found"):
+                outlines.append(
+                    f'<polygon points="{path}" fill="none" stroke="#000000" stroke-width="1.5" '
+                    'stroke-dasharray="3 2"/>'
+                )
     extent = _("North up; %(w).4f to %(e).4f E, %(s).4f to %(n).4f N") % {
         "w": west,
         "e": east,
@@ -140,6 +150,7 @@ def map_svg(geojson: dict | None, *, title: str = "") -> str | None:
         f"<title>{escape(title)}</title>"
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#f8f9fa"/>'
         + "".join(shapes)
+        + "".join(outlines)
         + f'<text x="{WIDTH - MARGIN}" y="{HEIGHT - 4}" font-size="10" text-anchor="end" '
         f'fill="#495057">{escape(extent)}</text>'
         "</svg>"
@@ -156,5 +167,6 @@ def map_key(kind: str) -> list[tuple[str, str]]:
             (HOT[0], _("Not significant")),
             (HOT[-1], _("Cold spot, 95%")),
             (HOT[-3], _("Cold spot, 99.9%")),
+            ("#000000", _("Black dashed outline: significant only with police-found records")),
         ]
     return [("#f0a04b", _("Incident with a near repeat")), ("#6baed6", _("Other incident"))]

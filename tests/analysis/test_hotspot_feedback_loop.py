@@ -215,3 +215,25 @@ def test_with_a_polygon_only_the_police_found_incidents_inside_it_are_counted(
     assert summary["incidents_outside_polygon"] >= 50
     cell = _feature_at(job.result["geojson"]["features"], PUBLIC_ONLY)
     assert cell["count"] == 60 and cell["police_found_share"] == 0.0
+
+
+def test_a_product_map_outlines_the_flagged_cells_and_its_key_says_why():
+    from analysis import presentation
+
+    def cell(lon, flagged):
+        ring = [[lon, 51.0], [lon + 0.01, 51.0], [lon + 0.01, 51.01], [lon, 51.01], [lon, 51.0]]
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"class": 2, "significant_only_with_police_found": flagged},
+        }
+
+    svg = presentation.map_svg(
+        {"type": "FeatureCollection", "features": [cell(-2.6, True), cell(-2.5, False)]}
+    )
+    assert svg.count('stroke="#000000"') == 1 and 'stroke-dasharray="3 2"' in svg
+    words = [w for _colour, w in presentation.map_key("hotspot")]
+    assert "Black dashed outline: significant only with police-found records" in words
+    assert presentation.label("cells_significant_only_with_police_found_records") == (
+        "Cells significant only with police-found records"
+    )
