@@ -629,7 +629,8 @@ registry.register(
         label=gettext_lazy("Hotspots (grid, Gi*, kernel density)"),
         description=gettext_lazy(
             "Where incidents concentrate: counts on a grid, Getis-Ord Gi* hot and cold spots at "
-            "95, 99 and 99.9% confidence, and a kernel density surface, on a map."
+            "95, 99 and 99.9% confidence, and a kernel density surface, on a map; hot spots "
+            "that are significant only with the incidents found by police activity are flagged."
         ),
         params=PARAMS,
         run=run,
