@@ -32,6 +32,9 @@
       L.circleMarker([p.lat, p.lon], { radius: 7, color: "#1f5f8b", fillOpacity: 0.8 })
         .bindPopup(popup).addTo(map);
     });
+    // The box may still be taking its size when the map starts: measure it again once laid out.
+    map.invalidateSize();
     map.fitBounds(bounds.pad(0.3), { maxZoom: 15 });
+    window.setTimeout(function () { map.invalidateSize(); }, 250);
   });
 })();

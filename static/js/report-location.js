@@ -44,7 +44,10 @@
     } else {
       window.ILPMapGrid.draw(map, bounds);
     }
+    // The box may still be taking its size when the map starts: measure it again once laid out.
+    map.invalidateSize();
     map.fitBounds(bounds.pad(0.2));
+    window.setTimeout(function () { map.invalidateSize(); }, 250);
 
     var marker = null;
     function place(latitude, longitude, pan) {
@@ -60,7 +63,6 @@
       lat.value = event.latlng.lat.toFixed(5);
       lon.value = event.latlng.lng.toFixed(5);
       place(event.latlng.lat, event.latlng.lng, false);
-      lat.dispatchEvent(new Event("change", { bubbles: true }));
     });
     lat.addEventListener("change", fromBoxes);
     lon.addEventListener("change", fromBoxes);
