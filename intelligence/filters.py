@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from ilp_platform.web.dates import DateInput
 from ilp_platform.web.filters import RestrictedFilterSet
 from intelligence.choices import (
     EntityKind,
@@ -25,7 +26,7 @@ from intelligence.models import CrimeType, Entity, Incident, Link, Report, Repor
 
 _SELECT = {"class": "form-select form-select-sm"}
 _INPUT = {"class": "form-control form-control-sm"}
-_DATE = {"class": "form-control form-control-sm", "type": "date"}
+_DATE = {"class": "form-control form-control-sm"}
 
 
 class WholeNumberField(forms.IntegerField):
@@ -78,12 +79,12 @@ class ReportFilter(RestrictedFilterSet):
         label=_("Entity id"), method="filter_entity", widget=forms.NumberInput(attrs=_INPUT)
     )
     occurred_after = django_filters.DateFilter(
-        label=_("Occurred on or after"), method="filter_after", widget=forms.DateInput(attrs=_DATE)
+        label=_("Occurred on or after"), method="filter_after", widget=DateInput(attrs=_DATE)
     )
     occurred_before = django_filters.DateFilter(
         label=_("Occurred on or before"),
         method="filter_before",
-        widget=forms.DateInput(attrs=_DATE),
+        widget=DateInput(attrs=_DATE),
     )
     urn = django_filters.CharFilter(label=_("URN"), widget=forms.TextInput(attrs=_INPUT))
 
@@ -193,10 +194,10 @@ class IncidentFilter(RestrictedFilterSet):
         widget=forms.Select(attrs=_SELECT),
     )
     occurred_after = django_filters.DateFilter(
-        label=_("From"), method="filter_after", widget=forms.DateInput(attrs=_DATE)
+        label=_("From"), method="filter_after", widget=DateInput(attrs=_DATE)
     )
     occurred_before = django_filters.DateFilter(
-        label=_("To"), method="filter_before", widget=forms.DateInput(attrs=_DATE)
+        label=_("To"), method="filter_before", widget=DateInput(attrs=_DATE)
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ilp_platform.accounts.choices import Role
 from ilp_platform.accounts.models import User
 from ilp_platform.core.separators import split_list
+from ilp_platform.web.dates import DateInput, DateTimeInput
 from ilp_platform.web.forms import CompartmentChoiceField, RestrictedFormMixin
 from intelligence import grading
 from intelligence.choices import (
@@ -156,18 +157,18 @@ class ReportForm(RestrictedFormMixin, GradingFieldsMixin):
     occurred_at = forms.DateTimeField(
         label=_("Occurred at"),
         required=False,
-        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}),
+        widget=DateTimeInput(attrs=_TEXT),
         help_text=_("When it happened, if known exactly. Otherwise give a window below."),
     )
     occurred_from = forms.DateTimeField(
         label=_("Occurred from"),
         required=False,
-        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}),
+        widget=DateTimeInput(attrs=_TEXT),
     )
     occurred_to = forms.DateTimeField(
         label=_("Occurred to"),
         required=False,
-        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}),
+        widget=DateTimeInput(attrs=_TEXT),
     )
     place_name = forms.CharField(
         label=_("Place name"), required=False, max_length=200, widget=forms.TextInput(attrs=_TEXT)
@@ -320,7 +321,7 @@ class ReviewForm(forms.Form):
     next_review_due = forms.DateField(
         label=_("Next review due"),
         required=False,
-        widget=forms.DateInput(attrs={**_TEXT, "type": "date"}),
+        widget=DateInput(attrs=_TEXT),
         help_text=_("Required when retaining."),
     )
 
@@ -339,13 +340,13 @@ class IncidentForm(RestrictedFormMixin, forms.Form):
     )
     occurred_from = forms.DateTimeField(
         label=_("Occurred from"),
-        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}),
+        widget=DateTimeInput(attrs=_TEXT),
         help_text=_("When it happened, or the start of the window when the time is unknown."),
     )
     occurred_to = forms.DateTimeField(
         label=_("Occurred to"),
         required=False,
-        widget=forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}),
+        widget=DateTimeInput(attrs=_TEXT),
         help_text=_("The end of the window; blank when the time is known."),
     )
     latitude = forms.FloatField(
@@ -427,7 +428,7 @@ class EntityEditForm(forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={**_TEXT, "type": "date"}),
+        widget=DateInput(attrs=_TEXT),
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={**_TEXT, "rows": 3})
@@ -447,7 +448,7 @@ class EntityForm(RestrictedFormMixin, forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={**_TEXT, "type": "date"}),
+        widget=DateInput(attrs=_TEXT),
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={**_TEXT, "rows": 2})

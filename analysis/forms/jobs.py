@@ -14,6 +14,7 @@ from analysis.kinds import params as p
 from analysis.kinds.registry import Kind
 from analysis.services.jobs import params_of
 from ilp_platform.accounts.models import Compartment
+from ilp_platform.web.dates import DateInput
 from ilp_platform.web.forms import RestrictedFormMixin, restrict_choices
 from intelligence.models import CrimeType
 from intelligence.pickers import PickerWidget
@@ -41,7 +42,7 @@ def _field(param: p.Param) -> forms.Field:
     if param.type == p.BOOLEAN:
         return forms.BooleanField(initial=param.default, **common)
     if param.type == p.DATE:
-        widget = forms.DateInput(attrs={**_TEXT, "type": "date"}, format="%Y-%m-%d")
+        widget = DateInput(attrs=_TEXT)
         return forms.DateField(widget=widget, **common)
     if param.type == p.COMPARTMENTS:
         widget = forms.CheckboxSelectMultiple(attrs=_CHECKS)
