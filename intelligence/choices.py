@@ -82,3 +82,9 @@ class LinkStrength(models.TextChoices):
 class ReviewDecision(models.TextChoices):
     RETAIN = "retain", _("Retain")
     ERASE = "erase", _("Erase")
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    LINKED = "linked", _("Linked")
+    DISMISSED = "dismissed", _("Dismissed")

@@ -3,6 +3,7 @@
 from intelligence.models.entities import Entity, Identifier, Link, ReportEntity
 from intelligence.models.imports import ImportJob, ImportMapping
 from intelligence.models.incidents import Incident
+from intelligence.models.mentions import MentionSuggestion
 from intelligence.models.reference import CrimeType, RetentionClass, UrnSequence
 from intelligence.models.reports import Grading, Report, ReportQuerySet, Review
 from intelligence.models.sources import Source
@@ -16,6 +17,7 @@ __all__ = [
     "ImportMapping",
     "Incident",
     "Link",
+    "MentionSuggestion",
     "Report",
     "ReportEntity",
     "ReportQuerySet",
