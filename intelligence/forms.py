@@ -261,6 +261,84 @@ class ReportForm(RestrictedFormMixin, GradingFieldsMixin):
         return data
 
 
+class MentionForm(forms.Form):
+    """One row of "People, vehicles and places mentioned": what the officer knows of it."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=EntityKind.choices,
+        initial=EntityKind.PERSON,
+        widget=forms.Select(attrs=_SELECT),
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs=_TEXT),
+        help_text=_("A person's name, a registration, a place, a group, a number."),
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs=_TEXT),
+        help_text=_("Date of birth, nickname, vehicle make and colour, address ..."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("details") or "").strip() and not (data.get("name") or "").strip():
+            row = int(self.prefix.rsplit("-", 1)[-1]) + 1 if self.prefix else 1
+            self.add_error(
+                "name",
+                _("Row %(n)s: give the name (or registration, or place) the details describe.")
+                % {"n": row},
+            )
+        return data
+
+    def has_changed(self) -> bool:
+        # A row whose kind alone was changed is still an empty row.
+        return bool(
+            (self.data.get(self.add_prefix("name")) or "").strip()
+            or (self.data.get(self.add_prefix("details")) or "").strip()
+        )
+
+
+class BaseMentionFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict]:
+        """The filled rows, in order; empty ones left out."""
+        return [
+            {
+                "kind": form.cleaned_data.get("kind"),
+                "name": form.cleaned_data.get("name", ""),
+                "details": form.cleaned_data.get("details", ""),
+            }
+            for form in self.forms
+            if form.has_changed() and form.cleaned_data
+        ]
+
+
+MentionFormSet = forms.formset_factory(
+    MentionForm,
+    formset=BaseMentionFormSet,
+    extra=5,
+    max_num=5,
+    absolute_max=5,
+    validate_max=True,
+)
+
+
+def mention_formset(data=None, *, report: Report | None = None) -> BaseMentionFormSet:
+    """The report form's rows ("mentions" prefix), a draft's rows filled in again."""
+    initial = []
+    if report is not None and data is None:
+        initial = [
+            {"kind": s.kind, "name": s.name, "details": s.details}
+            for s in report.mention_suggestions.all()
+        ]
+    return MentionFormSet(data, prefix="mentions", initial=initial)
+
+
 class EvaluationForm(RestrictedFormMixin, GradingFieldsMixin):
     sanitised_text = forms.CharField(
         label=_("Sanitised text"),
@@ -526,6 +604,7 @@ class ReportEntityForm(RestrictedFormMixin, forms.Form):
     is_assessment = forms.BooleanField(
         label=_("What the report says about it is assessment, not fact"), required=False
     )
+    suggestion = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)

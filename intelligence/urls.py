@@ -17,6 +17,11 @@ urlpatterns = [
     path(
         "reports/<int:pk>/entities/", views.ReportEntityAddView.as_view(), name="report_entity_add"
     ),
+    path(
+        "reports/<int:pk>/suggestions/dismiss/",
+        views.ReportSuggestionDismissView.as_view(),
+        name="report_suggestion_dismiss",
+    ),
     path("evaluate/", views.EvaluationQueueView.as_view(), name="evaluation_queue"),
     path("reviews/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("search/", views.SearchView.as_view(), name="search"),

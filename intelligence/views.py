@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -36,7 +37,14 @@ from ilp_platform.web.views import (
 )
 from intelligence import exports, grading, selectors
 from intelligence import graph as entity_graph
-from intelligence.choices import EntityKind, LinkKind, LinkStrength, ReportStatus, ReviewDecision
+from intelligence.choices import (
+    EntityKind,
+    LinkKind,
+    LinkStrength,
+    ReportStatus,
+    ReviewDecision,
+    SuggestionStatus,
+)
 from intelligence.filters import EntityFilter, IncidentFilter, ReportFilter, SourceFilter
 from intelligence.forms import (
     EntityEditForm,
@@ -50,8 +58,17 @@ from intelligence.forms import (
     ReportForm,
     ReviewForm,
     SourceForm,
+    mention_formset,
 )
-from intelligence.models import Entity, Incident, Link, Report, ReportEntity, Source
+from intelligence.models import (
+    Entity,
+    Incident,
+    Link,
+    MentionSuggestion,
+    Report,
+    ReportEntity,
+    Source,
+)
 from intelligence.services.entities import (
     DuplicateEntity,
     create_entity,
@@ -61,6 +78,11 @@ from intelligence.services.entities import (
     update_entity,
 )
 from intelligence.services.incidents import record_incident
+from intelligence.services.mentions import (
+    dismiss_suggestion,
+    link_suggested_entity,
+    record_mentions,
+)
 from intelligence.services.reports import (
     create_report,
     evaluate_report,
@@ -285,9 +307,24 @@ class ReportDetailView(RestrictedDetailView):
                 "can_link": not report.is_erased and user.has_perm("intelligence.change_report"),
                 "can_create_entity": user.has_perm("intelligence.add_entity"),
                 "link_form": ReportEntityForm(user=user, initial=self.entity_to_link()),
+                "suggestions": self.suggestions(),
             }
         )
         return context
+
+    def suggestions(self):
+        """What the author says the report mentions: shown to the author and to the analysts
+        who may link entities to it, through the report's own reach."""
+        report, user = self.object, self.request.user
+        if report.is_erased:
+            return []
+        if report.submitted_by_id != user.pk and not user.has_perm("intelligence.change_report"):
+            return []
+        return list(
+            MentionSuggestion.objects.visible_to(user)
+            .filter(report=report)
+            .select_related("linked_entity")
+        )
 
     def entity_to_link(self) -> dict:
         """``?entity=<id>`` (back from creating one for this report): chosen in the link form
@@ -296,7 +333,30 @@ class ReportDetailView(RestrictedDetailView):
         if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
             return {}
         entity = Entity.objects.visible_to(self.request.user).current().filter(pk=value).first()
-        return {"entity": entity.pk} if entity else {}
+        if entity is None:
+            return {}
+        chosen = {"entity": entity.pk}
+        suggestion = open_suggestion(self.request, self.object)
+        if suggestion is not None:
+            chosen["suggestion"] = suggestion.pk
+        return chosen
+
+
+def open_suggestion(request, report: Report, value: str | None = None) -> MentionSuggestion | None:
+    """The open suggestion ``value`` (default ``?suggestion=``) of ``report``, when the person
+    may see it and link entities to the report; anything else is ignored."""
+    if value is None:
+        value = request.POST.get("suggestion") or request.GET.get("suggestion") or ""
+    value = str(value)
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+        return None
+    if not request.user.has_perm("intelligence.change_report"):
+        return None
+    return (
+        MentionSuggestion.objects.visible_to(request.user)
+        .filter(pk=value, report=report.pk, status=SuggestionStatus.OPEN)
+        .first()
+    )
 
 
 class ReportFormView(RestrictedViewMixin, FormView):
@@ -308,13 +368,26 @@ class ReportFormView(RestrictedViewMixin, FormView):
     permission_required = "intelligence.add_report"
     requires_justification = False
     report: Report | None = None
+    mentions = None
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.report}
 
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        # The rows of people, vehicles and places; a post without them (an older page, a
+        # script) leaves what the report mentions as it is.
+        if "mentions-TOTAL_FORMS" in request.POST:
+            self.mentions = mention_formset(request.POST)
+        form_ok = form.is_valid()
+        if form_ok and (self.mentions is None or self.mentions.is_valid()):
+            return self.form_valid(form)
+        return self.form_invalid(form)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["report"] = self.report
+        context["mentions"] = self.mentions or mention_formset(report=self.report)
         context["schemes"] = grading.as_teaching_data()
         context["scheme_labels"] = dict(Report._meta.get_field("grading_scheme").choices)
         context["location_map"] = {
@@ -345,10 +418,15 @@ class ReportFormView(RestrictedViewMixin, FormView):
 
     def form_valid(self, form):
         submit = self.request.POST.get("action") == "submit"
+        user = self.request.user
+        rows = self.mentions.rows() if self.mentions is not None else None
         try:
-            report = self.save_report(form, submit)
+            with transaction.atomic():
+                report = self.save_report(form, submit)
+                if rows is not None and (rows or self.report is not None):
+                    write_visibly(user, lambda: record_mentions(report, actor=user, rows=rows))
         except (ValidationError, StateConflict) as exc:
-            apply_errors(form, exc)
+            self.apply_errors(form, exc)
             return self.form_invalid(form)
         if submit:
             messages.success(
@@ -358,6 +436,29 @@ class ReportFormView(RestrictedViewMixin, FormView):
         else:
             messages.info(self.request, _("Draft %(urn)s saved.") % {"urn": report.urn})
         return redirect(report)
+
+    def apply_errors(self, form, exc) -> None:
+        """A service's errors beside their fields: the report's, or a row's of the mentions."""
+        rows = {}
+        if self.mentions is not None and isinstance(exc, ValidationError):
+            rows = {
+                f"{row.prefix}-{name}": (row, name)
+                for row in self.mentions.forms
+                for name in row.fields
+            }
+        if rows and hasattr(exc, "error_dict"):
+            rest = {}
+            for key, messages in exc.message_dict.items():
+                if key in rows:
+                    row, name = rows[key]
+                    for message in messages:
+                        row.add_error(name, message)
+                else:
+                    rest[key] = messages
+            if not rest:
+                return
+            exc = ValidationError(rest)
+        apply_errors(form, exc)
 
 
 class ReportCreateView(ReportFormView):
@@ -503,18 +604,37 @@ class ReportEntityAddView(RestrictedViewMixin, TemplateView):
     def post(self, request, pk):
         report = visible_or_404(request.user, Report.objects.all(), pk)
         form = ReportEntityForm(request.POST, user=request.user)
+        suggestion = None
+        if form.is_valid() and form.cleaned_data.get("suggestion"):
+            # The entity was made from one of the author's suggestions: it is marked linked.
+            suggestion = open_suggestion(request, report, form.cleaned_data["suggestion"])
+            if suggestion is None:
+                form.add_error("suggestion", _("This suggestion is no longer open on this report."))
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                write_visibly(
-                    request.user,
-                    lambda: link_entity_to_report(
-                        report,
-                        form.cleaned_data["entity"],
-                        actor=request.user,
-                        subject_category=form.cleaned_data["subject_category"],
-                        is_assessment=form.cleaned_data["is_assessment"],
-                    ),
-                )
+                if suggestion is not None:
+                    write_visibly(
+                        request.user,
+                        lambda: link_suggested_entity(
+                            suggestion,
+                            data["entity"],
+                            actor=request.user,
+                            subject_category=data["subject_category"],
+                            is_assessment=data["is_assessment"],
+                        ),
+                    )
+                else:
+                    write_visibly(
+                        request.user,
+                        lambda: link_entity_to_report(
+                            report,
+                            data["entity"],
+                            actor=request.user,
+                            subject_category=data["subject_category"],
+                            is_assessment=data["is_assessment"],
+                        ),
+                    )
             except ValidationError as exc:
                 apply_errors(form, exc)
         if form.errors:
@@ -529,6 +649,30 @@ class ReportEntityAddView(RestrictedViewMixin, TemplateView):
             if notice:
                 messages.info(request, notice)
         return redirect(report)
+
+
+class ReportSuggestionDismissView(RestrictedViewMixin, TemplateView):
+    """Dismiss one of the author's suggestions: no entity is needed for it."""
+
+    model = Report
+    permission_required = "intelligence.change_report"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        report = visible_or_404(request.user, Report.objects.all(), pk)
+        suggestion = open_suggestion(request, report)
+        if suggestion is None:
+            messages.error(
+                request, _("Suggestion: choose an open suggestion of this report to dismiss.")
+            )
+            return redirect(report)
+        try:
+            write_visibly(request.user, lambda: dismiss_suggestion(suggestion, actor=request.user))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Suggestion dismissed."))
+        return redirect(f"{report.get_absolute_url()}#suggestions")
 
 
 # --- Search -----------------------------------------------------------------------------------
@@ -740,13 +884,36 @@ class EntityCreateView(RestrictedViewMixin, FormView):
         reports = Report.objects.visible_to(user).exclude(status=ReportStatus.ERASED)
         return reports.filter(pk=value).first()
 
+    def for_suggestion(self) -> MentionSuggestion | None:
+        """``suggestion=<id>`` (with ``report``): the author's suggestion the entity is made
+        from; the form starts with its kind, name and details, and linking marks it linked."""
+        report = self.for_report()
+        return open_suggestion(self.request, report) if report is not None else None
+
+    def get_initial(self):
+        initial = super().get_initial()
+        suggestion = self.for_suggestion()
+        if suggestion is not None:
+            initial.update(
+                {
+                    "kind": suggestion.kind,
+                    "name": suggestion.name,
+                    "description": suggestion.details,
+                    "compartment": suggestion.report.compartment_id,
+                }
+            )
+        return initial
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["for_report"] = self.for_report()
+        context["for_suggestion"] = self.for_suggestion()
         return context
 
     def back_to_report(self, report: Report, entity: Entity):
-        return redirect(f"{report.get_absolute_url()}?entity={entity.pk}#link-entity")
+        suggestion = self.for_suggestion()
+        chosen = f"?entity={entity.pk}" + (f"&suggestion={suggestion.pk}" if suggestion else "")
+        return redirect(f"{report.get_absolute_url()}{chosen}#link-entity")
 
     def form_valid(self, form):
         user = self.request.user
