@@ -497,9 +497,22 @@ class ReportActionView(RecordFormView):
                 "can_see_original": self.report.original_visible_to(self.request.user),
                 "action_label": self.action_label,
                 "schemes": grading.as_teaching_data(),
+                "suggestions": self.open_suggestions(),
             }
         )
         return context
+
+    def open_suggestions(self) -> list[MentionSuggestion]:
+        """The author's open suggestions, for an analyst who may link entities to the report
+        (acted on from the report's page)."""
+        user = self.request.user
+        if self.report.is_erased or not user.has_perm("intelligence.change_report"):
+            return []
+        return list(
+            MentionSuggestion.objects.visible_to(user).filter(
+                report=self.report, status=SuggestionStatus.OPEN
+            )
+        )
 
 
 class ReportEvaluateView(ReportActionView):

@@ -168,6 +168,25 @@ def test_the_evaluator_sees_the_suggestions_and_dismisses_one(world, login):
     assert AuditEvent.objects.filter(object_type="intelligence.mentionsuggestion").count() == 2
 
 
+def test_the_evaluation_page_lists_the_open_suggestions(world, login):
+    report = _submitted_with_mentions(
+        world,
+        rows=[
+            {"kind": "person", "name": NAME, "details": DETAILS},
+            {"kind": "vehicle", "name": REGISTRATION, "details": ""},
+        ],
+    )
+    client = login(world.analyst)
+    client.post(
+        reverse("intelligence:report_suggestion_dismiss", args=[report.pk]),
+        {"suggestion": MentionSuggestion.objects.get(name=REGISTRATION).pk},
+    )
+    body = client.get(reverse("intelligence:report_evaluate", args=[report.pk])).content.decode()
+    assert "Suggested by the officer" in body and NAME in body and DETAILS in body
+    assert REGISTRATION not in body  # dismissed
+    assert f"{report.get_absolute_url()}#suggestions" in body
+
+
 def test_the_officer_cannot_dismiss(world, login):
     report = _submitted_with_mentions(world)
     suggestion = MentionSuggestion.objects.get()
