@@ -811,6 +811,9 @@ REGISTRY: dict[str, Entry] = {
     "intelligence:report_entity_add": Entry(
         record="report", roles={"POST": ANALYSTS}, ok={"POST": 302}
     ),
+    "intelligence:report_suggestion_dismiss": Entry(
+        record="report", roles={"POST": ANALYSTS}, ok={"POST": 302}
+    ),
     "intelligence:evaluation_queue": page_list(None, EVALUATORS),
     "intelligence:review_queue": page_list(None, REVIEWERS),
     "intelligence:search": Entry(

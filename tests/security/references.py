@@ -52,6 +52,21 @@ def _general_mention(world):
         )
 
 
+def _general_suggestion(world):
+    from intelligence.models import MentionSuggestion
+
+    report = _general_report(world)
+    with audit.service_scope():
+        return MentionSuggestion.objects.create(
+            report=report,
+            kind="person",
+            name=f"General Suggested Person {_n()}",
+            details="Seen on the corner",
+            status="linked",
+            created_by=report.submitted_by,
+        )
+
+
 def _general_link(world):
     from intelligence.services.entities import create_link
 
@@ -214,6 +229,7 @@ GENERAL = {
     "operations.operation": _general_operation,
     "intelligence.entity": _general_entity,
     "intelligence.reportentity": _general_mention,
+    "intelligence.mentionsuggestion": _general_suggestion,
     "intelligence.link": _general_link,
     "intelligence.report": _general_report,
     "tasking.priority": _general_priority,

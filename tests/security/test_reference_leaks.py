@@ -48,6 +48,7 @@ KIND_MODELS = {
 # Further pages that show a record of these models: the record they belong to.
 PARENTS = {
     "intelligence.reportentity": ("report", "entity"),
+    "intelligence.mentionsuggestion": ("report",),
     "intelligence.link": ("from_entity", "to_entity"),
     "analysis.citation": ("product",),
     "analysis.dissemination": ("product",),
