@@ -17,6 +17,8 @@ REPORT_TEXT = (
     "several visitors staying minutes only."
 )
 TASKING_REPORT_TEXT = "Pawnbroker on Stapleton Road bought three laptops from two young men today."
+MENTION_NAME = "Dean Carver"
+MENTION_DETAILS = "Driver of the blue van, about 30, known as Deano"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
 
@@ -51,6 +53,11 @@ def test_officer_submits_a_graded_report_and_sees_it_in_their_submissions(person
     page.get_by_label(re.compile(r"^Source evaluation")).select_option("3x5x2:2")
     page.get_by_label(re.compile(r"^Intelligence assessment")).select_option("3x5x2:B")
     page.get_by_label(re.compile(r"^Handling code")).select_option("3x5x2:P")
+    # The van's driver as a structured entry: a suggestion for the evaluator.
+    mentions = page.get_by_role("group", name="People, vehicles and places mentioned")
+    mentions.get_by_label("Kind (row 1)").select_option("person")
+    mentions.get_by_label("Name (row 1)").fill(MENTION_NAME)
+    mentions.get_by_label("Details (row 1)").fill(MENTION_DETAILS)
     officer.shot("officer-02-report-form")
     officer.assert_accessible("the report form")
     fits_a_phone(officer, "the report form")
@@ -63,6 +70,9 @@ def test_officer_submits_a_graded_report_and_sees_it_in_their_submissions(person
     expect(heading).to_contain_text(re.compile(r"IR-\d{4}-\d+"))
     expect(page.get_by_text("Submitted, awaiting evaluation")).to_be_visible()
     expect(page.get_by_text("Handling code P (3x5x2)")).to_be_visible()
+    suggested = page.get_by_role("region", name="Suggested by the officer")
+    expect(suggested).to_contain_text(MENTION_NAME)
+    expect(suggested).to_contain_text(MENTION_DETAILS)
     # 3x5x2 writes the source evaluation first: source 2, intelligence B is "2B", never "B2".
     grade = officer.main.locator(".report-grade")
     expect(grade.locator(".grade-badge").first).to_have_text("2B P")
