@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 import types
 import typing
 from functools import cache
@@ -33,7 +34,15 @@ from audit.models import AuditEvent
 from ilp_platform.web.serializers import may_read_as_null
 from tests.utils.access import api_client
 
-PROJECT_PACKAGES = ("ilp_platform", "intelligence", "analysis", "tasking", "audit")
+PROJECT_PACKAGES = (
+    "ilp_platform",
+    "intelligence",
+    "analysis",
+    "tasking",
+    "audit",
+    "operations",
+    "notifications",
+)
 
 
 @cache
@@ -150,7 +159,8 @@ def _operations():
 def _view_of(path: str, method: str):
     from django.urls import resolve
 
-    url = path.replace("{id}", "1").replace("{slug}", "general")
+    # Every path parameter as a value its route accepts (a slug, or a number).
+    url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{slug}", "general"))
     match = resolve(url)
     cls = getattr(match.func, "cls", None) or getattr(match.func, "view_class", None)
     return cls, (getattr(match.func, "actions", None) or {}).get(method, method)
