@@ -13,7 +13,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
 from intelligence.choices import ReportStatus, ReviewDecision
-from intelligence.models import Grading, Link, Report, ReportEntity, Review
+from intelligence.models import Grading, Link, MentionSuggestion, Report, ReportEntity, Review
 
 
 @action("intelligence.review_report")
@@ -72,6 +72,8 @@ def _erase(report: Report, *, actor, reason: str) -> None:
     """Erasure: content and personal data go; a tombstone keeps URN, dates, who and why."""
     compartment = report.compartment
     removed_links = ReportEntity.objects.filter(report=report).delete()[0]
+    # The people, vehicles and places its author typed are personal data of the report too.
+    removed_suggestions = MentionSuggestion.objects.filter(report=report).delete()[0]
     report.crime_types.clear()
     Link.reports.through.objects.filter(report_id=report.pk).delete()
     Grading.objects.filter(report=report).update(reason="")
@@ -98,5 +100,6 @@ def _erase(report: Report, *, actor, reason: str) -> None:
             "reason": reason,
             "removed": ["text", "sanitised_text", "handling_conditions", "location", "occurrence"],
             "entity_links_removed": removed_links,
+            "suggestions_removed": removed_suggestions,
         },
     )

@@ -10,6 +10,8 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from intelligence.models import Entity, MentionSuggestion, Report, ReportEntity
 from intelligence.services.mentions import record_mentions
+from intelligence.services.reports import evaluate_report
+from intelligence.services.reviews import review_report
 from tests.intelligence.helpers import as_user, make_report
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +302,15 @@ def test_the_log_holds_digests_of_names_and_details_not_the_values(world, login)
     assert fields["name"].startswith("hmac:") and fields["details"].startswith("hmac:")
     everything = json.dumps([e.details for e in AuditEvent.objects.all()])
     assert NAME not in everything and "Kevin" not in everything and "1990" not in everything
+
+
+def test_erasing_the_report_erases_its_suggestions(world):
+    report = _submitted_with_mentions(world)
+    with as_user(world.analyst):
+        evaluate_report(report, actor=world.analyst, grading_data={}, sanitised_text="Sanitised.")
+    report.refresh_from_db()
+    with as_user(world.manager):
+        review_report(report, actor=world.manager, decision="erase", reason="Expired")
+    assert not MentionSuggestion.objects.exists()
+    erased = AuditEvent.objects.filter(action="erase", object_type="intelligence.report").get()
+    assert erased.details["suggestions_removed"] == 1
