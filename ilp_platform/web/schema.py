@@ -56,6 +56,7 @@ DESCRIPTIONS = {
     "404": "Not found: the record does not exist or is outside your compartments (the two "
     "answers are the same).",
     "409": "The record's state forbids this change; the body gives the reason.",
+    "415": "The body is in a media type this operation does not read: send JSON.",
     "428": "The X-Justification header is missing: consulting intelligence content needs a "
     "stated purpose (a case reference or the reason).",
     "503": "The audit trail cannot be written just now; nothing was read or changed.",
@@ -136,6 +137,8 @@ class ErrorDocumentingAutoSchema(AutoSchema):
             codes.add("404")
         if self._is_write() and getattr(self.view, "writes_may_conflict", False):
             codes.add("409")
+        if self._is_write() and self.method != "DELETE":
+            codes.add("415")  # a body the parsers cannot read (no or an unknown media type)
         if self.needs_justification():
             codes.add("428")
         return codes | {code for code in documented if code >= "400"}

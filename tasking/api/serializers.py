@@ -442,3 +442,9 @@ class DecisionWriteSerializer(serializers.Serializer):
 class DecisionCorrectionSerializer(serializers.Serializer):
     decision = serializers.CharField(required=False)
     rationale = serializers.CharField(required=False)
+
+
+class ExtensionRequestListSerializer(serializers.Serializer):
+    """A tasking's requests for more time: all of them (a tasking has a few), newest first."""
+
+    results = ExtensionRequestSerializer(many=True)

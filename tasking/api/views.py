@@ -428,9 +428,7 @@ class TaskingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
         )
         return self.respond(tasking)
 
-    @extend_schema(
-        methods=["GET"], request=None, responses={200: s.ExtensionRequestSerializer(many=True)}
-    )
+    @extend_schema(methods=["GET"], request=None, responses={200: s.ExtensionRequestListSerializer})
     @extend_schema(
         methods=["POST"],
         request=s.ExtensionAskSerializer,
@@ -441,6 +439,7 @@ class TaskingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
         methods=["get", "post"],
         url_path="extension-requests",
         permission_classes=[permissions.IsAuthenticated, requires("tasking.view_tasking")],
+        pagination_class=None,  # the whole list, as the schema says (a tasking has a few)
     )
     def extension_requests(self, request, pk=None):
         """The tasking's requests for more time (GET); its owner asks for more time (POST:
@@ -459,7 +458,8 @@ class TaskingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
                 ids=[item.pk for item in items],
                 details={"tasking": tasking.pk},
             )
-            return Response(s.ExtensionRequestSerializer(items, many=True, context=context).data)
+            listed = s.ExtensionRequestSerializer(items, many=True, context=context).data
+            return Response({"results": listed})
         data = self.parse(s.ExtensionAskSerializer)
         asked = self.write(
             lambda: services.request_extension(

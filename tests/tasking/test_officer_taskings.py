@@ -260,7 +260,7 @@ def test_the_api_asks_for_more_time_lists_the_requests_and_a_manager_decides(wor
     assert asked.json()["status"] == "pending"
     again = officer.post(url, {"due_date": wanted.isoformat(), "reason": "Away"}, format="json")
     assert again.status_code == 409
-    listed = officer.get(url).json()
+    listed = officer.get(url).json()["results"]
     assert [r["id"] for r in listed] == [asked.json()["id"]]
     decide = reverse("tasking-decide-extension", args=[tasking.pk, asked.json()["id"]])
     assert officer.post(decide, {"decision": "grant"}, format="json").status_code == 403
