@@ -53,6 +53,13 @@ def test_officer_submits_a_graded_report_and_sees_it_in_their_submissions(person
     page.get_by_label(re.compile(r"^Source evaluation")).select_option("3x5x2:2")
     page.get_by_label(re.compile(r"^Intelligence assessment")).select_option("3x5x2:B")
     page.get_by_label(re.compile(r"^Handling code")).select_option("3x5x2:P")
+    # The place is clicked on the map (it fills latitude and longitude); the crime type ticked.
+    place_map = page.locator("#report-location")
+    expect(place_map).to_be_visible()
+    place_map.click(position={"x": 120, "y": 80})
+    expect(page.get_by_label(re.compile(r"^Latitude"))).not_to_have_value("")
+    expect(page.get_by_label(re.compile(r"^Longitude"))).not_to_have_value("")
+    page.get_by_role("group", name=re.compile(r"^Crime types")).get_by_label("Drugs").check()
     # The van's driver as a structured entry: a suggestion for the evaluator.
     mentions = page.get_by_role("group", name="People, vehicles and places mentioned")
     mentions.get_by_label("Kind (row 1)").select_option("person")
