@@ -28,6 +28,7 @@ from ilp_platform.web.charts import ring_chart
 from ilp_platform.web.exports import export_queryset
 from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
+    CreateFormView,
     RecordFormView,
     RestrictedDetailView,
     RestrictedListView,
@@ -1071,27 +1072,18 @@ class SourceDetailView(RestrictedDetailView):
         return context
 
 
-class SourceCreateView(RestrictedViewMixin, FormView):
+class SourceCreateView(CreateFormView):
     model = Source
     form_class = SourceForm
     template_name = "intelligence/source_form.html"
     permission_required = "intelligence.add_source"
     requires_justification = False
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    def create(self, data):
+        return register_source(actor=self.request.user, data=data)
 
-    def form_valid(self, form):
-        user = self.request.user
-        try:
-            source = write_visibly(
-                user, lambda: register_source(actor=user, data=form.cleaned_data)
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Source %(ref)s registered.") % {"ref": source.reference})
-        return redirect(source)
+    def success_message(self, source):
+        return _("Source %(ref)s registered.") % {"ref": source.reference}
 
 
 # --- Incidents --------------------------------------------------------------------------------
@@ -1109,7 +1101,7 @@ class IncidentListView(FilteredListMixin, RestrictedListView):
         return self.get_base_queryset().select_related("crime_type", "compartment")
 
 
-class IncidentCreateView(RestrictedViewMixin, FormView):
+class IncidentCreateView(CreateFormView):
     """One incident recorded by hand, with its origin (files go through the import)."""
 
     model = Incident
@@ -1118,22 +1110,11 @@ class IncidentCreateView(RestrictedViewMixin, FormView):
     permission_required = "intelligence.add_incident"
     requires_justification = False
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    def create(self, data):
+        return record_incident(actor=self.request.user, data=data)
 
-    def form_valid(self, form):
-        user = self.request.user
-        try:
-            incident = write_visibly(
-                user, lambda: record_incident(actor=user, data=form.cleaned_data)
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, _("Incident %(ref)s recorded.") % {"ref": incident.reference}
-        )
-        return redirect(incident)
+    def success_message(self, incident):
+        return _("Incident %(ref)s recorded.") % {"ref": incident.reference}
 
 
 class IncidentDetailView(RestrictedDetailView):

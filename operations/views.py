@@ -5,27 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.generic import FormView
 
 from audit import services as audit
 from audit.choices import Action
-from ilp_platform.core.errors import StateConflict
 from ilp_platform.web.charts import ring_chart
 from ilp_platform.web.exports import csv_response
-from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
+    CreateFormView,
     RecordFormView,
     RecordPostView,
     RestrictedDetailView,
     RestrictedListView,
-    RestrictedViewMixin,
-    write_visibly,
 )
 from intelligence.choices import EntityKind, LinkStrength
 from operations import selectors, services
@@ -141,28 +135,17 @@ class OperationDetailView(RestrictedDetailView):
         return context
 
 
-class OperationCreateView(RestrictedViewMixin, FormView):
+class OperationCreateView(CreateFormView):
     model = Operation
     permission_required = "operations.add_operation"
     template_name = "operations/form.html"
     form_class = OperationForm
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    def create(self, data):
+        return services.open_operation(actor=self.request.user, data=dict(data))
 
-    def form_valid(self, form):
-        try:
-            operation = write_visibly(
-                self.request.user,
-                lambda: services.open_operation(
-                    actor=self.request.user, data=dict(form.cleaned_data)
-                ),
-            )
-        except (ValidationError, StateConflict) as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Operation opened."))
-        return HttpResponseRedirect(operation.get_absolute_url())
+    def success_message(self, operation):
+        return _("Operation opened.")
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "title": _("Open an operation")}

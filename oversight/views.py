@@ -88,10 +88,6 @@ CHECK_SORTS = {
 }
 
 
-def _sort_context(request, sort: sorting.Sort, columns: dict[str, str]) -> dict:
-    return sorting.context(request, sort, columns)
-
-
 def _wants_csv(request) -> bool:
     """An export of an oversight table; it needs the audit export permission too."""
     if request.GET.get("export") != "csv":
@@ -176,7 +172,7 @@ def event_list(request):
             "page_querystring": params.urlencode(),
             "latest_check": latest_check(),
             "partial": bool(partial),
-            **_sort_context(request, sort, EVENT_SORTS),
+            **sorting.context(request, sort, EVENT_SORTS),
         },
     )
     patch_vary_headers(response, ["HX-Request"])
@@ -229,7 +225,7 @@ def integrity(request):
         context = {"latest": latest, "refresh_checks": not waiting["waiting"], **waiting}
         if not waiting["waiting"]:
             context["checks"] = _recent_checks(sort)
-            context.update(_sort_context(request, sort, CHECK_SORTS))
+            context.update(sorting.context(request, sort, CHECK_SORTS))
         response = render(request, "audit/_integrity_latest.html", context)
         patch_vary_headers(response, ["HX-Request"])
         return response
@@ -241,7 +237,7 @@ def integrity(request):
         {
             "checks": checks,
             "latest": latest,
-            **_sort_context(request, sort, CHECK_SORTS),
+            **sorting.context(request, sort, CHECK_SORTS),
             "event_count": AuditEvent.objects.count(),
             "compliance": figures(),
             **_waiting(request, latest),
@@ -333,7 +329,7 @@ def anomaly_list(request):
         details={"sort": sort.param},
     )
     context.update(
-        {"anomalies": anomalies, **_sort_context(request, sort, ANOMALY_SORTS)},
+        {"anomalies": anomalies, **sorting.context(request, sort, ANOMALY_SORTS)},
         # Once the check asked for has ended, the table comes along with its result.
         refresh_anomalies=polled,
     )

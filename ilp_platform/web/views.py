@@ -321,3 +321,27 @@ class RecordFormView(RecordActionMixin, FormView):
         if self.success_message:
             messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())
+
+
+class CreateFormView(RestrictedViewMixin, FormView):
+    """A form that creates one record through a service (``create``): the form is bound to the
+    person, a refusal lands beside the fields it names, and the new record (which must stay
+    visible to its author) is opened with ``success_message``."""
+
+    success_message: Any = ""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def create(self, data: dict) -> Any:  # pragma: no cover - declared by subclasses
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            record = write_visibly(self.request.user, lambda: self.create(form.cleaned_data))
+        except (ValidationError, StateConflict) as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message(record))
+        return HttpResponseRedirect(record.get_absolute_url())

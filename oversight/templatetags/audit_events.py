@@ -37,15 +37,6 @@ def detail_items(details) -> list[tuple[str, str]]:
 
 
 @register.filter
-def get_item(mapping, key):
-    """``mapping[key]`` in a template (a column's sort link), or an empty string."""
-    try:
-        return mapping.get(key, "")
-    except AttributeError:
-        return ""
-
-
-@register.filter
 def type_words(object_type: str) -> str:
     """A logged object type in words ("Intelligence report")."""
     from oversight.search import type_label
