@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "tasking",
     "operations",
     "notifications",
+    "sharing",
+    "exchange",
+    "subjectrequests",
+    "dataprotection",
 ]
 
 MIDDLEWARE = [

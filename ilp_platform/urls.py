@@ -18,6 +18,10 @@ API_MODULES = [
     "tasking.api.urls",
     "operations.api.urls",
     "notifications.api.urls",
+    "sharing.api.urls",
+    "exchange.api.urls",
+    "subjectrequests.api.urls",
+    "dataprotection.api.urls",
 ]
 APP_URLS = [
     ("audit/", "oversight.urls"),
@@ -26,6 +30,10 @@ APP_URLS = [
     ("tasking/", "tasking.urls"),
     ("operations/", "operations.urls"),
     ("notifications/", "notifications.urls"),
+    ("sharing/", "sharing.urls"),
+    ("exchange/", "exchange.urls"),
+    ("data-protection/requests/", "subjectrequests.urls"),
+    ("data-protection/", "dataprotection.urls"),
 ]
 
 router = DefaultRouter()

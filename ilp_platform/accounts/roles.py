@@ -7,6 +7,8 @@ permission named here that now exists. Permissions are named ``app_label.codenam
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from ilp_platform.accounts.choices import Role
 
 _READ_INTELLIGENCE = [
@@ -122,6 +124,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# Apps added later declare their roles' permissions beside their models, in ``<app>/roles.py``
+# (a ``ROLE_PERMISSIONS`` of the same shape); they are merged here.
+EXTENSION_APPS = ("sharing", "exchange", "subjectrequests", "dataprotection")
+
+
+def _merge_extensions() -> None:
+    for app in EXTENSION_APPS:
+        module = import_module(f"{app}.roles")
+        for role, names in module.ROLE_PERMISSIONS.items():
+            ROLE_PERMISSIONS.setdefault(role, [])
+            ROLE_PERMISSIONS[role].extend(n for n in names if n not in ROLE_PERMISSIONS[role])
+
+
+_merge_extensions()
+
+
 def sync_roles(group_model, permission_model) -> None:
     """Create the role groups and attach every listed permission that exists.
 
@@ -149,6 +167,7 @@ _APPS_WITH_ROLE_PERMISSIONS = {
     "tasking",
     "operations",
     "axes",
+    *EXTENSION_APPS,
 }
 
 

@@ -21,11 +21,25 @@ NAVIGATION = [
     (_("Analysis"), "analysis:job_list", "analysis.view_analysisjob", "graph-up"),
     (_("Products"), "analysis:product_list", "analysis.view_product", "journal-text"),
     (_("Operations"), "operations:list", "operations.view_operation", "folder2-open"),
+    (_("Shared"), "sharing:list", "sharing.view_share", "arrow-left-right"),
+    (_("Partners"), "exchange:partner_list", "exchange.view_partner", "globe"),
     (_("Tasking"), "tasking:meeting_list", "tasking.view_meeting", "people"),
     (_("My taskings"), "tasking:my_taskings", "tasking.view_tasking", "list-check"),
     (_("Audit log"), "audit:event_list", "audit.view_auditevent", "shield-check"),
     (_("Integrity"), "audit:integrity", "audit.view_integritycheck", "link-45deg"),
     (_("Anomalies"), "audit:anomaly_list", "audit.view_anomaly", "exclamation-diamond"),
+    (
+        _("Subject requests"),
+        "subjectrequests:list",
+        "subjectrequests.view_subjectrequest",
+        "person-lines-fill",
+    ),
+    (
+        _("Processing records"),
+        "dataprotection:record_list",
+        "dataprotection.view_processingrecord",
+        "journal-check",
+    ),
     (_("Administration"), "admin:index", "accounts.change_user", "gear"),
 ]
 

@@ -1186,3 +1186,14 @@ def expected_ok(route, entry: Entry, method: str, user, record) -> int:
     if method == "GET":
         return 200
     return 400 if route.kind == "api" else 200
+
+
+# Rows kept beside later apps' own tests (tests/<app>/matrix_entries.py).
+def _merge_extensions() -> None:
+    from tests.security.extensions import merge
+
+    merge(FACTORIES, "matrix_entries", "FACTORIES")
+    merge(REGISTRY, "matrix_entries", "REGISTRY")
+
+
+_merge_extensions()

@@ -409,3 +409,15 @@ def derive(a) -> None:
 
 def soon(days: int = 7):
     return timezone.localdate() + timedelta(days=days)
+
+
+# Factories kept beside later apps' own tests (tests/<app>/reference_factories.py).
+def _merge_extensions() -> None:
+    from tests.security.extensions import merge
+
+    merge(GENERAL, "reference_factories", "GENERAL")
+    merge(GENERAL_WITH, "reference_factories", "GENERAL_WITH")
+    merge(HIDDEN, "reference_factories", "HIDDEN")
+
+
+_merge_extensions()

@@ -1,0 +1,4 @@
+"""Pages of the dataprotection app."""
+
+app_name = "dataprotection"
+urlpatterns: list = []

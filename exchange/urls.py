@@ -1,0 +1,4 @@
+"""Pages of the exchange app."""
+
+app_name = "exchange"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of the sharing app."""
+
+app_name = "sharing"
+urlpatterns: list = []

@@ -1,0 +1,8 @@
+"""The permissions this app's models give each role, merged into
+``ilp_platform.accounts.roles.ROLE_PERMISSIONS``."""
+
+from __future__ import annotations
+
+from ilp_platform.accounts.choices import Role
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {}

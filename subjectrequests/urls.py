@@ -1,0 +1,4 @@
+"""Pages of the subjectrequests app."""
+
+app_name = "subjectrequests"
+urlpatterns: list = []
