@@ -3,6 +3,4 @@
 
 from __future__ import annotations
 
-from ilp_platform.accounts.choices import Role
-
 ROLE_PERMISSIONS: dict[str, list[str]] = {}
