@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several fields are called ``kind``: name the entity kinds' enum after what it lists.
+    "ENUM_NAME_OVERRIDES": {"EntityKindEnum": "intelligence.choices.EntityKind"},
 }
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -389,8 +389,6 @@ class ReportFormView(RestrictedViewMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["report"] = self.report
         context["mentions"] = self.mentions or mention_formset(report=self.report)
-        context["schemes"] = grading.as_teaching_data()
-        context["scheme_labels"] = dict(Report._meta.get_field("grading_scheme").choices)
         context["location_map"] = {
             "label": _("Map: click where it happened"),
             "help": _(

@@ -45,6 +45,31 @@ def _user(serializer):
 # --- Reports ----------------------------------------------------------------------------------
 
 
+class MentionInputSerializer(serializers.Serializer):
+    """A person, vehicle, place, group or number the author says the report mentions."""
+
+    kind = serializers.ChoiceField(choices=EntityKind.choices)
+    name = serializers.CharField(max_length=200)
+    details = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MentionSuggestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    details = serializers.CharField()
+    status = serializers.CharField()
+    linked_entity = serializers.IntegerField(source="linked_entity_id", allow_null=True)
+
+
+class SuggestionLinkSerializer(serializers.Serializer):
+    entity = VisibleRelatedField(model=Entity)
+    subject_category = serializers.ChoiceField(
+        choices=SubjectCategory.choices, required=False, allow_blank=True, default=""
+    )
+    is_assessment = serializers.BooleanField(required=False, default=False)
+
+
 class ReportSerializer(RestrictedModelSerializer):
     compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     source = serializers.SlugRelatedField(slug_field="reference", read_only=True)
@@ -58,6 +83,10 @@ class ReportSerializer(RestrictedModelSerializer):
     )
     grade = serializers.CharField(source="grade_in_words", read_only=True)
     handling = serializers.CharField(source="handling_in_words", read_only=True)
+    suggested_mentions = serializers.SerializerMethodField(
+        help_text="What the author says the report mentions (suggestions of entities for the "
+        "evaluator); shown to the author and to analysts who may link entities, else empty."
+    )
 
     class Meta:
         model = Report
@@ -93,12 +122,25 @@ class ReportSerializer(RestrictedModelSerializer):
             "evaluated_at",
             "erased_at",
             "erasure_reason",
+            "suggested_mentions",
         ]
         read_only_fields = fields
 
     @extend_schema_field(NULLABLE_STRING)
     def get_text(self, report: Report) -> str | None:
         return report.text if report.original_visible_to(_user(self)) else None
+
+    @extend_schema_field(MentionSuggestionSerializer(many=True))
+    def get_suggested_mentions(self, report: Report) -> list[dict]:
+        # The same reach as the report page: the author and those who may link entities.
+        # Read from the prefetched rows (the report's own compartment governs them).
+        user = _user(self)
+        if report.is_erased or not (
+            report.submitted_by_id == user.pk or user.has_perm("intelligence.change_report")
+        ):
+            return []
+        rows = report.mention_suggestions.all()
+        return MentionSuggestionSerializer(rows, many=True).data
 
 
 class ReportWriteSerializer(serializers.Serializer):
@@ -124,6 +166,12 @@ class ReportWriteSerializer(serializers.Serializer):
     place_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     crime_types = serializers.SlugRelatedField(
         slug_field="slug", many=True, required=False, queryset=CrimeType.objects.all()
+    )
+    mentions = MentionInputSerializer(
+        many=True,
+        required=False,
+        help_text="People, vehicles and places the report mentions: suggestions of entities "
+        "for the evaluator. Given on a draft, the list replaces what it held.",
     )
     submit = serializers.BooleanField(required=False, default=False, write_only=True)
 

@@ -3,6 +3,7 @@ writes go through the services and roll back if the result would leave the calle
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -21,7 +22,7 @@ from intelligence.filters import (
     ReportFilter,
     SourceFilter,
 )
-from intelligence.models import Entity, Incident, Link, Report, Source
+from intelligence.models import Entity, Incident, Link, MentionSuggestion, Report, Source
 from intelligence.services.entities import (
     DuplicateEntity,
     create_entity,
@@ -30,6 +31,11 @@ from intelligence.services.entities import (
     merge_entities,
 )
 from intelligence.services.incidents import record_incident
+from intelligence.services.mentions import (
+    dismiss_suggestion,
+    link_suggested_entity,
+    record_mentions,
+)
 from intelligence.services.reports import (
     create_report,
     evaluate_report,
@@ -86,7 +92,7 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = selectors.report_list_queryset(super().get_queryset()).prefetch_related(
-            "crime_types"
+            "crime_types", "mention_suggestions"
         )
         query = (self.request.query_params.get("q") or "").strip()
         if query and self.action == "list":
@@ -105,7 +111,15 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         data = self._parse(s.ReportWriteSerializer, request.data)
         submit = data.pop("submit", False)
-        report = self.write(lambda: create_report(actor=request.user, data=data, submit=submit))
+        mentions = data.pop("mentions", None)
+
+        def create():
+            report = create_report(actor=request.user, data=data, submit=submit)
+            if mentions:
+                record_mentions(report, actor=request.user, rows=mentions)
+            return report
+
+        report = self.write(create)
         return self._respond(report, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ReportWriteSerializer, responses={200: s.ReportSerializer})
@@ -113,9 +127,15 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         report = self.get_object()
         data = self._parse(s.ReportWriteSerializer, request.data, partial=True)
         submit = data.pop("submit", False)
-        report = self.write(
-            lambda: update_draft(report, actor=request.user, data=data, submit=submit)
-        )
+        mentions = data.pop("mentions", None)
+
+        def update():
+            changed = update_draft(report, actor=request.user, data=data, submit=submit)
+            if mentions is not None:
+                record_mentions(changed, actor=request.user, rows=mentions)
+            return changed
+
+        report = self.write(update)
         return self._respond(report)
 
     @extend_schema(exclude=True)
@@ -237,6 +257,59 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             )
         )
         return Response(s.ReportEntitySerializer(link).data, status=status.HTTP_201_CREATED)
+
+    def _suggestion(self, report: Report, suggestion_pk: str) -> MentionSuggestion:
+        # Through the report (already checked visible): another report's suggestion is a 404.
+        suggestion = (
+            MentionSuggestion.objects.visible_to(self.request.user)
+            .filter(report=report, pk=suggestion_pk)
+            .first()
+        )
+        if suggestion is None:
+            raise Http404
+        return suggestion
+
+    @extend_schema(request=s.SuggestionLinkSerializer, responses={201: s.ReportEntitySerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"suggestions/(?P<suggestion_pk>[0-9]{1,18})/link",
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.change_report")],
+    )
+    def link_suggestion(self, request, pk=None, suggestion_pk=None):
+        """Link the entity made (or found) for one of the author's suggestions to the report;
+        the suggestion is marked linked to it."""
+        report = self.get_object()
+        suggestion = self._suggestion(report, suggestion_pk)
+        serializer = s.SuggestionLinkSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        link = self.write(
+            lambda: link_suggested_entity(
+                suggestion,
+                data["entity"],
+                actor=request.user,
+                subject_category=data["subject_category"],
+                is_assessment=data["is_assessment"],
+            )
+        )
+        return Response(s.ReportEntitySerializer(link).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: s.MentionSuggestionSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"suggestions/(?P<suggestion_pk>[0-9]{1,18})/dismiss",
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.change_report")],
+    )
+    def dismiss_suggestion(self, request, pk=None, suggestion_pk=None):
+        """The suggestion needs no entity (already known, not relevant)."""
+        report = self.get_object()
+        suggestion = self._suggestion(report, suggestion_pk)
+        suggestion = self.write(lambda: dismiss_suggestion(suggestion, actor=request.user))
+        return Response(s.MentionSuggestionSerializer(suggestion).data)
 
 
 @extend_schema(tags=["intelligence"])

@@ -53,6 +53,10 @@ def test_officer_submits_a_graded_report_and_sees_it_in_their_submissions(person
     page.get_by_label(re.compile(r"^Source evaluation")).select_option("3x5x2:2")
     page.get_by_label(re.compile(r"^Intelligence assessment")).select_option("3x5x2:B")
     page.get_by_label(re.compile(r"^Handling code")).select_option("3x5x2:P")
+    # Each chosen code's meaning sits under its field, whole, even where a phone cuts the option.
+    meaning = page.locator("#id_intelligence_assessment ~ [data-grading-meaning]")
+    expect(meaning).to_have_text("B — Known indirectly to the source but corroborated")
+    expect(page.get_by_text("What the codes mean")).to_have_count(0)
     # The place is clicked on the map (it fills latitude and longitude); the crime type ticked.
     place_map = page.locator("#report-location")
     expect(place_map).to_be_visible()

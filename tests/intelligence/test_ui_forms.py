@@ -58,6 +58,13 @@ def test_the_evaluation_and_regrade_forms_explain_every_code_inline(world, login
     assert 'id="id_source_evaluation_helptext"' in body
 
 
+def test_the_report_form_names_each_codes_meaning_at_its_field_without_a_table_below(world, login):
+    body = login(world.officer).get(reverse("intelligence:report_create")).content.decode()
+    assert "What the codes mean" not in body
+    assert "B — Known indirectly to the source but corroborated" in body
+    assert 'aria-describedby="id_intelligence_assessment_helptext"' in body
+
+
 def test_an_error_sits_beside_its_field_and_is_tied_to_the_control(world, login):
     client = login(world.officer, justification="")
     response = client.post(

@@ -445,6 +445,27 @@ def _extension(world, compartment):
         )
 
 
+def _suggestion(world, compartment):
+    """A person the report's author says it mentions, open for the evaluator."""
+    from audit import services as audit
+    from intelligence.models import MentionSuggestion
+
+    report = _report(world, compartment)
+    with audit.service_scope():
+        return MentionSuggestion.objects.create(
+            report=report,
+            kind="person",
+            name=f"Suggested {MARKERS[compartment.slug]}",
+            created_by=report.submitted_by,
+        )
+
+
+def _while_suggestion_open(user, suggestion) -> int:
+    """Dismissing answers 200 while the suggestion is open, then 400 (already dismissed)."""
+    suggestion.refresh_from_db()
+    return 200 if suggestion.status == "open" else 400
+
+
 def _compartment(world, compartment):
     return compartment
 
@@ -506,6 +527,7 @@ FACTORIES: dict[str, Callable] = {
     "requirement": _requirement,
     "tasking": _tasking,
     "extension": _extension,
+    "suggestion": _suggestion,
     "decision": _decision,
     "compartment": _compartment,
     "auditevent": _audit_event,
@@ -736,6 +758,20 @@ REGISTRY: dict[str, Entry] = {
         "report", NOBODY, write={"POST": REPORT_READERS}, ok={"POST": _author_or_403}
     ),
     "report-link-entity": api_detail("report", NOBODY, write={"POST": ANALYSTS}),
+    # The author's suggestions: an empty link names no entity (400); dismissing needs no body.
+    "report-link-suggestion": Entry(
+        record="suggestion",
+        roles={"POST": ANALYSTS},
+        lookup="report_id",
+        url_kwargs=lambda suggestion: {"suggestion_pk": suggestion.pk},
+    ),
+    "report-dismiss-suggestion": Entry(
+        record="suggestion",
+        roles={"POST": ANALYSTS},
+        ok={"POST": _while_suggestion_open},
+        lookup="report_id",
+        url_kwargs=lambda suggestion: {"suggestion_pk": suggestion.pk},
+    ),
     "source-list": api_list("source", SOURCE_READERS, create=ANALYSTS),
     "source-detail": api_detail(
         "source", SOURCE_READERS, write={"PATCH": frozenset({"handler"})}, ok={"PATCH": 200}
