@@ -35,6 +35,7 @@ from intelligence.models import (
     Identifier,
     Incident,
     Link,
+    MentionSuggestion,
     Report,
     ReportEntity,
     RetentionClass,
@@ -367,6 +368,8 @@ def seed_intelligence(command) -> None:
     reports: list[Report] = []
     planned_links: list[list[tuple[Entity, str]]] = []
     planned_types: list[list[str]] = []
+    # What the officer typed as people and vehicles mentioned, on reports awaiting evaluation.
+    planned_suggestions: list[list[tuple[Entity, str]]] = []
     for n in range(REPORTS):
         compartment = restricted if rng.random() < 0.2 else general
         status = ReportStatus.EVALUATED
@@ -469,7 +472,9 @@ def seed_intelligence(command) -> None:
                 parts.append(entity.name)
                 parts += id_values.get(entity.pk, [])
             report.search_document = "\n".join(parts)
+            planned_suggestions.append([])
         else:
+            planned_suggestions.append(links if submitter == users["officer"] else [])
             links = []
         reports.append(report)
         planned_links.append(links)
@@ -499,6 +504,20 @@ def seed_intelligence(command) -> None:
         ],
         batch_size=BATCH,
         ignore_conflicts=True,
+    )
+    MentionSuggestion.objects.bulk_create(
+        [
+            MentionSuggestion(
+                report=r,
+                kind=e.kind,
+                name=e.name,
+                details=e.description if e.kind == EntityKind.VEHICLE else "",
+                created_by=r.submitted_by,
+            )
+            for r, suggested in zip(reports, planned_suggestions, strict=True)
+            for e, _cat in suggested
+        ],
+        batch_size=BATCH,
     )
     Grading.objects.bulk_create(
         [

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from ilp_platform.core import home
-from intelligence.models import Entity, Incident, Link, Report, Source
+from intelligence.models import Entity, Incident, Link, MentionSuggestion, Report, Source
 from tests.intelligence.helpers import make_report, make_source
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +87,14 @@ def test_the_demo_seed_creates_graded_intelligence_once(world):
     schemes = set(Report.objects.values_list("grading_scheme", flat=True))
     assert schemes == {"3x5x2", "5x5x5", "4x4", "admiralty"}
     assert Report.objects.filter(status="submitted", submitted_by=world.officer).exists()
+    # The officer's reports awaiting evaluation carry the people and vehicles they typed in.
+    suggested = MentionSuggestion.objects.all()
+    assert suggested.exists()
+    assert all(
+        (s.report.status, s.report.submitted_by, s.status) == ("submitted", world.officer, "open")
+        for s in suggested.select_related("report")
+    )
+    assert {"person", "vehicle"} <= set(suggested.values_list("kind", flat=True))
     assert Source.objects.filter(source_type="chis", handler=world.handler).count() == 5
     assert not Report.objects.filter(
         evaluated_by=world.analyst2, compartment=world.restricted
