@@ -7,12 +7,13 @@ loaded into pandas, never the events themselves.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
@@ -37,7 +38,19 @@ def _daily(events, **extra) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows))
 
 
-def _flag(kind, actor_id, username, day, score, summary, count) -> int:
+# Further rules, added by apps above the audit layer from their ``ready()`` (audit imports no
+# domain app): each receives the window's consultations and returns how many new flags it
+# raised through :func:`flag`.
+RULES: list[Callable[[QuerySet[AuditEvent]], int]] = []
+
+
+def add_rule(rule: Callable[[QuerySet[AuditEvent]], int]) -> None:
+    if rule not in RULES:
+        RULES.append(rule)
+
+
+def flag(kind, actor_id, username, day, score, summary, count) -> int:
+    """Raise (or refresh) one flag: one per kind, person and day; 1 when it is new."""
     _, created = Anomaly.objects.update_or_create(
         kind=kind,
         actor_username=username,
@@ -76,7 +89,7 @@ def detect(now=None, days: int = 1) -> int:
             )
             threshold = max(VOLUME_MINIMUM, mean + VOLUME_FACTOR * std)
             if row.n > threshold:
-                raised += _flag(
+                raised += flag(
                     Anomaly.Kind.VOLUME,
                     row.actor_id,
                     row.actor_username,
@@ -91,7 +104,7 @@ def detect(now=None, days: int = 1) -> int:
     out = consult.filter(occurred_at__gte=start).annotate(hour=ExtractHour("occurred_at"))
     out = out.filter(Q(hour__lt=start_hour) | Q(hour__gte=end_hour))
     for row in _daily(out).itertuples():
-        raised += _flag(
+        raised += flag(
             Anomaly.Kind.OUT_OF_HOURS,
             row.actor_id,
             row.actor_username,
@@ -107,7 +120,7 @@ def detect(now=None, days: int = 1) -> int:
     )
     for row in _daily(denied).itertuples():
         if row.n >= DENIED_THRESHOLD:
-            raised += _flag(
+            raised += flag(
                 Anomaly.Kind.DENIED,
                 row.actor_id,
                 row.actor_username,
@@ -133,7 +146,7 @@ def detect(now=None, days: int = 1) -> int:
         for (actor_id, username, day), group in frame.groupby(
             ["actor_id", "actor_username", "day"]
         ):
-            raised += _flag(
+            raised += flag(
                 Anomaly.Kind.NO_REFERENCE,
                 actor_id,
                 username,
@@ -146,7 +159,7 @@ def detect(now=None, days: int = 1) -> int:
     # 5. Access to special-category records.
     special = consult.filter(occurred_at__gte=start, details__special_category=True)
     for row in _daily(special).itertuples():
-        raised += _flag(
+        raised += flag(
             Anomaly.Kind.SPECIAL_CATEGORY,
             row.actor_id,
             row.actor_username,
@@ -155,6 +168,9 @@ def detect(now=None, days: int = 1) -> int:
             f"{row.n} consultations of special-category records",
             row.n,
         )
+    # 6. Rules other apps add (the purpose checks of the dataprotection app).
+    for rule in RULES:
+        raised += rule(consult.filter(occurred_at__gte=start))
     return raised
 
 

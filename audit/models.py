@@ -151,6 +151,9 @@ class Anomaly(models.Model):
         DENIED = "denied", _("Repeated denied access")
         NO_REFERENCE = "no_reference", _("Person searches without a case reference")
         SPECIAL_CATEGORY = "special_category", _("Access to special-category records")
+        CLOSED_PURPOSE = "closed_purpose", _("Consultations citing a closed purpose")
+        OUTSIDE_PURPOSE = "outside_purpose", _("Consultations outside the cited purpose")
+        FREE_TEXT = "free_text", _("Free-text justifications above the set share")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(

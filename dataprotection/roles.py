@@ -3,4 +3,18 @@
 
 from __future__ import annotations
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {}
+from ilp_platform.accounts.choices import Role
+
+# The data-protection officer is the oversight role.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.OVERSIGHT: [
+        "dataprotection.view_processingrecord",
+        "dataprotection.change_processingrecord",
+        "dataprotection.view_impactassessment",
+        "dataprotection.add_impactassessment",
+        "dataprotection.change_impactassessment",
+        "dataprotection.approve_impactassessment",
+        "dataprotection.view_proportionalitypack",
+        "dataprotection.add_proportionalitypack",
+    ],
+}
