@@ -447,6 +447,10 @@ ILP: IlpSettings = {
     "EVALUATION_TARGET_HOURS": env_int("EVALUATION_TARGET_HOURS", 72, minimum=1),
 }
 
+# Data-subject requests: the answer is due this long after receipt ("1 month", "30 days");
+# read and checked at start-up by subjectrequests.deadlines.
+SUBJECT_REQUEST_DEADLINE = env_str("SUBJECT_REQUEST_DEADLINE", "1 month")
+
 # --- Audit checkpoints and value digests (see audit/checkpoints.py, audit/personal_data.py) ---
 from audit import config as audit_config  # noqa: E402
 

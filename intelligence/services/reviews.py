@@ -68,6 +68,19 @@ def review_report(
     return review
 
 
+@action(recheck=False)
+def erase_report(report: Report, *, actor, reason: str) -> Report:
+    """Erasure outside a retention review, for a data-subject request (LED Art. 16): the same
+    tombstone as a review's erasure. The caller decides who may erase (the data-protection
+    officer, on an erasure request: ``subjectrequests.services.erase``)."""
+    if report.is_erased:
+        raise ValidationError({"report": [_("The report has already been erased.")]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Record the reason for the erasure.")]})
+    _erase(report, actor=actor, reason=reason.strip())
+    return report
+
+
 def _erase(report: Report, *, actor, reason: str) -> None:
     """Erasure: content and personal data go; a tombstone keeps URN, dates, who and why."""
     compartment = report.compartment

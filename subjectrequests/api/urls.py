@@ -1,4 +1,6 @@
 """API routes of the subjectrequests app: (prefix, viewset, basename) for the shared router."""
 
-router_entries: list = []
+from subjectrequests.api import views
+
+router_entries = [("subject-requests", views.SubjectRequestViewSet, "subjectrequest")]
 urlpatterns: list = []
