@@ -1,0 +1,169 @@
+"""API representations of the exchange: identity, partners, packages, the inbox."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from exchange.models import ExchangePackage, InstallationKey, Partner, ReceivedPackage
+from ilp_platform.accounts.models import Compartment
+from ilp_platform.web.serializers import RestrictedModelSerializer
+from intelligence.choices import GradingScheme
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InstallationKey
+        fields = ["id", "public_key", "fingerprint", "created_at", "retired_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, obj) -> bool:
+        return obj.retired_at is None
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    intake_compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    sendable_compartments = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+
+    class Meta:
+        model = Partner
+        fields = [
+            "id",
+            "name",
+            "country",
+            "contact",
+            "public_key",
+            "fingerprint",
+            "grading_scheme",
+            "handling_codes",
+            "sendable_compartments",
+            "sends_entities",
+            "intake_compartment",
+            "inbox_url",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PartnerWriteSerializer(serializers.Serializer):
+    """A partner agency. The public key is checked (its shape and both key halves); the
+    handling codes must be codes of the partner's scheme."""
+
+    name = serializers.CharField(max_length=200)
+    country = serializers.CharField(max_length=2, min_length=2)
+    contact = serializers.CharField()
+    public_key = serializers.CharField()
+    grading_scheme = serializers.ChoiceField(choices=GradingScheme.choices)
+    handling_codes = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False
+    )
+    sendable_compartments = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=Compartment.objects.all(), required=False
+    )
+    sends_entities = serializers.BooleanField(required=False, default=True)
+    intake_compartment = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Compartment.objects.all()
+    )
+    inbox_url = serializers.URLField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class PackageSerializer(RestrictedModelSerializer):
+    partner = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    status = serializers.CharField(
+        read_only=True, help_text="queued, running, succeeded or failed (nothing sent)."
+    )
+
+    class Meta:
+        model = ExchangePackage
+        fields = [
+            "id",
+            "package_id",
+            "status",
+            "progress",
+            "message",
+            "partner",
+            "compartment",
+            "legal_basis",
+            "expires_at",
+            "report_count",
+            "entity_count",
+            "link_count",
+            "file_size",
+            "file_sha256",
+            "pushed_at",
+            "push_message",
+            "result",
+            "requested_by",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class PackageRequestSerializer(serializers.Serializer):
+    """What to send: reports of one compartment (by id), to whom, on what legal basis.
+    ``grading_choices`` gives, per report URN, the partner's code for each axis that has no
+    faithful counterpart (the answer to a first request names them); ``conditions`` are codes
+    imposed on the recipient (``originator_consent``, ``no_judicial_use``, ...)."""
+
+    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.filter(is_active=True))
+    reports = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=50_000,
+        help_text="Ids of the reports to send (evaluated, sanitised, of one compartment).",
+    )
+    legal_basis = serializers.CharField()
+    conditions = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    grading_choices = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(max_length=2)), required=False
+    )
+    conditions_acknowledged = serializers.BooleanField(required=False, default=False)
+    valid_days = serializers.IntegerField(required=False, min_value=1, max_value=90)
+
+
+class ReceivedPackageSerializer(RestrictedModelSerializer):
+    partner = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    received_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReceivedPackage
+        fields = [
+            "id",
+            "package_id",
+            "partner",
+            "compartment",
+            "channel",
+            "created_at_sender",
+            "expires_at",
+            "received_at",
+            "received_by",
+            "report_ids",
+            "report_count",
+            "entity_count",
+            "link_count",
+            "legal_basis",
+        ]
+        read_only_fields = fields
+
+
+class InboxUploadSerializer(serializers.Serializer):
+    """A package file received on removable media (multipart ``file``). A partner's server
+    instead POSTs the package itself (``application/json``), with no account: the package's
+    signature authenticates it."""
+
+    file = serializers.FileField()
+
+
+class RefusalSerializer(serializers.Serializer):
+    package = serializers.ListField(child=serializers.CharField())
+    refused = serializers.CharField()
