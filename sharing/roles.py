@@ -3,4 +3,11 @@
 
 from __future__ import annotations
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {}
+from ilp_platform.accounts.choices import Role
+
+_SHARERS = ["sharing.view_share", "sharing.add_share", "sharing.view_aggregates"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.ANALYST: _SHARERS,
+    Role.MANAGER: _SHARERS,
+}

@@ -310,6 +310,29 @@ class Requirement(AuditedModel):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The unit that owns the record: its author's unit at creation (``sharing.owning``).
+    owning_unit = models.ForeignKey(
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owning unit"),
+    )
+    # A requirement issued down from a higher level: the issuing level's requirement, and when
+    # the receiving unit's manager accepted it (``sharing.levels``).
+    issued_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_copies",
+        verbose_name=_("issued from"),
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     reports = models.ManyToManyField(
@@ -451,6 +474,15 @@ class Tasking(AuditedModel):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The unit that owns the record: its author's unit at creation (``sharing.owning``).
+    owning_unit = models.ForeignKey(
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owning unit"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -112,7 +112,8 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "parent", "time_zone")
+    list_display = ("name", "code", "level", "parent", "time_zone")
+    list_filter = ("level",)
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
 
@@ -145,7 +146,7 @@ class CompartmentGroupGrantInline(CompartmentUserGrantInline):
 class CompartmentAdmin(GuardedModelAdmin):
     """Compartments and their grants. Granting access needs a recent password confirmation."""
 
-    list_display = ("name", "slug", "is_active", "created_at")
+    list_display = ("name", "slug", "unit", "is_active", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (CompartmentGroupGrantInline, CompartmentUserGrantInline)

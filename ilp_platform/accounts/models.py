@@ -31,13 +31,34 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+class UnitLevel(models.TextChoices):
+    """Where a unit stands in the hierarchy of levels (issue 19: local, regional, national)."""
+
+    LOCAL = "local", _("Local")
+    REGIONAL = "regional", _("Regional")
+    NATIONAL = "national", _("National")
+    INTERNATIONAL = "international", _("International liaison desk")
+
+
+# How many levels a hierarchy walk follows at most (a guard against a cycle made by hand).
+UNIT_DEPTH_LIMIT = 12
+
+
 class Unit(models.Model):
-    """An organisational unit (a team, a department, a partner desk) that people belong to."""
+    """An organisational unit (a team, a department, a partner desk) that people belong to.
+
+    Units form a hierarchy through ``parent`` (a local unit under its regional unit, regional
+    units under the national one); ``level`` says where each stands. Intelligence flows up
+    and requirements down along it (``sharing``).
+    """
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     code = models.SlugField(_("code"), max_length=50, unique=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    level = models.CharField(
+        _("level"), max_length=14, choices=UnitLevel.choices, default=UnitLevel.LOCAL
     )
     time_zone = models.CharField(
         _("time zone"),
@@ -59,6 +80,41 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if (
+            self.parent_id is not None
+            and not self._state.adding
+            and (self.parent_id == self.pk or self.parent_id in self.descendant_ids())
+        ):
+            raise ValidationError(
+                {"parent": _("A unit cannot sit below itself or one of its own units.")}
+            )
+
+    def ancestor_ids(self) -> list[int]:
+        """The units above this one, nearest first."""
+        found: list[int] = []
+        parent_id = self.parent_id
+        while parent_id is not None and parent_id not in found and len(found) < UNIT_DEPTH_LIMIT:
+            found.append(parent_id)
+            parent_id = Unit.objects.filter(pk=parent_id).values_list("parent_id", flat=True)[0]
+        return found
+
+    def descendant_ids(self) -> list[int]:
+        """Every unit below this one, level by level (one query per level)."""
+        found: list[int] = []
+        frontier = [self.pk]
+        for _depth in range(UNIT_DEPTH_LIMIT):
+            below = [
+                pk
+                for pk in Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+                if pk not in found and pk != self.pk
+            ]
+            if not below:
+                break
+            found.extend(below)
+            frontier = below
+        return found
 
 
 class User(AbstractUser):
@@ -125,6 +181,18 @@ class Compartment(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="compartments",
+        verbose_name=_("unit"),
+        help_text=_(
+            "The unit the compartment belongs to. Intelligence shared with the unit arrives in "
+            "its first active compartment (its intake)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CompartmentQuerySet.as_manager()

@@ -58,6 +58,15 @@ class Entity(AuditedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=EntityKind.choices)
     name = models.CharField(_("name"), max_length=200)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
+    # The unit that owns the record: its author's unit at creation (``sharing.owning``).
+    owning_unit = models.ForeignKey(
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owning unit"),
+    )
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     compartment = models.ForeignKey(

@@ -137,6 +137,15 @@ class Report(AuditedModel):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submitted_reports"
     )
+    # The unit that owns the record: its author's unit at creation (``sharing.owning``).
+    owning_unit = models.ForeignKey(
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owning unit"),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     evaluated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,135 @@
+"""API representations of units, shares and aggregate figures."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ilp_platform.accounts.models import Unit, UnitLevel
+from ilp_platform.web.serializers import RestrictedModelSerializer, VisibleRelatedField
+from intelligence.models import Report
+from intelligence.provenance import CONDITIONS
+from sharing.models import Share
+from tasking.models import Requirement
+
+
+class UnitInHierarchySerializer(serializers.ModelSerializer):
+    # A unit, its level and the unit above it.
+
+    level = serializers.ChoiceField(choices=UnitLevel.choices, read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "code", "level", "parent"]
+        read_only_fields = fields
+
+
+class ShareSerializer(RestrictedModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="report or product")
+    reference = serializers.CharField(read_only=True)
+    from_unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    to_unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    shared_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    risk_to_source = serializers.SerializerMethodField()
+    risk_to_operation = serializers.SerializerMethodField()
+    risk_to_person = serializers.SerializerMethodField()
+    risk_assessment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Share
+        fields = [
+            "id",
+            "reference",
+            "kind",
+            "report",
+            "product",
+            "received_report",
+            "answers_requirement",
+            "from_unit",
+            "to_unit",
+            "original_reference",
+            "grading_as_given",
+            "original_sent",
+            "conditions",
+            "conditions_note",
+            "legal_basis",
+            "risk_to_source",
+            "risk_to_operation",
+            "risk_to_person",
+            "risk_assessment",
+            "shared_by",
+            "shared_at",
+        ]
+        read_only_fields = fields
+
+    # The sender's risk assessment is read on the sender's side only (who sees the original).
+    def _sender_side(self, share) -> bool:
+        return share.report is not None or share.product is not None
+
+    def get_risk_to_source(self, share) -> str | None:
+        return share.risk_to_source if self._sender_side(share) else None
+
+    def get_risk_to_operation(self, share) -> str | None:
+        return share.risk_to_operation if self._sender_side(share) else None
+
+    def get_risk_to_person(self, share) -> str | None:
+        return share.risk_to_person if self._sender_side(share) else None
+
+    def get_risk_assessment(self, share) -> str | None:
+        return share.risk_assessment if self._sender_side(share) else None
+
+
+class ShareWriteSerializer(serializers.Serializer):
+    report = VisibleRelatedField(model=Report)
+    to_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    risk_to_source = serializers.CharField(help_text="none, low, medium or high")
+    risk_to_operation = serializers.CharField(help_text="none, low, medium or high")
+    risk_to_person = serializers.CharField(help_text="none, low, medium or high")
+    risk_assessment = serializers.CharField(required=False, allow_blank=True, default="")
+    conditions = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(CONDITIONS)), required=False, default=list
+    )
+    conditions_note = serializers.CharField(required=False, allow_blank=True, default="")
+    legal_basis = serializers.CharField(max_length=300)
+    conditions_acknowledged = serializers.BooleanField(required=False, default=False)
+    provider_permission = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
+    send_original = serializers.BooleanField(required=False, default=False)
+    answers_requirement = VisibleRelatedField(
+        model=Requirement, required=False, allow_null=True, default=None
+    )
+
+
+class AggregateQuerySerializer(serializers.Serializer):
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and until <= since:
+            raise serializers.ValidationError({"until": ["The end comes after the start."]})
+        return attrs
+
+
+class IncidentFigureSerializer(serializers.Serializer):
+    crime_type = serializers.CharField()
+    area = serializers.CharField()
+    month = serializers.CharField()
+    count = serializers.IntegerField(allow_null=True)
+
+
+class PriorityFigureSerializer(serializers.Serializer):
+    priority = serializers.IntegerField()
+    title = serializers.CharField()
+    count = serializers.IntegerField(allow_null=True)
+
+
+class AggregateSerializer(serializers.Serializer):
+    units = UnitInHierarchySerializer(many=True)
+    since = serializers.DateField()
+    until = serializers.DateField()
+    threshold = serializers.IntegerField()
+    suppressed = serializers.IntegerField()
+    incidents = IncidentFigureSerializer(many=True)
+    reports_by_priority = PriorityFigureSerializer(many=True)

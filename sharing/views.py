@@ -1,0 +1,220 @@
+"""Pages of sharing between units: shares sent and received, sharing a report, recording the
+originator's consent, requirements issued from above, and the aggregate figures below."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.generic import TemplateView
+
+from ilp_platform.web.views import (
+    RecordFormView,
+    RecordPostView,
+    RestrictedDetailView,
+    RestrictedListView,
+    RestrictedViewMixin,
+)
+from intelligence import provenance
+from intelligence.models import Report
+from sharing import aggregates, levels, services
+from sharing.forms import AggregateForm, CloseForm, ConsentForm, IssueForm, ShareForm
+from sharing.models import Share
+from tasking.models import Requirement
+
+SIDES = {"all": _lazy("All"), "sent": _lazy("Sent"), "received": _lazy("Received")}
+
+
+class ShareListView(RestrictedListView):
+    model = Share
+    template_name = "sharing/list.html"
+
+    def side(self) -> str:
+        side = self.request.GET.get("side", "all")
+        return side if side in SIDES else "all"
+
+    def get_queryset(self):
+        queryset = self.get_base_queryset().select_related("from_unit", "to_unit", "shared_by")
+        side = self.side()
+        if side == "sent":
+            queryset = queryset.sent_by_side(self.request.user)
+        elif side == "received":
+            queryset = queryset.received_by_side(self.request.user)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "sides": SIDES.items(), "side": self.side()}
+
+
+class ShareDetailView(RestrictedDetailView):
+    model = Share
+    template_name = "sharing/detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("from_unit", "to_unit", "shared_by", "compartment")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        share = self.object
+        context.update(
+            {
+                # The sender's side reads the original; the receiver's side reads what arrived.
+                "original": share.report or share.product,
+                "received": share.received_report,
+                "requirement": share.answers_requirement,
+                "conditions": [(c, provenance.condition_label(c)) for c in share.conditions],
+            }
+        )
+        return context
+
+
+class ShareReportView(RecordFormView):
+    """The dissemination step from a report's page."""
+
+    model = Report
+    permission_required = "sharing.add_share"
+    template_name = "sharing/share_form.html"
+    form_class = ShareForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        report = self.record
+        return {
+            **super().get_context_data(**kwargs),
+            "report": report,
+            "rules": report.disclosure_rules(),
+            "original_may_travel": services.original_may_travel(report),
+        }
+
+    def run(self, form):
+        data = dict(form.cleaned_data)
+        self.share = services.share_report(self.record, actor=self.request.user, **data)
+        return self.share
+
+    def get_success_url(self):
+        share = getattr(self, "share", None)
+        return share.get_absolute_url() if share else self.record.get_absolute_url()
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if getattr(self, "share", None) is not None and isinstance(response, HttpResponseRedirect):
+            from django.contrib import messages
+
+            messages.success(
+                self.request,
+                _("Shared with %(unit)s: it is in their intake as %(urn)s.")
+                % {"unit": self.share.to_unit, "urn": self.share.received_report.urn},
+            )
+        return response
+
+
+class ConsentView(RecordFormView):
+    """The originator consented to onward sharing of a received report."""
+
+    model = Report
+    permission_required = "intelligence.evaluate_report"
+    template_name = "sharing/consent_form.html"
+    form_class = ConsentForm
+    success_message = _lazy("The originator's consent is recorded: the report may be shared on.")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "report": self.record}
+
+    def run(self, form):
+        provenance.record_consent(
+            self.record, actor=self.request.user, note=form.cleaned_data["note"]
+        )
+        return self.record
+
+
+class FromAboveListView(RestrictedListView):
+    """Requirements issued to one's unit by a higher level."""
+
+    model = Requirement
+    template_name = "sharing/requirements.html"
+
+    def get_queryset(self):
+        return (
+            self.get_base_queryset()
+            .filter(issued_from__isnull=False)
+            .select_related("owning_unit", "accepted_by", "compartment")
+        )
+
+
+class RequirementAcceptView(RecordPostView):
+    model = Requirement
+    permission_required = "tasking.change_requirement"
+    success_message = _lazy("Requirement accepted: task against it and answer it.")
+
+    def run(self, request, requirement):
+        return levels.accept_requirement(requirement, actor=request.user)
+
+
+class RequirementIssueView(RecordFormView):
+    model = Requirement
+    permission_required = "tasking.add_requirement"
+    template_name = "sharing/issue_form.html"
+    form_class = IssueForm
+    success_message = _lazy("Requirement issued to the units below.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "units": levels.units_below(self.record)}
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "requirement": self.record,
+            "progress": levels.progress_below(self.record),
+        }
+
+    def run(self, form):
+        return levels.issue_down(
+            self.record, actor=self.request.user, units=form.cleaned_data["units"]
+        )
+
+
+class RequirementCloseView(RecordPostView):
+    model = Requirement
+    permission_required = "tasking.change_requirement"
+    success_message = _lazy("Requirement closed here and in the units below.")
+
+    def run(self, request, requirement):
+        form = CloseForm(request.POST)
+        form.is_valid()
+        return levels.close_requirement(
+            requirement,
+            actor=request.user,
+            status=form.cleaned_data.get("status") or request.POST.get("status", ""),
+            note=form.cleaned_data.get("note", ""),
+        )
+
+
+class AggregatesView(RestrictedViewMixin, TemplateView):
+    """Counts from the units below (``sharing.aggregates``): the documented exemption."""
+
+    model = Share
+    permission_required = "sharing.view_aggregates"
+    template_name = "sharing/aggregates.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = AggregateForm(self.request.GET or None)
+        today = timezone.localdate()
+        since, until = today.replace(day=1) - timedelta(days=365), today + timedelta(days=1)
+        if form.is_bound and form.is_valid():
+            since = form.cleaned_data.get("since") or since
+            until = form.cleaned_data.get("until") or until
+        figures = None
+        if not form.is_bound or form.is_valid():
+            figures = aggregates.figures_for(self.request.user, since=since, until=until)
+        context.update({"form": form, "figures": figures})
+        return context
