@@ -9,7 +9,9 @@ from dataprotection.models import ImpactAssessment, ProcessingRecord, Proportion
 
 
 class ProcessingRecordSerializer(serializers.ModelSerializer):
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    updated_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProcessingRecord
@@ -47,7 +49,9 @@ class ProcessingRecordWriteSerializer(serializers.Serializer):
 class ImpactAssessmentSerializer(serializers.ModelSerializer):
     record = serializers.SlugRelatedField(slug_field="activity", read_only=True)
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ImpactAssessment

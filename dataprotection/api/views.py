@@ -29,7 +29,7 @@ class ProcessingRecordViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     serializer_class = s.ProcessingRecordSerializer
     http_method_names = ["get", "patch", "head", "options"]
     requires_justification = False
-    filterset_fields = ["activity", "assessment_required"]
+    filterset_fields = ["activity"]
 
     @extend_schema(
         request=s.ProcessingRecordWriteSerializer, responses={200: s.ProcessingRecordSerializer}
