@@ -4,6 +4,7 @@ import re
 import zlib
 
 import pytest
+from django.utils import timezone
 from weasyprint.document import Document
 
 from analysis.services.products import content
@@ -132,6 +133,11 @@ def test_a_frozen_version_is_exported_as_approved_even_after_new_edits(
     html = data.decode()
     assert "Burglary in Easton" in html and "Renamed later" not in html
     assert filename.endswith("-v1.html")
+    # The approval time in the language's one shape (as on the pages), not the snapshot's text.
+    approved = product.versions.get(number=1).approved_at
+    shown = timezone.localtime(approved).strftime("%Y-%m-%d %H:%M")
+    assert re.search(rf"approved by \S.* {re.escape(shown)} · sha256", html), html[:600]
+    assert approved.isoformat()[:16] not in html
 
 
 def test_a_draft_export_says_it_is_not_approved(world, product_draft):

@@ -1,4 +1,8 @@
+from datetime import UTC
+
 from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 register = template.Library()
 
@@ -10,3 +14,17 @@ def get_item(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def as_datetime(value):
+    """An ISO 8601 text (a frozen snapshot's time) as a datetime, in the current time zone, so
+    ``|date:"SHORT_DATETIME_FORMAT"`` shows it in the language's one shape; other values pass."""
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is None:
+            return value
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, UTC)
+        return timezone.localtime(parsed)
+    return value
