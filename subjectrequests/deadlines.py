@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import ngettext
 
 DEFAULT_RULE = "1 month"
 _RULE = re.compile(r"^\s*(\d{1,3})\s*(day|days|month|months)\s*$", re.IGNORECASE)
@@ -25,6 +26,11 @@ _RULE = re.compile(r"^\s*(\d{1,3})\s*(day|days|month|months)\s*$", re.IGNORECASE
 class Rule:
     count: int
     unit: str  # "day" or "month"
+
+    def __str__(self) -> str:
+        if self.unit == "day":
+            return ngettext("%(n)s day", "%(n)s days", self.count) % {"n": self.count}
+        return ngettext("%(n)s month", "%(n)s months", self.count) % {"n": self.count}
 
     def apply(self, received: date) -> date:
         if self.unit == "day":
