@@ -30,9 +30,6 @@ EXACT_MAX_NODES = 2_000
 SAMPLED_SOURCES = 256
 # Hop distances asked of igraph at a time for a sampled component (sources x members).
 DISTANCE_CELLS = 1_000_000
-# Kept for callers that read it: Louvain (igraph's multilevel method) now handles every size
-# the network kind accepts, so label propagation is no longer used.
-LOUVAIN_MAX_NODES = 1_000_000
 
 
 def build_graph(

@@ -141,11 +141,7 @@ def method_note(params: dict, graph, measures) -> list[dict]:
         ) % {"n": f"{network.EXACT_MAX_NODES:,}", "seed": params.get("seed") or 0}
     else:
         sampling = _("Betweenness and closeness are exact (every entity a source).")
-    communities = (
-        _("Louvain modularity on tie strength")
-        if measures.community_method == "louvain"
-        else _("label propagation on tie strength (the network is too large for Louvain)")
-    )
+    communities = _("Louvain modularity on tie strength")
     return [
         {
             "heading": _("Method"),

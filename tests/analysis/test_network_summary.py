@@ -75,5 +75,8 @@ def test_the_form_and_the_result_say_which_measures_use_strength_and_which_count
     method = {part["heading"]: part["text"] for part in job.result["method"]}
     assert set(method) == {"Method", "Parameters", "Correction", "Limits"}
     assert "2 hops" in method["Parameters"]
+    # Louvain finds the communities at every size the job accepts, and the note says only that.
+    assert "communities by Louvain modularity on tie strength" in method["Method"]
+    assert "label propagation" not in method["Method"]
     columns = job.result["tables"][0]["columns"]
     assert "Betweenness (steps)" in columns and "Eigenvector (strength)" in columns
