@@ -227,11 +227,14 @@ def decide(
     note: str = "",
 ) -> SubjectHit:
     """Disclose a hit, restrict it under an Art. 15(1) ground until a review date, or say it is
-    not the person's data."""
+    not the person's data. After the answer, only a restriction is decided again: its review
+    (kept with a new review date, or lifted)."""
     _officer(actor)
-    _open(request)
     found = hit if isinstance(hit, SubjectHit) and hit.request_id == request.pk else None
     found = found or _hit(request, hit)
+    review = not request.is_open
+    if review and found.decision != Decision.RESTRICT:
+        _open(request)
     errors: dict[str, list[str]] = {}
     if decision not in Decision.values:
         errors["decision"] = [_("Choose disclose, restrict or not the person's data.")]
@@ -265,6 +268,7 @@ def decide(
                 "record": f"{found.kind}:{found.entity_id or found.report_id}",
                 "changes": audit.diff(audit.jsonable(before), audit.jsonable(after)),
                 "neutral": found.neutral,
+                "review": review,
             },
         )
     return found

@@ -145,6 +145,22 @@ def test_a_restriction_needs_a_ground_and_a_review_date_and_the_letter_states_it
     assert request.status == "answered"
     disclosure = AuditEvent.objects.filter(action=Action.DISCLOSE).last()
     assert disclosure.purpose_id == request.pk and len(disclosure.details["disclosed"]) == 3
+    # After the answer only the restriction is decided again: its review.
+    later = review + timedelta(days=90)
+    with officer(world):
+        services.decide(
+            request,
+            actor=world.oversight,
+            hit=hidden.pk,
+            decision="restrict",
+            ground="crime",
+            review_on=later,
+        )
+        disclosed = next(h for h in hits.values() if h.pk != hidden.pk)
+        with pytest.raises(StateConflict):
+            services.decide(request, actor=world.oversight, hit=disclosed.pk, decision="restrict")
+    hidden.refresh_from_db()
+    assert hidden.review_on == later
 
 
 def test_a_neutral_restriction_leaves_the_ground_out_of_the_letter(world):
