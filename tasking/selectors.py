@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from analysis.models import Product
+from analysis.models import AnalysisJob, Citation, CitationKind, Product
 from intelligence.models import Entity, Report
 from tasking.choices import (
     AGENDA_SECTION_LIMIT,
@@ -309,13 +309,42 @@ def control_strategy(user: User) -> dict:
     return {"priorities": priorities, "strands": strands}
 
 
+FLAGGED_CELLS = "cells_significant_only_with_police_found_records"
+
+
+def feedback_loop_flags(user: User, products: list) -> list[dict]:
+    """The analyses these products cite (those ``user`` may see) whose hot spots rest on
+    incidents found by police activity: the feedback-loop check's flag, carried to whatever
+    decision cites the product. One query on the citations, reading one key of each result."""
+    if not products:
+        return []
+    rows = (
+        Citation.objects.filter(
+            product__in=[p.pk for p in products],
+            kind=CitationKind.JOB,
+            job__in=AnalysisJob.objects.visible_to(user).values("pk"),
+        )
+        .values_list("product_id", "job_id", f"job__result__summary__{FLAGGED_CELLS}")
+        .order_by("product_id", "job_id")
+        .distinct()
+    )
+    by_pk = {p.pk: p for p in products}
+    return [
+        {"product": by_pk[product_id], "job_id": job_id, "cells": int(cells)}
+        for product_id, job_id, cells in rows
+        if isinstance(cells, int | float) and cells > 0
+    ]
+
+
 def visible_evidence(user: User, obj, products_attr: str, reports_attr: str | None = None) -> dict:
-    """Products and reports linked to ``obj`` that ``user`` may see."""
-    result = {
+    """Products and reports linked to ``obj`` that ``user`` may see, with the feedback-loop
+    flags of the analyses those products cite."""
+    result: dict = {
         "products": list(
             getattr(obj, products_attr).filter(pk__in=Product.objects.visible_to(user).values("pk"))
         )
     }
+    result["feedback_loop"] = feedback_loop_flags(user, result["products"])
     if reports_attr:
         result["reports"] = list(
             getattr(obj, reports_attr).filter(pk__in=Report.objects.visible_to(user).values("pk"))

@@ -237,3 +237,43 @@ def test_a_product_map_outlines_the_flagged_cells_and_its_key_says_why():
     assert presentation.label("cells_significant_only_with_police_found_records") == (
         "Cells significant only with police-found records"
     )
+
+
+def test_a_priority_and_a_tasking_citing_a_flagged_analysis_carry_its_flag(
+    world, product_draft, product_job, login
+):
+    from django.urls import reverse
+
+    from analysis.services.products.citations import cite
+    from tests.intelligence.helpers import as_user
+    from tests.tasking.helpers import make_priority, make_tasking
+
+    flagged, clean = product_job(title="Flagged"), product_job(title="Clean")
+    summary = "cells_significant_only_with_police_found_records"
+    flagged.result["summary"][summary] = 3
+    flagged.save(update_fields=["result"])
+    clean.result["summary"][summary] = 0
+    clean.save(update_fields=["result"])
+    product = product_draft()
+    with as_user(world.analyst):
+        cite(product, actor=world.analyst, kind="job", target_id=flagged.pk)
+        cite(product, actor=world.analyst, kind="job", target_id=clean.pk)
+    priority = make_priority(world)
+    priority.evidence_products.add(product)
+    tasking = make_tasking(world, priority)
+    tasking.cited_products.add(product)
+
+    client = login(world.manager)
+    for url in (
+        reverse("tasking:priority_detail", args=[priority.pk]),
+        reverse("tasking:tasking_detail", args=[tasking.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert page.count("data-feedback-loop-flag") == 1, url
+        assert f"cites analysis {flagged.pk}, in which 3 hot spots are significant only" in page
+        assert reverse("analysis:job_detail", args=[flagged.pk]) in page
+
+    # Someone who cannot see the analysis learns nothing of it through the tasking.
+    flagged.compartments.set([world.restricted])
+    page = login(world.analyst2).get(reverse("tasking:tasking_detail", args=[tasking.pk]))
+    assert "data-feedback-loop-flag" not in page.content.decode()
