@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from analysis import charts, selectors
 from analysis.algorithms import hotspot
@@ -256,7 +256,8 @@ class _Words:
             for level in (1, 2, 3, -1, -2, -3)
         }
         self.plain[0] = _("not significant")
-        self.sentence = _("Gi* z %(z)s, %(verdict)s, %(n)s incidents, %(d)s per km²")
+        # The plural form follows the count (one form per count met, looked up once).
+        self._sentences: dict[int, str] = {}
         self.uncorrected = _(" (uncorrected: %(verdict)s)")
         self.cut = _(" (%(share)s%% of the cell inside the area)")
         self.only_with = _("; significant only with police-found records: %(found)s")
@@ -279,8 +280,17 @@ class _Words:
             return ""
         return (self.only_with if flagged else self.also_without) % {"found": found}
 
+    def sentence(self, count: int) -> str:
+        if count not in self._sentences:
+            self._sentences[count] = ngettext(
+                "Gi* z %(z)s, %(verdict)s, %(n)s incident, %(d)s per km²",
+                "Gi* z %(z)s, %(verdict)s, %(n)s incidents, %(d)s per km²",
+                count,
+            )
+        return self._sentences[count]
+
     def __call__(self, level: int, plain: int, z: float, count: int, density, share: float) -> str:
-        text = self.sentence % {
+        text = self.sentence(count) % {
             "z": f"{z:.1f}",
             "verdict": self.verdicts[level],
             "n": f"{count:,}",

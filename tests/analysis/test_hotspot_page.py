@@ -63,3 +63,7 @@ def test_a_cell_whose_uncorrected_class_differs_says_so_in_its_popup():
     assert _Words(fdr=False)(-2, -2, -2.7, 0, 0.0, 1.0).startswith(
         "Gi* z -2.7, cold spot at 99%, uncorrected, 0 incidents"
     )
+    # One incident is one incident, not "1 incidents".
+    assert words(1, 1, 2.0, 1, 16.0, 1.0) == (
+        "Gi* z 2.0, hot spot at 95% after FDR, 1 incident, 16 per km²"
+    )
