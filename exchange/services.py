@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,6 @@ from exchange.models import (
     ExchangePackage,
     InstallationKey,
     Partner,
-    ReceiveChannel,
     ReceivedPackage,
 )
 from ilp_platform.accounts.models import Compartment, User
@@ -572,18 +571,26 @@ def receive(raw: bytes, *, channel: str, actor=None) -> ReceivedPackage:
                 ),
                 header=public,
             )
-        with transaction.atomic():
-            return content.take_in(
-                document,
-                partner=partner,
-                channel=channel,
-                actor=actor,
-                submitter=actor or inbox_account(),
-            )
+        try:
+            with transaction.atomic():
+                return content.take_in(
+                    document,
+                    partner=partner,
+                    channel=channel,
+                    actor=actor,
+                    submitter=actor or inbox_account(),
+                )
+        except IntegrityError:
+            # The same package arriving twice at once: the second meets the first's id.
+            if ReceivedPackage.objects.filter(package_id=head["package_id"]).exists():
+                raise pkg.Refused(
+                    "replayed",
+                    _("Package %(id)s was already received: a package is taken in once.")
+                    % {"id": head["package_id"]},
+                    header=public,
+                ) from None
+            raise
     except pkg.Refused as exc:
         with transaction.atomic():
             _refuse(exc, channel=channel, actor=actor, partner=partner)
         raise
-
-
-CHANNELS = ReceiveChannel

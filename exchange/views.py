@@ -30,7 +30,6 @@ from ilp_platform.web.views import (
     RestrictedDetailView,
     RestrictedListView,
     RestrictedViewMixin,
-    write_visibly,
 )
 from intelligence import grading
 
@@ -200,18 +199,16 @@ class PackageCreateView(RestrictedViewMixin, FormView):
         data = form.cleaned_data
         chosen = _choices_from(self.request.POST)
         try:
-            package = write_visibly(
-                self.request.user,
-                lambda: services.request_package(
-                    actor=self.request.user,
-                    partner=data["partner"],
-                    reports=data["reports"],
-                    legal_basis=data["legal_basis"],
-                    conditions=data.get("conditions") or [],
-                    grading_choices=chosen,
-                    valid_days=data.get("valid_days"),
-                    conditions_acknowledged=data.get("conditions_acknowledged", False),
-                ),
+            # Its own transaction (none around it): a refusal's denied disclosure event stays.
+            package = services.request_package(
+                actor=self.request.user,
+                partner=data["partner"],
+                reports=data["reports"],
+                legal_basis=data["legal_basis"],
+                conditions=data.get("conditions") or [],
+                grading_choices=chosen,
+                valid_days=data.get("valid_days"),
+                conditions_acknowledged=data.get("conditions_acknowledged", False),
             )
         except (ValidationError, PermissionDenied) as exc:
             if isinstance(exc, PermissionDenied):

@@ -114,6 +114,7 @@ SHARED_SERVICE_FILES = (
     "tests/core/test_worker.py",
     "tests/analysis/test_jobs_worker.py",
     "tests/filestore/test_separate_hosts.py",
+    "tests/exchange/test_two_installations.py",
 )
 _SHARED_SERVICE_MARKERS = ("celery_worker", "faults", "e2e")
 

@@ -115,17 +115,17 @@ class PackageViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.PackageRequestSerializer, responses={201: s.PackageSerializer})
     def create(self, request, *args, **kwargs):
         data = self.parse(s.PackageRequestSerializer)
-        package = self.write(
-            lambda: services.request_package(
-                actor=request.user,
-                partner=data["partner"],
-                reports=data["reports"],
-                legal_basis=data["legal_basis"],
-                conditions=data.get("conditions") or [],
-                grading_choices=data.get("grading_choices") or {},
-                valid_days=data.get("valid_days"),
-                conditions_acknowledged=data.get("conditions_acknowledged", False),
-            )
+        # The service is its own transaction (no outer one): a refused request's denied
+        # disclosure event must survive the refusal. It re-checks the package's visibility.
+        package = services.request_package(
+            actor=request.user,
+            partner=data["partner"],
+            reports=data["reports"],
+            legal_basis=data["legal_basis"],
+            conditions=data.get("conditions") or [],
+            grading_choices=data.get("grading_choices") or {},
+            valid_days=data.get("valid_days"),
+            conditions_acknowledged=data.get("conditions_acknowledged", False),
         )
         return self._respond(package, status.HTTP_201_CREATED)
 

@@ -1,0 +1,321 @@
+"""Benchmark of partner exchange: a package of 10,000 reports with their entities and links is
+built, and taken in, each in under 3x the time of reading those rows from the database.
+
+``measure_exchange(ctx)`` follows the runner's measures (``benchmarks/run.py``): it builds its
+own data set inside one transaction that is rolled back at the end (10,000 evaluated reports
+in a compartment of their own, 5,000 entities, two mentions per report, 5,000 links each
+resting on two reports), so the benchmark database is left as it was.
+
+- reference: reading those rows (reports, mentions, entities, identifiers, links and the
+  reports they rest on) with plain ``values()`` queries, as a bulk export would;
+- build: the package job's work (checks, document, signature, sealing, storing the file);
+- import: taking the sealed package in (opening, verifying, checking every item, storing the
+  reports, entities, links and provenance), as the inbox does.
+
+Run on its own: ``python -m benchmarks.exchange`` (on the database the settings name; nothing
+is kept).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+import uuid
+
+REPORTS = 10_000
+ENTITIES = 5_000
+LINKS = 5_000
+GOAL = 3.0
+READS = 3  # the reference is read this many times; its median is the reference
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _data(compartment, user):
+    """Bulk-create the data set; returns the report ids."""
+    from django.utils import timezone
+
+    from intelligence.choices import ReportStatus
+    from intelligence.models import Entity, Identifier, Link, Report, ReportEntity
+    from intelligence.services.reports import allocate_urns
+
+    now = timezone.now()
+    urns = allocate_urns(REPORTS)
+    reports = [
+        Report(
+            urn=urn,
+            compartment=compartment,
+            status=ReportStatus.EVALUATED,
+            grading_scheme="3x5x2",
+            source_evaluation="12"[n % 2],
+            intelligence_assessment="AB"[n % 2],
+            handling_code="P",
+            text=f"Original text {n} naming the source.",
+            sanitised_text=f"Sanitised report {n}: goods move through the docks on day {n % 7}.",
+            occurred_at=now - dt.timedelta(hours=n),
+            place_name=f"Dock {n % 40}",
+            latitude=51.4 + (n % 100) / 1000,
+            longitude=-2.6 + (n % 100) / 1000,
+            submitted_by=user,
+            submitted_at=now,
+            evaluated_by=user,
+            evaluated_at=now,
+        )
+        for n, urn in enumerate(urns)
+    ]
+    Report.objects.bulk_create(reports, batch_size=1000)
+    entities = [
+        Entity(
+            kind="person",
+            name=f"Person {n}",
+            name_key=f"person {n}",
+            compartment=compartment,
+            created_by=user,
+        )
+        for n in range(ENTITIES)
+    ]
+    Entity.objects.bulk_create(entities, batch_size=1000)
+    Identifier.objects.bulk_create(
+        [
+            Identifier(entity=e, kind="phone", value=f"07700 9{n:05d}", value_key=f"077009{n:05d}")
+            for n, e in enumerate(entities[: ENTITIES // 2])
+        ],
+        batch_size=1000,
+    )
+    ReportEntity.objects.bulk_create(
+        [
+            ReportEntity(
+                report=r,
+                entity=entities[(n * 2 + k) % ENTITIES],
+                subject_category="suspect",
+                created_by=user,
+            )
+            for n, r in enumerate(reports)
+            for k in (0, 1)
+        ],
+        batch_size=1000,
+    )
+    links = [
+        Link(
+            compartment=compartment,
+            from_entity=entities[n],
+            to_entity=entities[(n + 1) % ENTITIES],
+            kind="associate",
+            strength="tentative",
+            created_by=user,
+        )
+        for n in range(LINKS)
+    ]
+    Link.objects.bulk_create(links, batch_size=1000)
+    Link.reports.through.objects.bulk_create(
+        [
+            Link.reports.through(link_id=link.pk, report_id=reports[(n * 2 + k) % REPORTS].pk)
+            for n, link in enumerate(links)
+            for k in (0, 1)
+        ],
+        batch_size=1000,
+    )
+    return [r.pk for r in reports]
+
+
+def _read(ids: list[int], compartment_id: int) -> int:
+    """The reference: the same rows read with plain queries. Returns the rows read."""
+    from intelligence.models import Entity, Identifier, Link, Report, ReportEntity
+
+    rows = list(
+        Report.objects.filter(pk__in=ids).values(
+            "id",
+            "urn",
+            "grading_scheme",
+            "source_evaluation",
+            "intelligence_assessment",
+            "handling_code",
+            "handling_conditions",
+            "sanitised_text",
+            "occurred_at",
+            "place_name",
+            "latitude",
+            "longitude",
+            "evaluated_at",
+        )
+    )
+    mentions = list(
+        ReportEntity.objects.filter(report_id__in=ids).values(
+            "report_id", "entity_id", "subject_category", "is_assessment"
+        )
+    )
+    chosen = ReportEntity.objects.filter(report_id__in=ids).values("entity_id")
+    entities = list(
+        Entity.objects.filter(pk__in=chosen).values(
+            "id", "kind", "name", "date_of_birth", "description"
+        )
+    )
+    identifiers = list(
+        Identifier.objects.filter(entity_id__in=chosen).values("entity_id", "kind", "value")
+    )
+    links = list(
+        Link.objects.filter(
+            compartment_id=compartment_id, from_entity_id__in=chosen, to_entity_id__in=chosen
+        ).values("id", "from_entity_id", "to_entity_id", "kind", "strength")
+    )
+    cited = list(
+        Link.reports.through.objects.filter(
+            link_id__in=[r["id"] for r in links], report_id__in=ids
+        ).values("link_id", "report_id")
+    )
+    return sum(map(len, (rows, mentions, entities, identifiers, links, cited)))
+
+
+def measure_exchange(ctx) -> list:
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+    from guardian.shortcuts import assign_perm
+
+    from exchange import crypto, services
+    from exchange import package as pkg
+    from exchange.models import ExchangePackage
+    from ilp_platform.accounts.models import Compartment, User
+    from ilp_platform.core import context
+
+    try:
+        from benchmarks.run import Row
+    except ImportError:  # pragma: no cover - run on its own
+        Row = None  # type: ignore[assignment]
+
+    figures: dict = {}
+    try:
+        with transaction.atomic():
+            # A superuser passes every role check; the compartment grants still narrow it.
+            user = User.objects.create(
+                username=f"bench-exchange-{uuid.uuid4().hex[:6]}", is_superuser=True
+            )
+            user.groups.add(Group.objects.get(name="analyst"))
+            outgoing = Compartment.objects.create(
+                slug=f"bench-ex-out-{uuid.uuid4().hex[:6]}", name="Exchange benchmark (out)"
+            )
+            intake = Compartment.objects.create(
+                slug=f"bench-ex-in-{uuid.uuid4().hex[:6]}", name="Exchange benchmark (in)"
+            )
+            for compartment in (outgoing, intake):
+                assign_perm("view_compartment", user, compartment)
+            user = User.objects.get(pk=user.pk)  # fresh permission caches
+            with context.acting(user=user, justification="OP-BENCH exchange", via="command"):
+                ctx.log("exchange: generating 10,000 reports, 5,000 entities, 5,000 links")
+                started = time.perf_counter()
+                ids = _data(outgoing, user)
+                figures["generate_s"] = time.perf_counter() - started
+                services.create_keys(actor=None, rotate=services.current_key() is not None)
+                partner_identity = crypto.PrivateIdentity.generate()
+                partner = services.register_partner(
+                    actor=user,
+                    data={
+                        "name": f"Benchmark partner {uuid.uuid4().hex[:6]}",
+                        "country": "NL",
+                        "contact": "bench",
+                        "public_key": partner_identity.public.text,
+                        "grading_scheme": "4x4",
+                        "handling_codes": [],
+                        "sends_entities": True,
+                        "intake_compartment": intake,
+                        "sendable_compartments": [outgoing],
+                    },
+                )
+                reads = []
+                for _ in range(READS):
+                    started = time.perf_counter()
+                    figures["rows"] = _read(ids, outgoing.pk)
+                    reads.append(time.perf_counter() - started)
+                reference = statistics.median(reads)
+
+                job = services.request_package(
+                    actor=user,
+                    partner=partner,
+                    reports=ids,
+                    legal_basis="Benchmark",
+                    grading_choices={},
+                )
+                job = ExchangePackage.objects.get(pk=job.pk)
+                started = time.perf_counter()
+                result = services.build_package(job, lambda *a, **k: None)
+                build = time.perf_counter() - started
+                figures["size_mb"] = result["size"] / 1e6
+
+                # The partner sends the same document back to us (outside the timing).
+                raw = services.package_bytes(ExchangePackage.objects.get(pk=job.pk))
+                own = services.current_key()
+                document = pkg.open_sealed(
+                    pkg.read_envelope(raw),
+                    own=partner_identity,
+                    sender=crypto.parse_public_key(own.public_key),
+                )
+                now = dt.datetime.now(dt.UTC)
+                head = pkg.header(
+                    package_id=uuid.uuid4(),
+                    sender=partner.fingerprint,
+                    recipient=own.fingerprint,
+                    created_at=now,
+                    expires_at=now + dt.timedelta(days=1),
+                )
+                body = {k: v for k, v in document.items() if k not in pkg.HEADER_FIELDS}
+                incoming = pkg.seal(
+                    {**head, **body},
+                    signer=partner_identity,
+                    recipient=crypto.parse_public_key(own.public_key),
+                )
+                started = time.perf_counter()
+                received = services.receive(incoming, channel="command", actor=user)
+                take_in = time.perf_counter() - started
+                figures.update(
+                    reference_s=reference,
+                    build_s=build,
+                    import_s=take_in,
+                    imported=received.report_count,
+                    entities=received.entity_count,
+                    links=received.link_count,
+                )
+            raise _Rollback
+    except _Rollback:
+        pass
+    ratios = {
+        "build": figures["build_s"] / figures["reference_s"],
+        "import": figures["import_s"] / figures["reference_s"],
+    }
+    ctx.log(f"exchange: {figures}")
+    if Row is None:
+        return [figures, ratios]
+    rows = []
+    for key, label in (("build", "builds"), ("import", "is taken in")):
+        rows.append(
+            Row(
+                "7",
+                f"exchange package of {REPORTS:,} reports with {ENTITIES:,} entities and "
+                f"{LINKS:,} links {label}",
+                f"{figures[key + '_s']:.2f} s",
+                f"{figures['reference_s']:.2f} s (reading the {figures['rows']:,} rows)",
+                ratios[key],
+                f"<= {GOAL:g}",
+                ratios[key] <= GOAL,
+                f"package {figures['size_mb']:.1f} MB"
+                if key == "build"
+                else f"{figures['imported']:,} reports, {figures['entities']:,} entities, "
+                f"{figures['links']:,} links stored with provenance",
+                values=dict(figures),
+            )
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+
+    class _Context:
+        @staticmethod
+        def log(message):
+            print(message, flush=True)
+
+    print(measure_exchange(_Context()))
