@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
-from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, Max, Min, Q, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -57,24 +57,6 @@ class EpochSeconds(Func):
             connection,
             template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
             **extra,
-        )
-
-
-class CellIndex(Func):
-    """``floor(expression)`` for a non-negative expression, without a per-row function call.
-
-    On SQLite FLOOR is a Python callback; a CAST truncates natively and equals floor here
-    because the grid origin lies at or below every value.
-    """
-
-    output_field = IntegerField()
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="FLOOR(%(expressions)s)", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler, connection, template="CAST(%(expressions)s AS INTEGER)", **extra
         )
 
 
@@ -160,25 +142,6 @@ def stream(qs: QuerySet, *columns, total: int | None = None, progress: Progress 
         return [np.empty(0) for _ in columns]
     data = np.vstack(blocks)
     return [data[:, k] for k in range(len(columns))]
-
-
-def grid_cell_counts(qs: QuerySet, *, lon0: float, lat0: float, kx: float, ky: float, cell: float):
-    """Events per grid cell, counted by the database: arrays (column, row, count).
-
-    Column ``floor((lon - lon0) * kx / cell)``, row likewise with latitude; ``lon0``/``lat0``
-    must be at or below every value in the selection.
-    """
-    rows = (
-        qs.annotate(
-            ix=CellIndex((F("longitude") - lon0) * (kx / cell)),
-            iy=CellIndex((F("latitude") - lat0) * (ky / cell)),
-        )
-        .values_list("ix", "iy")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    data = np.array(list(rows), dtype=np.int64).reshape(-1, 3)
-    return data[:, 0], data[:, 1], data[:, 2]
 
 
 def exact_time_counts(qs: QuerySet) -> np.ndarray:
