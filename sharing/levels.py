@@ -174,6 +174,7 @@ def progress_below(requirement: Requirement) -> list[dict]:
             "unit": row["owning_unit__name"],
             "level": row["owning_unit__level"],
             "status": row["status"],
+            "status_label": RequirementStatus(row["status"]).label,
             "accepted_at": row["accepted_at"],
             "answers": row["answers_below"],
             "taskings": row["taskings_below"],

@@ -60,9 +60,9 @@ def requirement_levels(context, requirement):
         "requirement": requirement,
         "from_above": bool(issued_from_id),
         "issued_from_visible": issued_from_visible,
-        "issuing_unit": levels.issuing_unit(requirement.issued_from)
-        if issued_from_visible
-        else None,
+        # The copy's own record names who issued it (a unit name is not secret); the
+        # issuing level's requirement itself is shown only to those who may see it.
+        "issuing_unit": requirement.raised_by.unit if issued_from_id else None,
         "can_accept": bool(issued_from_id)
         and is_open
         and requirement.accepted_at is None
