@@ -241,3 +241,19 @@ class CloseForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
     )
+
+
+class ChartForm(forms.Form):
+    """A new link chart of the operation: its title (the entities are placed on its page)."""
+
+    title = forms.CharField(label=_("Title"), max_length=120, widget=forms.TextInput(attrs=_TEXT))
+
+
+class ChartStartForm(RestrictedFormMixin, forms.Form):
+    """The entity a chart starts from (or one more to place), picked by typing its name."""
+
+    entity = forms.CharField(
+        label=_("Entity"),
+        required=False,
+        widget=PickerWidget("entity", attrs={"placeholder": _("Type part of a name…")}),
+    )

@@ -103,3 +103,44 @@ class Operation(AuditedModel):
     @property
     def is_open(self) -> bool:
         return self.status == OperationStatus.OPEN
+
+
+class ChartQuerySet(RestrictedQuerySet):
+    pass
+
+
+class Chart(AuditedModel):
+    """A saved link chart of an operation: the entities placed on it, each with its position.
+
+    The chart lives inside its operation (``compartment_path``): whoever sees the operation sees
+    that the chart exists. What it shows is drawn again for each reader (``operations.charts``):
+    the entities the reader may see among those placed, and the visible links between them. An
+    entity of another compartment is stored here by id only and never named, nor counted, to a
+    reader who does not hold that compartment.
+    """
+
+    operation = models.ForeignKey(
+        Operation, on_delete=models.CASCADE, related_name="charts", verbose_name=_("operation")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    # [{"id": <entity id>, "x": <number>, "y": <number>}, ...]
+    nodes = models.JSONField(_("entities and positions"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChartQuerySet.as_manager()
+    compartment_path = "operation__compartment"
+    audit_ignored_fields = ("updated_at",)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("link chart")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("operations:chart", args=[self.pk])

@@ -1,9 +1,12 @@
 """Demo operation: "Nightjar", the drug-supply work in Easton, gathering the entities most
 linked in the demo network, the reports naming them, an analysis, a product, the priorities,
-requirements and taskings of the tasking step. Runs last (after tasking, 60), through the
-services; skipped when it exists."""
+requirements and taskings of the tasking step, and a saved link chart of its entities. Runs
+last (after tasking, 60), through the services; skipped when it exists (the chart is added to
+an operation seeded before charts existed)."""
 
 from __future__ import annotations
+
+import math
 
 from django.db.models import Count, Q
 
@@ -12,18 +15,20 @@ from ilp_platform.accounts.models import Compartment, User
 from ilp_platform.core import context
 from ilp_platform.core.seeding import register
 from intelligence.models import Entity, Report
-from operations import services
-from operations.models import Operation
+from operations import charts, services
+from operations.models import Chart, Operation
 from tasking.models import Priority, Requirement, Tasking
 
 REFERENCE = "OP-NIGHTJAR"
 ENTITIES = 14
+CHART_TITLE = "Nightjar supply network"
 
 
 @register(80, "operations")
 def seed_operations(command) -> None:
     if Operation.objects.filter(reference=REFERENCE).exists():
         command.stdout.write("  demo operation present; skipped")
+        _seed_chart(command, Operation.objects.get(reference=REFERENCE))
         return
     users = {
         u.username: u for u in User.objects.filter(username__in=["analyst", "analyst2", "manager"])
@@ -73,3 +78,32 @@ def seed_operations(command) -> None:
     command.stdout.write(
         "  demo operation: " + ", ".join(f"{len(v)} {k}" for k, v in gathered.items())
     )
+    _seed_chart(command, operation)
+
+
+def _seed_chart(command, operation: Operation) -> None:
+    """The operation's saved link chart: its entities on two rings (the most linked inside),
+    as an analyst would have left it. Skipped when the operation has a chart."""
+    if Chart.objects.filter(operation=operation).exists():
+        return
+    analyst = operation.lead
+    entities = list(
+        operation.entities.annotate(
+            degree=Count("links_out", distinct=True) + Count("links_in", distinct=True)
+        ).order_by("-degree", "id")
+    )
+    inner, outer = entities[:5], entities[5:]
+    nodes = []
+    for ring, radius in ((inner, 170), (outer, 380)):
+        for k, entity in enumerate(ring):
+            angle = 2 * math.pi * k / max(len(ring), 1)
+            nodes.append(
+                {
+                    "id": entity.pk,
+                    "x": round(radius * math.cos(angle), 1),
+                    "y": round(radius * math.sin(angle), 1),
+                }
+            )
+    with context.acting(user=analyst, justification="demo data seeding"):
+        charts.create_chart(actor=analyst, operation=operation, title=CHART_TITLE, nodes=nodes)
+    command.stdout.write(f"  demo chart: {len(nodes)} entities")

@@ -14,4 +14,8 @@ urlpatterns = [
     path("<int:pk>/remove/", views.OperationRemoveItemView.as_view(), name="remove"),
     path("<int:pk>/close/", views.OperationCloseView.as_view(), name="close"),
     path("<int:pk>/reopen/", views.OperationReopenView.as_view(), name="reopen"),
+    path("<int:pk>/charts/new/", views.OperationChartCreateView.as_view(), name="chart_create"),
+    path("charts/<int:pk>/", views.ChartDetailView.as_view(), name="chart"),
+    path("charts/<int:pk>/graphml/", views.ChartGraphmlView.as_view(), name="chart_graphml"),
+    path("charts/<int:pk>/delete/", views.ChartDeleteView.as_view(), name="chart_delete"),
 ]

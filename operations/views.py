@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
 
 from audit import services as audit
 from audit.choices import Action
@@ -20,12 +24,22 @@ from ilp_platform.web.views import (
     RecordPostView,
     RestrictedDetailView,
     RestrictedListView,
+    RestrictedViewMixin,
+    visible_or_404,
 )
-from intelligence.choices import EntityKind, LinkStrength
-from operations import selectors, services
+from intelligence.choices import EntityKind, LinkKind, LinkStrength
+from operations import charts, selectors, services
 from operations.choices import ItemKind, OperationStatus
-from operations.forms import KINDS, CloseForm, GatherForm, OperationForm, TimelineForm
-from operations.models import Operation
+from operations.forms import (
+    KINDS,
+    ChartForm,
+    ChartStartForm,
+    CloseForm,
+    GatherForm,
+    OperationForm,
+    TimelineForm,
+)
+from operations.models import Chart, Operation
 
 TIMELINE_ON_PAGE = 40
 PLURALS = {
@@ -127,6 +141,7 @@ class OperationDetailView(RestrictedDetailView):
                 ],
                 "team": operation.team.order_by("username"),
                 "chart": chart_data(contents),
+                "charts": charts.visible_charts(user, operation),
                 "can_change": can_change,
                 "gather_form": GatherForm(user=user) if can_change and operation.is_open else None,
                 "close_form": CloseForm() if can_change and operation.is_open else None,
@@ -318,3 +333,170 @@ def _day_start(day, next_day: bool = False):
     if next_day:
         day = day + timedelta(days=1)
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- Saved link charts ------------------------------------------------------------------------
+
+
+class OperationChartCreateView(RecordFormView):
+    """A new link chart of the operation: a title, then its page to place entities on."""
+
+    model = Operation
+    permission_required = "operations.change_operation"
+    template_name = "operations/chart_form.html"
+    form_class = ChartForm
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "operation": self.record}
+
+    def run(self, form):
+        self._chart = charts.create_chart(
+            actor=self.request.user, operation=self.record, title=form.cleaned_data["title"]
+        )
+        return self._chart
+
+    def get_success_url(self):
+        return self._chart.get_absolute_url()
+
+
+# How the chart draws each kind of entity (vis-network shape, colour; the legend's SVG too) and
+# each strength of link (line width, dashes: solid, dashed, dotted).
+KIND_STYLE = {
+    "person": ("dot", "#1f5f8b"),
+    "organisation": ("diamond", "#b35c00"),
+    "vehicle": ("triangle", "#2e7d32"),
+    "location": ("square", "#b83232"),
+    "communication": ("hexagon", "#6f4e9c"),
+}
+STRENGTH_STYLE = {"confirmed": (3, ""), "tentative": (2, "8 5"), "unconfirmed": (1.5, "2 4")}
+LEGEND_SHAPES = {
+    "dot": "circle",
+    "diamond": "7,1 13,7 7,13 1,7",
+    "triangle": "7,1 13,13 1,13",
+    "square": "rect",
+    "hexagon": "4,1 10,1 13,7 10,13 4,13 1,7",
+}
+
+
+def _chart_legend() -> dict:
+    kinds = []
+    for value, label in EntityKind.choices:
+        shape, colour = KIND_STYLE.get(value, ("dot", "#5a6570"))
+        kinds.append(
+            {"value": value, "label": label, "shape": LEGEND_SHAPES[shape], "colour": colour}
+        )
+    strengths = [
+        {
+            "value": value,
+            "label": label,
+            "width": STRENGTH_STYLE[value][0],
+            "dash": STRENGTH_STYLE[value][1],
+        }
+        for value, label in LinkStrength.choices
+    ]
+    return {"kinds": kinds, "strengths": strengths, "link_kinds": LinkKind.choices}
+
+
+def _chart_page_data(chart: Chart, drawn: charts.Drawing, can_change: bool) -> dict:
+    """What static/js/link-chart.js needs: the drawing, the addresses it calls, the labels."""
+    entity_url = reverse("intelligence:entity_detail", args=[0])
+    return {
+        "chart": chart.pk,
+        "nodes": drawn.nodes,
+        "edges": drawn.edges,
+        "can_change": can_change,
+        "urls": {
+            "neighbours": reverse("graph-neighbours"),
+            "path": reverse("graph-path"),
+            "chart": reverse("chart-detail", args=[chart.pk]),
+            "entity": entity_url.replace("/0/", "/{id}/"),
+        },
+        "entity_kinds": {value: str(label) for value, label in EntityKind.choices},
+        "kind_style": {k: {"shape": v[0], "colour": v[1]} for k, v in KIND_STYLE.items()},
+        "strength_style": {k: {"width": v[0], "dash": v[1]} for k, v in STRENGTH_STYLE.items()},
+        "link_kinds": {value: str(label) for value, label in LinkKind.choices},
+        "strengths": {value: str(label) for value, label in LinkStrength.choices},
+        "text": {
+            "saved": _("Chart saved."),
+            "not_saved": _("The chart was not saved: %(reason)s"),
+            "no_path": _("No path between these entities over links you may see."),
+            "path_found": _("Shortest path: %(n)s links."),
+            "choose_two": _("Select two entities (hold Ctrl or long-press) to find a path."),
+            "choose_one": _("Select an entity to expand."),
+            "added": _("Entities added: %(n)s."),
+            "nothing_new": _("No further entities linked to it that you may see."),
+            "not_found": _("No entity visible to you has this id."),
+            "failed": _("The request failed (%(status)s)."),
+            "truncated": _("Only part of the neighbourhood was added (too large)."),
+            "open_page": _("Open the entity's page"),
+            "kind": _("Kind"),
+            "links": _("Links on the chart"),
+            "labels_hidden": _("Labels are hidden at this zoom: zoom in to read them."),
+            "unsaved": _("Unsaved changes."),
+        },
+    }
+
+
+class ChartDetailView(RestrictedDetailView):
+    """A saved chart: the entities the reader may see among those placed and their links."""
+
+    model = Chart
+    permission_required = "operations.view_operation"
+    template_name = "operations/chart.html"
+    context_object_name = "chart"
+
+    def get_object(self, queryset=None):
+        queryset = Chart.objects.select_related("operation", "created_by")
+        return visible_or_404(self.request.user, queryset, self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chart, user = self.object, self.request.user
+        drawn = charts.drawing(user, chart)
+        charts.record_view(chart, drawn, via="page")
+        can_change = user.has_perm("operations.change_operation") and chart.operation.is_open
+        context.update(
+            {
+                "operation": chart.operation,
+                "drawn": drawn,
+                "chart_data": _chart_page_data(chart, drawn, can_change),
+                "can_change": can_change,
+                "start_form": ChartStartForm(user=user),
+                "legend": _chart_legend(),
+            }
+        )
+        return context
+
+
+class ChartGraphmlView(RestrictedViewMixin, View):
+    """The chart as GraphML: only the entities and links the reader may see (an export)."""
+
+    model = Chart
+    permission_required = "operations.view_operation"
+
+    def get(self, request, pk):
+        chart = visible_or_404(request.user, Chart.objects.select_related("operation"), pk)
+        drawn = charts.drawing(request.user, chart)
+        charts.record_export(chart, drawn, via="page")
+        response = HttpResponse(
+            charts.graphml(chart, drawn), content_type="application/graphml+xml; charset=utf-8"
+        )
+        stem = slugify(f"{chart.operation.reference}-{chart.title}") or f"chart-{chart.pk}"
+        response["Content-Disposition"] = f'attachment; filename="{stem}.graphml"'
+        return response
+
+
+class ChartDeleteView(RecordPostView):
+    model = Chart
+    permission_required = "operations.change_operation"
+    recheck_visibility = False
+    success_message = _lazy("Chart deleted.")
+
+    def run(self, request, chart):
+        self._deleted = True
+        charts.delete_chart(chart, actor=request.user)
+
+    def get_success_url(self):
+        if getattr(self, "_deleted", False):
+            return self.record.operation.get_absolute_url()
+        return self.record.get_absolute_url()

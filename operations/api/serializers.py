@@ -105,3 +105,65 @@ class OperationTimelineItemSerializer(serializers.Serializer):
 
 class OperationTimelineSerializer(serializers.Serializer):
     results = OperationTimelineItemSerializer(many=True)
+
+
+# --- Saved link charts ------------------------------------------------------------------------
+
+
+class ChartNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, help_text="The entity's id.")
+    name = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="The entity's kind.")
+    x = serializers.FloatField(help_text="Position on the chart (canvas units).")
+    y = serializers.FloatField(help_text="Position on the chart (canvas units).")
+
+
+class ChartEdgeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The link's id.")
+    # A field named like a Field attribute: DRF takes declared fields off the class.
+    source = serializers.IntegerField(help_text="The entity the link is from.")  # type: ignore[assignment]
+    target = serializers.IntegerField(help_text="The entity the link is to.")
+    kind = serializers.CharField(help_text="The link's kind.")
+    strength = serializers.CharField(help_text="One of: confirmed, tentative, unconfirmed.")
+
+
+class ChartSummarySerializer(serializers.Serializer):
+    """A chart in a list: what it is, not what it shows."""
+
+    id = serializers.IntegerField(read_only=True)
+    operation = serializers.IntegerField(source="operation_id", read_only=True)
+    title = serializers.CharField(read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class ChartSerializer(ChartSummarySerializer):
+    """A chart as the caller may see it: the entities they may see among those placed, and the
+    links they may see between them (nothing else is named or counted)."""
+
+    nodes = ChartNodeSerializer(many=True, read_only=True)
+    edges = ChartEdgeSerializer(many=True, read_only=True)
+
+
+class ChartPositionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="An entity's id.")
+    x = serializers.FloatField(min_value=-1_000_000, max_value=1_000_000)
+    y = serializers.FloatField(min_value=-1_000_000, max_value=1_000_000)
+
+
+class ChartCreateSerializer(serializers.Serializer):
+    operation = VisibleRelatedField(model=Operation)
+    title = serializers.CharField(max_length=120)
+    nodes = ChartPositionSerializer(many=True, required=False, max_length=500)
+
+
+class ChartUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=120, required=False)
+    nodes = ChartPositionSerializer(
+        many=True,
+        required=False,
+        max_length=500,
+        help_text="Every entity on the chart with its position (replaces the list; entries "
+        "you cannot see stay as they were).",
+    )

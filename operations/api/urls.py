@@ -1,3 +1,6 @@
 from operations.api import views
 
-router_entries = [("operations", views.OperationViewSet, "operation")]
+router_entries = [
+    ("operations", views.OperationViewSet, "operation"),
+    ("charts", views.ChartViewSet, "chart"),
+]

@@ -427,6 +427,26 @@ def _operation(world, compartment):
     return operation
 
 
+def _chart(world, compartment):
+    """A saved link chart of an operation of the compartment, placing two linked entities of
+    the same compartment."""
+    from operations.charts import create_chart
+    from tests.intelligence.helpers import as_user
+
+    operation = _operation(world, compartment)
+    link = _link(world, compartment)
+    with as_user(world.analyst):
+        return create_chart(
+            actor=world.analyst,
+            operation=operation,
+            title=f"Chart {MARKERS[compartment.slug]} {SEARCH_WORD}",
+            nodes=[
+                {"id": link.from_entity_id, "x": 0, "y": 0},
+                {"id": link.to_entity_id, "x": 120, "y": 40},
+            ],
+        )
+
+
 def _extension(world, compartment):
     """The officer's request for more time on their tasking of the compartment."""
     from datetime import timedelta
@@ -535,6 +555,7 @@ FACTORIES: dict[str, Callable] = {
     "watch": _watch,
     "notification": _notification,
     "operation": _operation,
+    "chart": _chart,
 }
 # Records that belong to no compartment: one record, the compartment dimension folds away.
 UNCOMPARTMENTED = {"auditevent", "user"}
@@ -605,6 +626,16 @@ def _while_open(user, operation) -> int:
 def _while_closed(user, operation) -> int:
     operation.refresh_from_db()
     return 409 if operation.is_open else 200
+
+
+def _while_present(status: int) -> Callable:
+    """A deletion answers ``status`` while the record exists, then 404 (an earlier role
+    deleted it)."""
+
+    def expected(user, record) -> int:
+        return status if type(record).objects.filter(pk=record.pk).exists() else 404
+
+    return expected
 
 
 def _own_draft(user, obj) -> bool:
@@ -1170,6 +1201,25 @@ REGISTRY: dict[str, Entry] = {
     ),
     "operations:reopen": Entry(
         record="operation", roles={"POST": OPERATION_READERS}, ok={"POST": 302}, consults=False
+    ),
+    "chart-list": api_list("chart", OPERATION_READERS, create=OPERATION_READERS),
+    "chart-detail": api_detail(
+        "chart",
+        OPERATION_READERS,
+        write={"PATCH": OPERATION_READERS, "DELETE": OPERATION_READERS},
+        ok={"PATCH": 200, "DELETE": _while_present(204)},
+    ),
+    "chart-graphml": api_detail("chart", OPERATION_READERS),
+    "operations:chart_create": Entry(
+        record="operation", roles=dict.fromkeys(("GET", "POST", "PUT"), OPERATION_READERS), ok=_FORM
+    ),
+    "operations:chart": Entry(record="chart", roles={"GET": OPERATION_READERS}),
+    "operations:chart_graphml": Entry(record="chart", roles={"GET": OPERATION_READERS}),
+    "operations:chart_delete": Entry(
+        record="chart",
+        roles={"POST": OPERATION_READERS},
+        ok={"POST": _while_present(302)},
+        consults=False,
     ),
     # --- watches and notifications: one's own --------------------------------------------------
     "watch-list": api_list("watch", INTEL_READERS, create=INTEL_READERS),

@@ -1,0 +1,425 @@
+// The link chart workspace (templates/operations/chart.html): a saved chart of an operation
+// drawn with vis-network. The page passes the chart through a json_script element; the script
+// places entities (the entity picker), expands them (GET graph/neighbours, depth 1), finds the
+// shortest paths between two of them (GET graph/path, drawn in red), filters by entity kind,
+// link kind and strength, shows the selected entity, saves the positions (PATCH charts/{id}/)
+// and exports a PNG of the canvas. Every call goes through the API with the session's sign-in
+// and justification: only what the reader may see comes back, and each call is audited.
+//
+// The Content-Security-Policy allows no inline style. vis-network's standalone build adds its
+// CSS through <style> elements when it loads; the page links vis-network.min.css instead, and
+// this file (loaded just before the library) keeps those empty <style> elements out of the
+// document until the page has loaded, so the browser has nothing to refuse.
+(function () {
+  "use strict";
+
+  // --- Keep vis-network's <style> elements out of the document (see above) ------------------
+  var head = document.head;
+  var append = head.appendChild;
+  var insert = head.insertBefore;
+  function injected(node) {
+    return node && node.nodeName === "STYLE" && !node.textContent && !node.hasAttribute("nonce");
+  }
+  head.appendChild = function (node) {
+    return injected(node) ? node : append.call(head, node);
+  };
+  head.insertBefore = function (node, before) {
+    return injected(node) ? node : insert.call(head, node, before);
+  };
+  function restoreHead() {
+    head.appendChild = append;
+    head.insertBefore = insert;
+  }
+
+  // --- Helpers -------------------------------------------------------------------------------
+  var PATH_COLOUR = "#c62828";
+  var EDGE_COLOUR = "#7b8794";
+  var LABEL_SCALE = 0.65;  // below this zoom, labels are hidden on large charts
+  var LARGE = 40;          // a chart this big hides its labels when zoomed out
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function format(text, values) {
+    return String(text).replace(/%\((\w+)\)s/g, function (all, name) {
+      return values[name] !== undefined ? values[name] : all;
+    });
+  }
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function request(url, options) {
+    options = options || {};
+    var headers = { Accept: "application/json" };
+    if (options.body) {
+      headers["Content-Type"] = "application/json";
+      headers["X-CSRFToken"] = csrfToken();
+    }
+    return fetch(url, {
+      method: options.method || "GET",
+      credentials: "same-origin",
+      headers: headers,
+      body: options.body ? JSON.stringify(options.body) : undefined
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: response.ok, status: response.status, data: data };
+      });
+    });
+  }
+
+  function firstError(data) {
+    if (!data || typeof data !== "object") { return ""; }
+    if (data.detail) { return String(data.detail); }
+    for (var key in data) {
+      if (Object.prototype.hasOwnProperty.call(data, key)) {
+        var value = data[key];
+        return key + ": " + (Array.isArray(value) ? value.join(" ") : String(value));
+      }
+    }
+    return "";
+  }
+
+  // --- The workspace -------------------------------------------------------------------------
+  function Workspace(data) {
+    var self = this;
+    var text = data.text;
+    var container = document.getElementById("link-chart");
+    var statusBox = document.getElementById("chart-status");
+    var details = document.getElementById("chart-details-body");
+    var fromBox = document.getElementById("chart-path-from");
+    var toBox = document.getElementById("chart-path-to");
+    var expandButton = document.getElementById("chart-expand");
+    var nodes = new vis.DataSet();
+    var edges = new vis.DataSet();
+    var info = {};      // entity id -> {name, kind, kind_label, url}
+    var selected = null;
+    var dirty = false;
+    var labelsShown = true;
+    var hidden = { kind: {}, link: {}, strength: {} };
+    var onPath = { nodes: {}, edges: {} };
+
+    function say(message, bad) {
+      statusBox.textContent = message;
+      statusBox.className = "small mb-1" + (bad ? " text-danger" : "");
+    }
+
+    function styleOf(kind) {
+      return data.kind_style[kind] || { shape: "dot", colour: "#5a6570" };
+    }
+
+    function nodeItem(n) {
+      var style = styleOf(n.kind);
+      var path = onPath.nodes[n.id];
+      return {
+        id: n.id,
+        label: n.name,
+        title: n.name + " (" + (data.entity_kinds[n.kind] || n.kind) + ")",
+        shape: style.shape,
+        size: 14,
+        color: {
+          background: style.colour,
+          border: path ? PATH_COLOUR : style.colour,
+          highlight: { background: style.colour, border: "#111111" }
+        },
+        borderWidth: path ? 5 : 1,
+        font: { size: 13, color: labelsShown ? "#1b2a41" : "rgba(0,0,0,0)", strokeWidth: 3, strokeColor: "#ffffff" },
+        hidden: !!hidden.kind[n.kind]
+      };
+    }
+
+    function edgeItem(e) {
+      var strength = data.strength_style[e.strength] || { width: 1, dash: "" };
+      var path = onPath.edges[e.id];
+      var label = data.link_kinds[e.kind] || e.kind;
+      return {
+        id: e.id,
+        from: e.source,
+        to: e.target,
+        kind: e.kind,
+        strength: e.strength,
+        arrows: { to: { enabled: true, scaleFactor: 0.5 } },
+        title: (info[e.source] ? info[e.source].name : "") + " – " + label + " – " +
+          (info[e.target] ? info[e.target].name : "") + " (" + (data.strengths[e.strength] || e.strength) + ")",
+        width: path ? strength.width + 2 : strength.width,
+        dashes: strength.dash ? strength.dash.split(" ").map(Number) : false,
+        color: { color: path ? PATH_COLOUR : EDGE_COLOUR, highlight: "#1b2a41" },
+        hidden: !!(hidden.link[e.kind] || hidden.strength[e.strength])
+      };
+    }
+
+    function remember(n) {
+      info[n.id] = { id: n.id, name: n.name, kind: n.kind, url: data.urls.entity.replace("{id}", n.id) };
+    }
+
+    // Add nodes (placed around ``around`` when they have no position) and edges; returns how
+    // many entities were new.
+    function add(newNodes, newEdges, around) {
+      var fresh = newNodes.filter(function (n) { return !nodes.get(n.id); });
+      var centre = around !== undefined && nodes.get(around) ? network.getPositions([around])[around] : { x: 0, y: 0 };
+      var ring = 160 + 6 * fresh.length;
+      fresh.forEach(function (n, k) {
+        remember(n);
+        var item = nodeItem(n);
+        if (n.x !== undefined && n.x !== null && n.y !== undefined && n.y !== null) {
+          item.x = n.x; item.y = n.y;
+        } else if (fresh.length === 1 && around === undefined) {
+          item.x = centre.x; item.y = centre.y;
+        } else {
+          var angle = (2 * Math.PI * k) / Math.max(fresh.length, 1);
+          item.x = centre.x + ring * Math.cos(angle);
+          item.y = centre.y + ring * Math.sin(angle);
+        }
+        nodes.add(item);
+      });
+      newNodes.forEach(function (n) { if (!info[n.id]) { remember(n); } });
+      newEdges.forEach(function (e) {
+        if (!edges.get(e.id) && nodes.get(e.source) && nodes.get(e.target)) { edges.add(edgeItem(e)); }
+      });
+      if (fresh.length) { dirty = true; }
+      refreshPathChoices();
+      applyLabels();
+      return fresh.length;
+    }
+
+    function refreshPathChoices() {
+      var list = nodes.get().map(function (n) { return info[n.id]; }).filter(Boolean);
+      list.sort(function (a, b) { return a.name.localeCompare(b.name); });
+      [fromBox, toBox].forEach(function (box) {
+        var keep = box.value;
+        box.textContent = "";
+        box.appendChild(el("option", "", "—")).value = "";
+        list.forEach(function (n) {
+          var option = el("option", "", n.name);
+          option.value = String(n.id);
+          box.appendChild(option);
+        });
+        box.value = keep;
+      });
+    }
+
+    // Large charts hide labels when zoomed out (they would overlap); hover still names.
+    function applyLabels() {
+      var scale = network.getScale();
+      var show = nodes.length <= LARGE || scale >= LABEL_SCALE;
+      if (show === labelsShown) { return; }
+      labelsShown = show;
+      nodes.update(nodes.getIds().map(function (id) { return { id: id, font: { color: show ? "#1b2a41" : "rgba(0,0,0,0)" } }; }));
+      if (!show) { say(text.labels_hidden); }
+    }
+
+    function showDetails(id) {
+      selected = id;
+      expandButton.disabled = id === null || id === undefined;
+      details.textContent = "";
+      if (id === null || id === undefined || !info[id]) {
+        details.className = "text-muted";
+        details.textContent = text.choose_one;
+        return;
+      }
+      var n = info[id];
+      details.className = "";
+      details.appendChild(el("p", "fw-semibold mb-1", n.name));
+      details.appendChild(el("p", "mb-1", text.kind + ": " + (data.entity_kinds[n.kind] || n.kind)));
+      var around = edges.get({ filter: function (e) { return e.from === id || e.to === id; } });
+      details.appendChild(el("p", "mb-1", text.links + ": " + around.length));
+      if (around.length) {
+        var list = el("ul", "mb-2 ps-3");
+        around.slice(0, 12).forEach(function (e) {
+          var other = info[e.from === id ? e.to : e.from];
+          list.appendChild(el("li", "", (data.link_kinds[e.kind] || e.kind) + " — " + (other ? other.name : "") + " (" + (data.strengths[e.strength] || e.strength) + ")"));
+        });
+        details.appendChild(list);
+      }
+      var link = el("a", "", text.open_page);
+      link.href = n.url;
+      details.appendChild(link);
+    }
+
+    function expand(id) {
+      if (id === null || id === undefined) { say(text.choose_one, true); return; }
+      request(data.urls.neighbours + "?entity=" + encodeURIComponent(id) + "&depth=1").then(function (answer) {
+        if (!answer.ok) {
+          say(answer.status === 404 ? text.not_found : format(text.failed, { status: answer.status }), true);
+          return;
+        }
+        var count = add(answer.data.nodes, answer.data.edges, id);
+        say(count ? format(text.added, { n: count }) : text.nothing_new);
+        if (answer.data.truncated) { say(text.truncated, true); }
+        showDetails(id);
+      });
+    }
+
+    function clearPath() {
+      var had = Object.keys(onPath.nodes).length || Object.keys(onPath.edges).length;
+      onPath = { nodes: {}, edges: {} };
+      if (had) { restyle(); }
+    }
+
+    function restyle() {
+      nodes.update(nodes.getIds().map(function (id) { return nodeItem(info[id]); }));
+      edges.update(edges.get().map(function (e) {
+        return edgeItem({ id: e.id, source: e.from, target: e.to, kind: e.kind, strength: e.strength });
+      }));
+    }
+
+    function findPath() {
+      var from = fromBox.value, to = toBox.value;
+      if (!from || !to || from === to) { say(text.choose_two, true); return; }
+      request(data.urls.path + "?from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to)).then(function (answer) {
+        if (!answer.ok) { say(format(text.failed, { status: answer.status }), true); return; }
+        clearPath();
+        if (answer.data.length === null) { say(text.no_path, true); return; }
+        add(answer.data.nodes, answer.data.edges, Number(from));
+        answer.data.nodes.forEach(function (n) { onPath.nodes[n.id] = true; });
+        answer.data.edges.forEach(function (e) { onPath.edges[e.id] = true; });
+        restyle();
+        network.selectNodes([Number(from), Number(to)]);
+        say(format(text.path_found, { n: answer.data.length }));
+      });
+    }
+
+    function save() {
+      var positions = network.getPositions();
+      var list = nodes.getIds().map(function (id) {
+        return { id: id, x: Math.round(positions[id].x * 100) / 100, y: Math.round(positions[id].y * 100) / 100 };
+      });
+      return request(data.urls.chart, { method: "PATCH", body: { nodes: list } }).then(function (answer) {
+        if (answer.ok) { dirty = false; say(text.saved); } else { say(format(text.not_saved, { reason: firstError(answer.data) || answer.status }), true); }
+        return answer.ok;
+      });
+    }
+
+    function exportPng() {
+      var canvas = container.querySelector("canvas");
+      if (!canvas) { return; }
+      network.redraw();
+      var link = el("a");
+      link.href = canvas.toDataURL("image/png");
+      link.download = "chart-" + data.chart + ".png";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    }
+
+    function layout() {
+      network.setOptions({ physics: { enabled: true } });
+      network.stabilize(300);
+    }
+
+    // The drawing area: as tall as the window allows (set through the CSSOM, allowed by the CSP).
+    var tall = Math.max(360, Math.min(720, window.innerHeight - 260));
+    var network = new vis.Network(container, { nodes: nodes, edges: edges }, {
+      autoResize: true,
+      height: tall + "px",
+      width: "100%",
+      nodes: { shape: "dot", size: 14 },
+      edges: { smooth: false, selectionWidth: 1.5 },
+      physics: {
+        enabled: false,
+        solver: "barnesHut",
+        barnesHut: { gravitationalConstant: -6000, springLength: 160, avoidOverlap: 0.6 },
+        stabilization: { iterations: 300, fit: true }
+      },
+      interaction: { hover: true, multiselect: true, tooltipDelay: 150, keyboard: { enabled: true, bindToWindow: false } }
+    });
+    self.network = network;
+
+    // The saved chart: with positions as saved; without any, laid out once.
+    var unplaced = data.nodes.some(function (n) { return n.x === null || n.x === undefined; });
+    add(data.nodes, data.edges);
+    dirty = false;
+    if (unplaced && data.nodes.length > 1) { layout(); } else { network.fit(); }
+
+    network.on("stabilized", function () { network.setOptions({ physics: { enabled: false } }); applyLabels(); });
+    network.on("zoom", applyLabels);
+    network.on("dragEnd", function (params) { if (params.nodes && params.nodes.length) { dirty = true; } });
+    network.on("beforeDrawing", function (ctx) {
+      // A white background, so the exported PNG is not transparent.
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+      ctx.restore();
+    });
+    network.on("select", function (params) {
+      var chosen = params.nodes || [];
+      showDetails(chosen.length ? chosen[chosen.length - 1] : null);
+      if (chosen.length >= 2) {
+        fromBox.value = String(chosen[chosen.length - 2]);
+        toBox.value = String(chosen[chosen.length - 1]);
+      } else if (chosen.length === 1) {
+        if (!fromBox.value || fromBox.value === toBox.value) { fromBox.value = String(chosen[0]); }
+        else if (fromBox.value !== String(chosen[0])) { toBox.value = String(chosen[0]); }
+      }
+    });
+    network.on("doubleClick", function (params) { if (params.nodes && params.nodes.length) { expand(params.nodes[0]); } });
+
+    expandButton.addEventListener("click", function () { expand(selected); });
+    document.getElementById("chart-path").addEventListener("click", findPath);
+    document.getElementById("chart-layout").addEventListener("click", layout);
+    document.getElementById("chart-fit").addEventListener("click", function () { network.fit(); applyLabels(); });
+    document.getElementById("chart-png").addEventListener("click", exportPng);
+    var saveButton = document.getElementById("chart-save");
+    if (saveButton) { saveButton.addEventListener("click", save); }
+    var graphml = document.getElementById("chart-graphml");
+    graphml.addEventListener("click", function (event) {
+      // The export is built by the server from the saved chart: save first when changed.
+      if (!dirty || !data.can_change) { return; }
+      event.preventDefault();
+      save().then(function (ok) { if (ok) { window.location.href = graphml.href; } });
+    });
+
+    document.querySelectorAll("#chart-filters input[data-filter]").forEach(function (box) {
+      box.addEventListener("change", function () {
+        hidden[box.getAttribute("data-filter")][box.value] = !box.checked;
+        restyle();
+      });
+    });
+
+    var start = document.getElementById("chart-start");
+    if (start) {
+      start.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var valueBox = start.querySelector("[data-picker-value]") || start.querySelector("input[name=entity]");
+        var value = (valueBox && valueBox.value || "").trim();
+        if (!/^\d+$/.test(value)) { say(text.not_found, true); return; }
+        var id = Number(value);
+        if (nodes.get(id)) { network.selectNodes([id]); showDetails(id); network.focus(id, { animation: true }); return; }
+        request(data.urls.neighbours + "?entity=" + id + "&depth=1").then(function (answer) {
+          if (!answer.ok) { say(answer.status === 404 ? text.not_found : format(text.failed, { status: answer.status }), true); return; }
+          var entity = answer.data.nodes.filter(function (n) { return n.id === id; });
+          var onChart = answer.data.edges.filter(function (e) { return nodes.get(e.source) || nodes.get(e.target); });
+          var count = add(entity, onChart);
+          if (count) {
+            var ids = nodes.getIds();
+            if (ids.length > 1) {
+              // Beside the chart, not on top of another entity.
+              var spot = network.getPositions(ids);
+              var others = ids.filter(function (k) { return k !== id; });
+              var right = Math.max.apply(null, others.map(function (k) { return spot[k].x; }));
+              network.moveNode(id, right + 180, spot[others[0]].y);
+            }
+            network.selectNodes([id]);
+            showDetails(id);
+            network.fit({ animation: false });
+            say(format(text.added, { n: count }));
+          }
+        });
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    restoreHead();
+    var source = document.getElementById("link-chart-data");
+    if (!source || !window.vis) { return; }
+    window.linkChart = new Workspace(JSON.parse(source.textContent));
+  });
+})();
