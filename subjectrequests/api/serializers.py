@@ -8,7 +8,17 @@ from subjectrequests.choices import Decision, Ground, RequestKind
 from subjectrequests.models import SubjectHit, SubjectRequest
 
 
+class Text(serializers.CharField):
+    """Text, and only text: a number or a list is refused, not turned into a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SubjectHitSerializer(serializers.ModelSerializer):
+    ground = serializers.ChoiceField(choices=Ground.choices, allow_blank=True, read_only=True)
     record_id = serializers.SerializerMethodField()
     review_due = serializers.SerializerMethodField()
 
@@ -79,15 +89,15 @@ class SubjectRequestSerializer(serializers.ModelSerializer):
 
 class SubjectRequestWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RequestKind.choices)
-    subject_name = serializers.CharField(max_length=200)
-    other_names = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
-    identifiers = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    details = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    authority_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    subject_name = Text(max_length=200)
+    other_names = Text(required=False, allow_blank=True, max_length=2000)
+    date_of_birth = serializers.DateField(required=False)
+    identifiers = Text(required=False, allow_blank=True, max_length=2000)
+    details = Text(required=False, allow_blank=True, max_length=5000)
+    authority_reference = Text(required=False, allow_blank=True, max_length=100)
     received_on = serializers.DateField()
-    identity_method = serializers.CharField(max_length=300)
-    identity_checked_by = serializers.CharField(max_length=150)
+    identity_method = Text(max_length=300)
+    identity_checked_by = Text(max_length=150)
     identity_checked_on = serializers.DateField()
 
 
@@ -95,9 +105,9 @@ class HitDecisionWriteSerializer(serializers.Serializer):
     hit = serializers.IntegerField(min_value=1)
     decision = serializers.ChoiceField(choices=Decision.choices)
     ground = serializers.ChoiceField(choices=Ground.choices, required=False, allow_blank=True)
-    review_on = serializers.DateField(required=False, allow_null=True)
+    review_on = serializers.DateField(required=False)
     neutral = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = Text(required=False, allow_blank=True, max_length=2000)
 
 
 class HitListSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from audit import services as audit
@@ -42,6 +43,8 @@ class SubjectRequestViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     filterset_fields = ["status", "kind"]
     requires_justification = False
     writes_may_conflict = True
+    # JSON bodies only: a form's empty box would pass for "no date of birth".
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return SubjectRequest.objects.visible_to(self.request.user).select_related("registered_by")
