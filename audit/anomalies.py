@@ -12,10 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 import pandas as pd
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from audit.choices import CONSULTATION_ACTIONS, Action
 from audit.models import Anomaly, AuditEvent
@@ -38,15 +40,16 @@ def _daily(events, **extra) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows))
 
 
-# Further rules, added by apps above the audit layer from their ``ready()`` (audit imports no
-# domain app): each receives the window's consultations and returns how many new flags it
-# raised through :func:`flag`.
-RULES: list[Callable[[QuerySet[AuditEvent]], int]] = []
-
-
-def add_rule(rule: Callable[[QuerySet[AuditEvent]], int]) -> None:
-    if rule not in RULES:
-        RULES.append(rule)
+def added_rules() -> list[Callable[[QuerySet[AuditEvent]], int]]:
+    """Rules added by apps above the audit layer (audit imports no domain app): an app's config
+    lists them in ``anomaly_rules`` as dotted paths, resolved when the check runs (so no process
+    loads them, nor pandas, at start-up). Each receives the window's consultations and returns
+    how many new flags it raised through :func:`flag`."""
+    return [
+        import_string(path)
+        for config in apps.get_app_configs()
+        for path in getattr(config, "anomaly_rules", ())
+    ]
 
 
 def flag(kind, actor_id, username, day, score, summary, count) -> int:
@@ -169,7 +172,7 @@ def detect(now=None, days: int = 1) -> int:
             row.n,
         )
     # 6. Rules other apps add (the purpose checks of the dataprotection app).
-    for rule in RULES:
+    for rule in added_rules():
         raised += rule(consult.filter(occurred_at__gte=start))
     return raised
 

@@ -1,6 +1,6 @@
 """Purpose checks: anomaly rules on consultations that cite an operation, requirement or
-tasking as their purpose (``AuditEvent.purpose_type`` / ``purpose_id``), added to the audit
-app's anomaly check (``audit.anomalies.add_rule``) when this app is ready:
+tasking as their purpose (``AuditEvent.purpose_type`` / ``purpose_id``), run by the audit
+app's anomaly check (named in this app's ``anomaly_rules``; ``audit.anomalies.added_rules``):
 
 - a consultation citing a purpose that was closed by then (an operation closed that day or
   before; a requirement answered or cancelled, a tasking done, as they stand now);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from django.utils import timezone
@@ -11,6 +12,24 @@ from dataprotection.models import ProcessingRecord
 from tests.intelligence.helpers import as_user
 
 HOTSPOT = "analysis.hotspot"
+_serial = itertools.count(1)
+
+
+def operation(world, compartment, **data):
+    """An operation of the compartment with a reference no other factory uses."""
+    from operations.services import open_operation
+
+    n = next(_serial)
+    with as_user(world.analyst):
+        return open_operation(
+            actor=world.analyst,
+            data={
+                "name": f"Data-protection test operation {n}",
+                "reference": f"OP-DP-{n}",
+                "compartment": compartment,
+                **data,
+            },
+        )
 
 
 def record(activity: str = HOTSPOT) -> ProcessingRecord:

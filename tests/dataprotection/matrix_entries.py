@@ -29,10 +29,10 @@ def _assessment(world, compartment):
 
 
 def _pack(world, compartment):
-    """A pack of a general operation, produced by the oversight officer."""
-    from tests.dataprotection.factories import pack_of
+    """A pack of a general operation of its own, produced by the oversight officer."""
+    from tests.dataprotection.factories import operation, pack_of
 
-    return pack_of(world, matrix.FACTORIES["operation"](world, world.general))
+    return pack_of(world, operation(world, world.general))
 
 
 def _granted_packs(user, pack) -> bool:
