@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ilp_platform.accounts.models import Unit, UnitLevel
@@ -125,6 +126,7 @@ class PriorityFigureSerializer(serializers.Serializer):
     count = serializers.IntegerField(allow_null=True)
 
 
+@extend_schema_serializer(many=False)  # one object, though served on a list route
 class AggregateSerializer(serializers.Serializer):
     units = UnitInHierarchySerializer(many=True)
     since = serializers.DateField()
