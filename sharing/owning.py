@@ -22,8 +22,14 @@ AUTHORS = {
 def _set_owning_unit(sender, instance, raw=False, **kwargs) -> None:
     if raw or not instance._state.adding or instance.owning_unit_id is not None:
         return
-    author_id = getattr(instance, f"{AUTHORS[sender._meta.label]}_id", None)
+    name = AUTHORS[sender._meta.label]
+    author_id = getattr(instance, f"{name}_id", None)
     if author_id is None:
+        return
+    # The services pass the acting person, already loaded: no query then.
+    author = instance._state.fields_cache.get(name)
+    if author is not None and author.pk == author_id:
+        instance.owning_unit_id = author.unit_id
         return
     from ilp_platform.accounts.models import User
 
