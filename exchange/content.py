@@ -188,15 +188,17 @@ def check_selection(
             except ValidationError as exc:
                 check.add("reports", " ".join(exc.messages))
     needs_ack: list[str] = []
+    table = grading_map.mapping()
+    rules_of: dict[tuple, Any] = {}
     for row in rows:
-        report = Report(
-            **{
-                k: v
-                for k, v in row.items()
-                if k in ("grading_scheme", "handling_code", "handling_conditions")
-            }
-        )
-        rules = report.disclosure_rules()
+        rule_key = (row["grading_scheme"], row["handling_code"], row["handling_conditions"])
+        if rule_key not in rules_of:
+            rules_of[rule_key] = Report(
+                grading_scheme=rule_key[0],
+                handling_code=rule_key[1],
+                handling_conditions=rule_key[2],
+            ).disclosure_rules()
+        rules = rules_of[rule_key]
         item_conditions = list(conditions)
         if rules.blocked_reason:
             check.add("reports", f"{row['urn']}: {rules.blocked_reason}")
@@ -213,6 +215,7 @@ def check_selection(
                 grade,
                 partner.grading_scheme,
                 chosen if isinstance(chosen, dict) else None,
+                table=table,
             )
         except ValueError as exc:
             check.add("grading_choices", f"{row['urn']}: {exc}")
@@ -254,21 +257,42 @@ def check_selection(
     return check
 
 
+CHUNK = 10_000
+
+
+def _chunks(values: list[int]):
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
 def _time(value: dt.datetime | None) -> str | None:
     return pkg.timestamp(value) if value else None
 
 
-def data_quality(row: dict) -> dict:
+def data_quality(row: dict, words: dict | None = None) -> dict:
     """The statements that travel with each report (LED Art. 7(2)): how accurate, complete,
-    reliable and current the sender judges it."""
-    scheme = row["grading_scheme"]
-    return {
-        "reliability": grading.meaning(scheme, grading.SOURCE, row["source_evaluation"]),
-        "accuracy": grading.meaning(scheme, grading.INTELLIGENCE, row["intelligence_assessment"]),
-        "completeness": _("Sanitised extract: details that could identify the source are removed."),
-        "nature": _("Assessment or opinion") if row["is_personal_assessment"] else _("Facts"),
-        "evaluated_at": _time(row["evaluated_at"]),
-    }
+    reliable and current the sender judges it. ``words`` caches the statements of each grade
+    (a package repeats few grades over many reports)."""
+    words = {} if words is None else words
+    key = (
+        row["grading_scheme"],
+        row["source_evaluation"],
+        row["intelligence_assessment"],
+        row["is_personal_assessment"],
+    )
+    if key not in words:
+        scheme = row["grading_scheme"]
+        words[key] = {
+            "reliability": grading.meaning(scheme, grading.SOURCE, row["source_evaluation"]),
+            "accuracy": grading.meaning(
+                scheme, grading.INTELLIGENCE, row["intelligence_assessment"]
+            ),
+            "completeness": _(
+                "Sanitised extract: details that could identify the source are removed."
+            ),
+            "nature": _("Assessment or opinion") if row["is_personal_assessment"] else _("Facts"),
+        }
+    return {**words[key], "evaluated_at": _time(row["evaluated_at"])}
 
 
 def build_document(actor, job, head: dict, check: SelectionCheck) -> dict:
@@ -280,37 +304,37 @@ def build_document(actor, job, head: dict, check: SelectionCheck) -> dict:
     links: list[dict] = []
     urn_of = {row["id"]: row["urn"] for row in check.rows}
     if partner.sends_entities:
-        same_compartment = {
-            "entity__compartment_id": job.compartment_id,
-            "entity__merged_into__isnull": True,
-        }
-        mention_rows = (
-            ReportEntity.objects.visible_to(actor)
-            .filter(report_id__in=ids, **same_compartment)
+        # The reports are the requester's (checked above) and a mention travels only with an
+        # entity the requester sees (through ``visible_to``): the mentions themselves need no
+        # second restriction. Ids go to the database in chunks (PostgreSQL takes at most
+        # 65,535 parameters a statement).
+        mention_list = [
+            mention
+            for chunk in _chunks(ids)
+            for mention in ReportEntity.objects.filter(report_id__in=chunk)
             .order_by("id")
             .values("report_id", "entity_id", "subject_category", "is_assessment")
+        ]
+        wanted = sorted({m["entity_id"] for m in mention_list})
+        entity_rows = sorted(
+            (
+                entity
+                for chunk in _chunks(wanted)
+                for entity in Entity.objects.visible_to(actor)
+                .filter(pk__in=chunk, compartment_id=job.compartment_id, merged_into__isnull=True)
+                .values("id", "kind", "name", "date_of_birth", "description")
+            ),
+            key=lambda entity: entity["id"],
         )
-        mention_list = list(mention_rows)
-        entity_ids = sorted({m["entity_id"] for m in mention_list})
-        entity_rows = (
-            Entity.objects.visible_to(actor)
-            .filter(
-                pk__in=ReportEntity.objects.filter(report_id__in=ids, **same_compartment).values(
-                    "entity_id"
-                )
-            )
-            .order_by("id")
-            .values("id", "kind", "name", "date_of_birth", "description")
-        )
+        shown = [entity["id"] for entity in entity_rows]
         identifiers: dict[int, list[dict]] = {}
-        for ident in Identifier.objects.filter(
-            entity_id__in=ReportEntity.objects.filter(report_id__in=ids, **same_compartment).values(
-                "entity_id"
-            )
-        ).values("entity_id", "kind", "value"):
-            identifiers.setdefault(ident["entity_id"], []).append(
-                {"kind": ident["kind"], "value": ident["value"]}
-            )
+        for chunk in _chunks(shown):
+            for ident in Identifier.objects.filter(entity_id__in=chunk).values(
+                "entity_id", "kind", "value"
+            ):
+                identifiers.setdefault(ident["entity_id"], []).append(
+                    {"kind": ident["kind"], "value": ident["value"]}
+                )
         for number, entity in enumerate(entity_rows, start=1):
             refs[entity["id"]] = f"E{number}"
             entities.append(
@@ -334,38 +358,35 @@ def build_document(actor, job, head: dict, check: SelectionCheck) -> dict:
                         "is_assessment": mention["is_assessment"],
                     }
                 )
-        if entity_ids:
-            chosen = ReportEntity.objects.filter(report_id__in=ids, **same_compartment).values(
-                "entity_id"
-            )
-            link_rows = list(
-                Link.objects.visible_to(actor)
-                .filter(
-                    compartment_id=job.compartment_id,
-                    from_entity_id__in=chosen,
-                    to_entity_id__in=chosen,
-                )
-                .order_by("id")
+        link_rows = sorted(
+            (
+                link
+                for chunk in _chunks(shown)
+                for link in Link.objects.visible_to(actor)
+                .filter(compartment_id=job.compartment_id, from_entity_id__in=chunk)
                 .values("id", "from_entity_id", "to_entity_id", "kind", "strength")
+                if link["to_entity_id"] in refs
+            ),
+            key=lambda link: link["id"],
+        )
+        through = Link.reports.through
+        cited: dict[int, list[str]] = {}
+        for chunk in _chunks([r["id"] for r in link_rows]):
+            for pair in through.objects.filter(link_id__in=chunk).values("link_id", "report_id"):
+                if pair["report_id"] in urn_of:
+                    cited.setdefault(pair["link_id"], []).append(urn_of[pair["report_id"]])
+        for row in link_rows:
+            links.append(
+                {
+                    "from": refs[row["from_entity_id"]],
+                    "to": refs[row["to_entity_id"]],
+                    "kind": row["kind"],
+                    "strength": row["strength"],
+                    "reports": sorted(cited.get(row["id"], [])),
+                }
             )
-            through = Link.reports.through
-            cited: dict[int, list[str]] = {}
-            for pair in through.objects.filter(
-                link_id__in=[r["id"] for r in link_rows], report_id__in=ids
-            ).values("link_id", "report_id"):
-                cited.setdefault(pair["link_id"], []).append(urn_of[pair["report_id"]])
-            for row in link_rows:
-                if row["from_entity_id"] in refs and row["to_entity_id"] in refs:
-                    links.append(
-                        {
-                            "from": refs[row["from_entity_id"]],
-                            "to": refs[row["to_entity_id"]],
-                            "kind": row["kind"],
-                            "strength": row["strength"],
-                            "reports": sorted(cited.get(row["id"], [])),
-                        }
-                    )
     reports = []
+    words: dict = {}
     for row in check.rows:
         mapped = check.mapped[row["id"]]
         chosen_axes = sorted(
@@ -399,7 +420,7 @@ def build_document(actor, job, head: dict, check: SelectionCheck) -> dict:
                 },
                 "grading_chosen_by_sender": chosen_axes,
                 "conditions": check.item_conditions.get(row["id"], []),
-                "data_quality": data_quality(row),
+                "data_quality": data_quality(row, words),
                 "entities": mentions.get(row["id"], []),
             }
         )
@@ -549,10 +570,20 @@ def _as_given(item: dict) -> str:
     return f"{code} ({given.get('scheme', '')})"[:50]
 
 
+def _conditions(codes) -> list[str]:
+    """Condition codes as given, once each, in order (as ``record_received`` keeps them)."""
+    seen: list[str] = []
+    for code in codes:
+        code = str(code).strip()
+        if code and code not in seen:
+            seen.append(code)
+    return seen
+
+
 def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter) -> ReceivedPackage:
     """Store a checked document: reports awaiting evaluation in the partner's intake
     compartment, with their entities, links and provenance; one collection event for the
-    package and one (the provenance's) per report."""
+    package naming every report and its provenance."""
     compartment = partner.intake_compartment
     now = timezone.now()
     retention = RetentionClass.objects.filter(is_default=True).order_by("order").first()
@@ -575,15 +606,15 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
                 if item.get("date_of_birth")
                 else None,
                 description=item.get("description") or "",
-                compartment=compartment,
-                created_by=submitter,
+                compartment_id=compartment.pk,
+                created_by_id=submitter.pk,
             )
         )
     Entity.objects.bulk_create(entities, batch_size=BATCH)
     entity_of = {item["ref"]: entity for item, entity in zip(entity_items, entities, strict=True)}
     identifiers = [
         Identifier(
-            entity=entity_of[item["ref"]],
+            entity_id=entity_of[item["ref"]].pk,
             kind=ident.get("kind") or "other",
             value=ident["value"][:200],
             value_key=normalise_identifier(ident.get("kind") or "other", ident["value"])[:200],
@@ -601,7 +632,7 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
         reports.append(
             Report(
                 urn=urn,
-                compartment=compartment,
+                compartment_id=compartment.pk,
                 status=ReportStatus.SUBMITTED,
                 grading_scheme=mark["scheme"],
                 source_evaluation=mark["source_evaluation"],
@@ -616,9 +647,9 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
                 latitude=item.get("latitude"),
                 longitude=item.get("longitude"),
                 place_name=(item.get("place_name") or "")[:200],
-                submitted_by=submitter,
+                submitted_by_id=submitter.pk,
                 submitted_at=now,
-                retention_class=retention,
+                retention_class_id=retention.pk if retention else None,
                 review_due=review_due,
                 search_document="\n".join(
                     p for p in [urn, item["text"], item.get("place_name") or "", *names] if p
@@ -629,11 +660,11 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
     ReportEntity.objects.bulk_create(
         [
             ReportEntity(
-                report=report,
-                entity=entity_of[m["entity"]],
+                report_id=report.pk,
+                entity_id=entity_of[m["entity"]].pk,
                 subject_category=m.get("subject_category") or "",
                 is_assessment=bool(m.get("is_assessment")),
-                created_by=submitter,
+                created_by_id=submitter.pk,
             )
             for report, item in zip(reports, items, strict=True)
             for m in {x["entity"]: x for x in item.get("entities") or []}.values()
@@ -641,15 +672,16 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
         batch_size=BATCH,
     )
     report_of = {item["reference"]: report for item, report in zip(items, reports, strict=True)}
+    note = _("Received from %(partner)s") % {"partner": partner.name}
     links = [
         Link(
-            compartment=compartment,
-            from_entity=entity_of[item["from"]],
-            to_entity=entity_of[item["to"]],
+            compartment_id=compartment.pk,
+            from_entity_id=entity_of[item["from"]].pk,
+            to_entity_id=entity_of[item["to"]].pk,
             kind=item["kind"],
             strength=item["strength"],
-            note=_("Received from %(partner)s") % {"partner": partner.name},
-            created_by=submitter,
+            note=note,
+            created_by_id=submitter.pk,
         )
         for item in document["links"]
     ]
@@ -663,17 +695,24 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
         ],
         batch_size=BATCH,
     )
-    for report, item in zip(reports, items, strict=True):
-        provenance_service.record_received(
-            report,
+    # Provenance of every report, as ``intelligence.provenance.record_received`` writes it, in
+    # batches: one call per report (its own savepoint, look-ups and event) would make taking in
+    # 10,000 reports a matter of minutes. The package's collection event below names each
+    # report with its original reference, grading as given and conditions.
+    provenances = [
+        Provenance(
+            report_id=report.pk,
             channel=ProvenanceChannel.PARTNER_EXCHANGE,
-            originator=partner.name,
-            original_reference=item["reference"],
+            originator=partner.name[:200],
+            original_reference=item["reference"].strip()[:100],
             grading_as_given=_as_given(item),
-            conditions=item.get("conditions") or [],
-            data_quality=item.get("data_quality") or {},
-            actor=actor,
+            conditions=_conditions(item.get("conditions") or []),
+            data_quality=dict(item.get("data_quality") or {}),
+            received_at=now,
         )
+        for report, item in zip(reports, items, strict=True)
+    ]
+    Provenance.objects.bulk_create(provenances, batch_size=BATCH)
     received = ReceivedPackage.objects.create(
         package_id=document["package_id"],
         partner=partner,
@@ -703,6 +742,16 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
             "legal_basis": received.legal_basis,
             "reports": [r.urn for r in reports],
             "original_references": [item["reference"] for item in items],
+            "provenance": [
+                {
+                    "report": report.urn,
+                    "original_reference": p.original_reference,
+                    "grading_as_given": p.grading_as_given,
+                    "conditions": p.conditions,
+                    "data_quality": sorted(p.data_quality),
+                }
+                for report, p in zip(reports, provenances, strict=True)
+            ],
             "entities": len(entities),
             "links": len(links),
         },
