@@ -6,15 +6,14 @@ an operation seeded before charts existed)."""
 
 from __future__ import annotations
 
-import math
-
+import networkx
 from django.db.models import Count, Q
 
 from analysis.models import AnalysisJob, Product
 from ilp_platform.accounts.models import Compartment, User
 from ilp_platform.core import context
 from ilp_platform.core.seeding import register
-from intelligence.models import Entity, Report
+from intelligence.models import Entity, Link, Report
 from operations import charts, services
 from operations.models import Chart, Operation
 from tasking.models import Priority, Requirement, Tasking
@@ -82,28 +81,25 @@ def seed_operations(command) -> None:
 
 
 def _seed_chart(command, operation: Operation) -> None:
-    """The operation's saved link chart: its entities on two rings (the most linked inside),
-    as an analyst would have left it. Skipped when the operation has a chart."""
-    if Chart.objects.filter(operation=operation).exists():
+    """The operation's saved link chart: its entities laid out by their links (a spring
+    layout, seeded, so every demo looks the same), as an analyst would have left it. Skipped
+    when the operation has a chart."""
+    if Chart.objects.filter(operation=operation, title=CHART_TITLE).exists():
         return
     analyst = operation.lead
-    entities = list(
-        operation.entities.annotate(
-            degree=Count("links_out", distinct=True) + Count("links_in", distinct=True)
-        ).order_by("-degree", "id")
+    ids = list(operation.entities.order_by("id").values_list("pk", flat=True))
+    graph = networkx.Graph()
+    graph.add_nodes_from(ids)
+    graph.add_edges_from(
+        Link.objects.filter(from_entity_id__in=ids, to_entity_id__in=ids).values_list(
+            "from_entity_id", "to_entity_id"
+        )
     )
-    inner, outer = entities[:5], entities[5:]
-    nodes = []
-    for ring, radius in ((inner, 170), (outer, 380)):
-        for k, entity in enumerate(ring):
-            angle = 2 * math.pi * k / max(len(ring), 1)
-            nodes.append(
-                {
-                    "id": entity.pk,
-                    "x": round(radius * math.cos(angle), 1),
-                    "y": round(radius * math.sin(angle), 1),
-                }
-            )
+    spots = networkx.spring_layout(graph, seed=16, scale=450, k=1.2)
+    nodes = [
+        {"id": pk, "x": round(float(spots[pk][0]), 1), "y": round(float(spots[pk][1]), 1)}
+        for pk in ids
+    ]
     with context.acting(user=analyst, justification="demo data seeding"):
         charts.create_chart(actor=analyst, operation=operation, title=CHART_TITLE, nodes=nodes)
     command.stdout.write(f"  demo chart: {len(nodes)} entities")

@@ -420,7 +420,7 @@ def _chart_page_data(chart: Chart, drawn: charts.Drawing, can_change: bool) -> d
             "saved": _("Chart saved."),
             "not_saved": _("The chart was not saved: %(reason)s"),
             "no_path": _("No path between these entities over links you may see."),
-            "path_found": _("Shortest path: %(n)s links."),
+            "path_found": _("Links on the shortest path: %(n)s (in red)."),
             "choose_two": _("Select two entities (hold Ctrl or long-press) to find a path."),
             "choose_one": _("Select an entity to expand."),
             "added": _("Entities added: %(n)s."),

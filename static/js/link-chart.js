@@ -279,8 +279,8 @@
         add(answer.data.nodes, answer.data.edges, Number(from));
         answer.data.nodes.forEach(function (n) { onPath.nodes[n.id] = true; });
         answer.data.edges.forEach(function (e) { onPath.edges[e.id] = true; });
+        network.unselectAll();
         restyle();
-        network.selectNodes([Number(from), Number(to)]);
         say(format(text.path_found, { n: answer.data.length }));
       });
     }
@@ -309,6 +309,7 @@
     }
 
     function layout() {
+      self.settled = false;
       network.setOptions({ physics: { enabled: true } });
       network.stabilize(300);
     }
@@ -330,6 +331,9 @@
       interaction: { hover: true, multiselect: true, tooltipDelay: 150, keyboard: { enabled: true, bindToWindow: false } }
     });
     self.network = network;
+    self.settled = true;
+    // Select an entity as a click does (for keyboard users' tools and the browser tests).
+    self.select = function (id) { network.selectNodes([id]); showDetails(id); };
 
     // The saved chart: with positions as saved; without any, laid out once.
     var unplaced = data.nodes.some(function (n) { return n.x === null || n.x === undefined; });
@@ -337,8 +341,19 @@
     dirty = false;
     if (unplaced && data.nodes.length > 1) { layout(); } else { network.fit(); }
 
-    network.on("stabilized", function () { network.setOptions({ physics: { enabled: false } }); applyLabels(); });
+    network.on("stabilized", function () {
+      network.setOptions({ physics: { enabled: false } });
+      self.settled = true;
+      dirty = true;
+      applyLabels();
+    });
     network.on("zoom", applyLabels);
+    var resizing = null;
+    window.addEventListener("resize", function () {
+      // A phone turned, a window narrowed: show the whole chart again.
+      window.clearTimeout(resizing);
+      resizing = window.setTimeout(function () { network.fit(); applyLabels(); }, 200);
+    });
     network.on("dragEnd", function (params) { if (params.nodes && params.nodes.length) { dirty = true; } });
     network.on("beforeDrawing", function (ctx) {
       // A white background, so the exported PNG is not transparent.

@@ -91,3 +91,142 @@ def test_an_officer_sees_no_operations(person):
     expect(officer.page.get_by_role("link", name="Operations")).to_have_count(0)
     response = officer.page.goto(officer.url("/operations/"))
     assert response.status == 403
+
+
+def _chart_size(page) -> dict:
+    return page.evaluate(
+        "() => ({nodes: window.linkChart.network.body.data.nodes.length,"
+        " edges: window.linkChart.network.body.data.edges.length})"
+    )
+
+
+def test_analyst_builds_a_link_chart_finds_a_path_saves_reopens_and_exports_it(
+    person, platform, browser, tmp_path
+):
+    analyst = person("analyst")
+    page = analyst.page
+    analyst.goto("/operations/")
+    analyst.justify("OP-NIGHTJAR", "Charting the supply network")
+    analyst.main.get_by_role("link", name="OP-NIGHTJAR").click()
+    page.wait_for_load_state()
+    # The demo operation has a saved chart; the entity to start from is one of its own.
+    expect(
+        page.locator("#op-charts").get_by_role("link", name="Nightjar supply network")
+    ).to_be_visible()
+    start = page.locator("#op-entities li a").first.inner_text()
+    page.locator("#op-charts").get_by_role("link", name="New chart").click()
+    page.get_by_label("Title").fill(f"Kite chart {REFERENCE}")
+    page.get_by_role("button", name="Create the chart").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kite chart")
+    page.wait_for_function("() => window.linkChart !== undefined")
+
+    # Start from an entity picked by typing part of its name, then expand it.
+    box = page.get_by_role("combobox", name="Place an entity")
+    box.press_sequentially(start[:5], delay=30)
+    option = page.get_by_role("option", name=re.compile(re.escape(start))).first
+    expect(option).to_be_visible()
+    option.click()
+    page.get_by_role("button", name="Place", exact=True).click()
+    status = page.locator("#chart-status")
+    expect(status).to_contain_text("Entities added: 1")
+    expect(page.get_by_role("button", name="Expand")).to_be_enabled()
+    status.evaluate("node => { node.textContent = ''; }")
+    page.get_by_role("button", name="Expand").click()
+    expect(status).to_contain_text("Entities added:")
+    page.wait_for_function("() => window.linkChart.network.body.data.nodes.length > 2")
+
+    # One of its neighbours expanded too: the chart grows by expansion.
+    first = set(page.evaluate("() => window.linkChart.network.body.data.nodes.getIds()"))
+    origin = page.locator("#chart-path-from option", has_text=start).first.get_attribute("value")
+    later: set = set()
+    for neighbour in sorted(first - {int(origin)}):
+        page.evaluate(f"() => window.linkChart.select({neighbour})")
+        status.evaluate("node => { node.textContent = ''; }")
+        page.get_by_role("button", name="Expand").click()
+        expect(status).to_contain_text(re.compile("Entities added|No further entities"))
+        later = set(page.evaluate("() => window.linkChart.network.body.data.nodes.getIds()"))
+        if later - first:
+            break
+    assert later - first, "no neighbour of the start entity leads further"
+    page.get_by_role("button", name="Lay out").click()
+    page.wait_for_function("() => window.linkChart.settled")
+
+    # A shortest path from an entity of the second ring to another neighbour of the start,
+    # drawn in red.
+    far = sorted(later - first)[0]
+    near = sorted(first - {int(origin), neighbour})[-1]
+    page.get_by_label("Path from").select_option(str(far))
+    page.get_by_label("to", exact=True).select_option(str(near))
+    page.get_by_role("button", name="Find path").click()
+    expect(status).to_contain_text("Links on the shortest path")
+    built = _chart_size(page)
+    assert built["nodes"] > len(first) and built["edges"] >= built["nodes"] - 1
+    page.get_by_role("button", name="Fit").click()
+    analyst.shot("analyst-24-link-chart")
+
+    # Saved, then reopened from the operation page as it was.
+    page.get_by_role("button", name="Save").click()
+    expect(status).to_contain_text("Chart saved")
+    chart_url = page.url
+    positions = page.evaluate("() => window.linkChart.network.getPositions()")
+    page.get_by_role("link", name="OP-NIGHTJAR").click()
+    page.locator("#op-charts").get_by_role("link", name=f"Kite chart {REFERENCE}").click()
+    page.wait_for_function("() => window.linkChart !== undefined")
+    assert page.url == chart_url
+    assert _chart_size(page) == built
+    again = page.evaluate("() => window.linkChart.network.getPositions()")
+    for key, spot in positions.items():
+        assert abs(again[key]["x"] - spot["x"]) < 1 and abs(again[key]["y"] - spot["y"]) < 1
+
+    # The details of a node, with a link to its entity page.
+    page.evaluate(f"() => window.linkChart.select({origin})")
+    expect(
+        page.locator("#chart-details").get_by_role("link", name="Open the entity's page")
+    ).to_be_visible()
+
+    # Exports: PNG from the canvas, GraphML from the server.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export PNG").click()
+    png = tmp_path / info.value.suggested_filename
+    info.value.save_as(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    name, content = analyst.download(page.get_by_role("link", name="Export GraphML"), tmp_path)
+    assert name.endswith(".graphml")
+    text = content.decode()
+    assert "<graphml" in text and text.count("<node ") == built["nodes"]
+    assert text.count("<edge ") == built["edges"]
+    analyst.assert_accessible("a link chart")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    analyst.shot("analyst-24b-link-chart-phone")
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    # Under the real Content-Security-Policy (no bypass): the chart raises no console error.
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, base_url=platform.base_url
+    )
+    try:
+        from tests.e2e.conftest import Person
+        from tests.e2e.platform import DEMO_PASSWORD
+
+        strict = Person(context, context.new_page(), platform, "analyst", DEMO_PASSWORD)
+        errors: list[str] = []
+        strict.page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        strict.page.on("pageerror", lambda e: errors.append(str(e)))
+        strict.sign_in()
+        strict.page.goto(chart_url)
+        strict.justify("OP-NIGHTJAR", "Charting the supply network")
+        strict.page.wait_for_function("() => window.linkChart !== undefined")
+        strict.page.wait_for_timeout(500)
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_an_officer_cannot_open_a_chart(person):
+    officer = person("officer")
+    response = officer.page.goto(officer.url("/operations/charts/1/"))
+    assert response.status == 403

@@ -224,9 +224,26 @@ def _general_operation(world):
         )
 
 
+def _general_chart(world):
+    """A saved link chart of a general operation. Its one foreign key (the operation) governs
+    it, so it makes no cross-compartment pair today; the entities it places are ids in JSON,
+    drawn per reader (tests/operations/test_charts.py proves the outsider sees none)."""
+    from operations.charts import create_chart
+
+    operation = _general_operation(world)
+    with as_user(world.analyst):
+        return create_chart(
+            actor=world.analyst,
+            operation=operation,
+            title=f"General chart {_n()}",
+            nodes=[{"id": _general_entity(world).pk, "x": 0, "y": 0}],
+        )
+
+
 # Model label -> factory(world) of a general record whose reference the test then points at B.
 GENERAL = {
     "operations.operation": _general_operation,
+    "operations.chart": _general_chart,
     "intelligence.entity": _general_entity,
     "intelligence.reportentity": _general_mention,
     "intelligence.mentionsuggestion": _general_suggestion,
