@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -107,8 +108,6 @@ class ShareReportView(RecordFormView):
     def form_valid(self, form):
         response = super().form_valid(form)
         if getattr(self, "share", None) is not None and isinstance(response, HttpResponseRedirect):
-            from django.contrib import messages
-
             messages.success(
                 self.request,
                 _("Shared with %(unit)s: it is in their intake as %(urn)s.")
