@@ -607,6 +607,7 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
                 else None,
                 description=item.get("description") or "",
                 compartment_id=compartment.pk,
+                owning_unit_id=submitter.unit_id,
                 created_by_id=submitter.pk,
             )
         )
@@ -648,6 +649,8 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
                 longitude=item.get("longitude"),
                 place_name=(item.get("place_name") or "")[:200],
                 submitted_by_id=submitter.pk,
+                # Owned by the unit of the person who took it in (none for a push).
+                owning_unit_id=submitter.unit_id,
                 submitted_at=now,
                 retention_class_id=retention.pk if retention else None,
                 review_due=review_due,
