@@ -103,6 +103,9 @@ class SubjectRequest(AuditedModel):
 
     objects = SubjectRequestQuerySet.as_manager()
 
+    # Set by the latest search in this process when it found more than it keeps.
+    search_capped = False
+
     audit_restricted_fields = ("subject_name", "other_names", "identifiers", "details")
     audit_ignored_fields = ("updated_at",)
 

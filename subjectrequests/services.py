@@ -187,6 +187,7 @@ def run_search(request: SubjectRequest, *, actor: User) -> list[SubjectHit]:
         hit.save()
         hits.append(hit)
     request.searched_at = now
+    request.search_capped = matches.capped
     request.save(update_fields=["searched_at", "updated_at"])
     with acting_for(request):
         audit.record(

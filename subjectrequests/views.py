@@ -197,6 +197,14 @@ class SearchView(_RequestPost):
         messages.success(
             request, _("Search done: %(n)s records may hold the person's data.") % {"n": len(hits)}
         )
+        if record.search_capped:
+            messages.warning(
+                request,
+                _(
+                    "The search found more records than it keeps: add the person's date of "
+                    "birth, other names or identifiers to the request and search again."
+                ),
+            )
 
 
 class DecideView(_RequestPost):

@@ -294,3 +294,16 @@ def test_the_api_registers_searches_decides_and_produces_the_letter(world):
     letter = api.get(f"/api/v1/subject-requests/{pk}/letter/")
     assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
     assert AuditEvent.objects.filter(action=Action.EXPORT, purpose_id=pk).exists()
+
+
+def test_a_search_finding_more_than_it_keeps_says_so(world, monkeypatch):
+    from subjectrequests import selectors
+
+    named_in_two_compartments(world)
+    request = register(world)
+    monkeypatch.setattr(selectors, "MAX_REPORTS", 1)
+    client = page_client(world.oversight, justification=None)
+    page = client.post(reverse("subjectrequests:search", args=[request.pk]), follow=True)
+    assert "found more records than it keeps" in body_of(page)
+    assert request.hits.filter(kind="report").count() == 1
+    assert AuditEvent.objects.filter(action=Action.SEARCH).last().details["capped"] is True
