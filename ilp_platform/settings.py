@@ -304,7 +304,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Several fields are called ``kind``: name the entity kinds' enum after what it lists.
-    "ENUM_NAME_OVERRIDES": {"EntityKindEnum": "intelligence.choices.EntityKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "EntityKindEnum": "intelligence.choices.EntityKind",
+        "SubjectRequestKindEnum": "subjectrequests.choices.RequestKind",
+        "SubjectHitKindEnum": "subjectrequests.choices.HitKind",
+        "SubjectHitDecisionEnum": "subjectrequests.choices.Decision",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
