@@ -307,3 +307,20 @@ def test_a_search_finding_more_than_it_keeps_says_so(world, monkeypatch):
     assert "found more records than it keeps" in body_of(page)
     assert request.hits.filter(kind="report").count() == 1
     assert AuditEvent.objects.filter(action=Action.SEARCH).last().details["capped"] is True
+
+
+def test_the_demo_seed_names_the_person_in_two_compartments_once(world):
+    import io
+    from types import SimpleNamespace
+
+    from subjectrequests.seed import NAME as SEEDED
+    from subjectrequests.seed import seed_subject_requests
+
+    command = SimpleNamespace(stdout=io.StringIO())
+    seed_subject_requests(command)
+    seed_subject_requests(command)
+    people = Entity.objects.filter(name=SEEDED)
+    assert sorted(people.values_list("compartment__slug", flat=True)) == ["general", "restricted"]
+    named = Report.objects.filter(entity_links__entity__in=people)
+    assert sorted(named.values_list("compartment__slug", flat=True)) == ["general", "restricted"]
+    assert "skipped" in command.stdout.getvalue()
