@@ -102,6 +102,15 @@ class ShareForm(RestrictedFormMixin, forms.Form):
         )
 
 
+class ProductShareForm(ShareForm):
+    """The same step for an approved product (its text travels as it was approved)."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["send_original"]
+        del self.fields["answers_requirement"]
+
+
 class ConsentForm(forms.Form):
     note = forms.CharField(
         label=_("Who consented for the originator, how and when"),

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analysis.choices import ProductStatus
+from analysis.models import Product
 from audit import services as audit
 from audit.actions import action
 from audit.choices import Action, Outcome
@@ -319,4 +321,170 @@ def share_report(
                 "share": share.pk,
             },
         )
+    return share
+
+
+def _product_text(product: Product) -> str:
+    parts = [product.title]
+    for section in product.sections or []:
+        body = str(section.get("body") or "").strip()
+        if body:
+            parts.append(f"{section.get('title') or ''}\n{body}".strip())
+    return "\n\n".join(parts)
+
+
+@action("sharing.add_share")
+def share_product(
+    product: Product,
+    *,
+    actor,
+    to_unit: Unit | None,
+    risk_to_source: str,
+    risk_to_operation: str,
+    risk_to_person: str,
+    legal_basis: str,
+    risk_assessment: str = "",
+    conditions: Iterable[str] = (),
+    conditions_note: str = "",
+    conditions_acknowledged: bool = False,
+    provider_permission: str = "",
+) -> Share:
+    """Disseminate an approved product to ``to_unit``: the same step as for a report (handling
+    code, risk assessment, conditions, legal basis, disclosure at the sender). The receiving
+    unit finds the product's text as a new report in its intake, ungraded (a product carries a
+    handling code, not a source evaluation): its analysts evaluate and grade it."""
+    errors: dict[str, list[str]] = {}
+    conditions = [str(c).strip() for c in conditions if str(c).strip()]
+    if not Product.objects.visible_to(actor).filter(pk=product.pk).exists():
+        raise ValidationError({"product": [_("Unknown product.")]})
+    if product.status not in (ProductStatus.APPROVED, ProductStatus.DISSEMINATED):
+        _add(errors, "product", _("Only an approved product is shared."))
+    from_unit = Unit.objects.filter(pk=getattr(actor, "unit_id", None)).first()
+    if from_unit is None:
+        _add(errors, "to_unit", _("You belong to no unit, so you cannot share on its behalf."))
+    intake = None
+    if to_unit is None:
+        _add(errors, "to_unit", _("Choose the unit to share with."))
+    elif from_unit is not None and to_unit.pk == from_unit.pk:
+        _add(errors, "to_unit", _("The product is already your unit's: choose another unit."))
+    else:
+        intake = intake_compartment(to_unit)
+        if intake is None:
+            _add(
+                errors,
+                "to_unit",
+                _("%(unit)s has no compartment to receive intelligence in.") % {"unit": to_unit},
+            )
+    _check_risks(
+        errors,
+        {
+            "risk_to_source": risk_to_source,
+            "risk_to_operation": risk_to_operation,
+            "risk_to_person": risk_to_person,
+        },
+    )
+    _check_conditions(errors, conditions)
+    if not (legal_basis or "").strip():
+        _add(errors, "legal_basis", _("State the legal basis for the disclosure."))
+    if errors:
+        raise ValidationError(errors)
+    assert to_unit is not None and from_unit is not None and intake is not None
+    share = Share.objects.create(
+        kind=ShareKind.PRODUCT,
+        product=product,
+        compartment=product.compartment,
+        from_unit=from_unit,
+        to_unit=to_unit,
+        risk_to_source=risk_to_source,
+        risk_to_operation=risk_to_operation,
+        risk_to_person=risk_to_person,
+        risk_assessment=(risk_assessment or "").strip(),
+        conditions=list(dict.fromkeys(conditions)),
+        conditions_note=(conditions_note or "").strip(),
+        legal_basis=legal_basis.strip()[:300],
+        grading_as_given=f"{product.handling_code} ({product.handling_scheme})"[:50],
+        original_reference=product.reference,
+        shared_by=actor,
+    )
+    try:
+        audit.record_disclosure(
+            product,
+            recipient=to_unit.name[:300],
+            legal_basis=share.legal_basis,
+            conditions_acknowledged=conditions_acknowledged,
+            provider_permission=provider_permission,
+            note=share.reference,
+            actor=actor,
+        )
+    except audit.DisclosureRefused as refused:
+        raise ValidationError({k: [v] for k, v in refused.errors.items()}) from None
+    now = timezone.now()
+    retention = RetentionClass.objects.filter(is_default=True).order_by("order").first()
+    received = Report(
+        urn=allocate_urns(1)[0],
+        compartment=intake,
+        status=ReportStatus.SUBMITTED,
+        submitted_by=actor,
+        submitted_at=now,
+        owning_unit=to_unit,
+        grading_scheme=product.handling_scheme,
+        source_evaluation="",
+        intelligence_assessment="",
+        handling_code=product.handling_code,
+        handling_conditions="; ".join(
+            part
+            for part in (
+                (product.handling_conditions or "").strip(),
+                *(provenance.condition_label(code) for code in share.conditions),
+                share.conditions_note,
+            )
+            if part
+        ),
+        text=_product_text(product),
+        is_personal_assessment=True,
+        retention_class=retention,
+        review_due=retention.review_due_from(now.date()) if retention else None,
+    )
+    received.save()
+    refresh_search_document(received)
+    audit.record(
+        Action.CREATE,
+        obj=received,
+        actor=actor,
+        details={
+            "status": received.status,
+            "operation": "received from another unit",
+            "share": share.pk,
+            "from_unit": from_unit.pk,
+            "original_reference": product.reference,
+        },
+    )
+    provenance.record_received(
+        received,
+        channel=ProvenanceChannel.UNIT_SHARE,
+        originator=from_unit.name,
+        originating_unit=from_unit,
+        original_reference=product.reference,
+        grading_as_given=share.grading_as_given,
+        conditions=share.conditions,
+        actor=actor,
+    )
+    share.received_report = received
+    share.save(update_fields=["received_report"])
+    audit.record(
+        Action.CREATE,
+        obj=share,
+        actor=actor,
+        recipient=to_unit.name[:300],
+        details={
+            "kind": share.kind,
+            "product": product.reference,
+            "received_report": received.urn,
+            "from_unit": from_unit.pk,
+            "to_unit": to_unit.pk,
+            "risks": {field: getattr(share, field) for field in RISK_FIELDS},
+            "conditions": share.conditions,
+            "legal_basis": share.legal_basis,
+        },
+    )
     return share

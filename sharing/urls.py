@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.ShareListView.as_view(), name="list"),
     path("<int:pk>/", views.ShareDetailView.as_view(), name="detail"),
     path("reports/<int:pk>/share/", views.ShareReportView.as_view(), name="share_report"),
+    path("products/<int:pk>/share/", views.ShareProductView.as_view(), name="share_product"),
     path("reports/<int:pk>/consent/", views.ConsentView.as_view(), name="consent"),
     path("requirements/", views.FromAboveListView.as_view(), name="requirements"),
     path(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
+from analysis.models import Product
 from ilp_platform.web.views import (
     RecordFormView,
     RecordPostView,
@@ -22,7 +23,14 @@ from ilp_platform.web.views import (
 from intelligence import provenance
 from intelligence.models import Report
 from sharing import aggregates, levels, services
-from sharing.forms import AggregateForm, CloseForm, ConsentForm, IssueForm, ShareForm
+from sharing.forms import (
+    AggregateForm,
+    CloseForm,
+    ConsentForm,
+    IssueForm,
+    ProductShareForm,
+    ShareForm,
+)
 from sharing.models import Share
 from tasking.models import Requirement
 
@@ -114,6 +122,36 @@ class ShareReportView(RecordFormView):
                 % {"unit": self.share.to_unit, "urn": self.share.received_report.urn},
             )
         return response
+
+
+class ShareProductView(RecordFormView):
+    """The dissemination step for an approved product."""
+
+    model = Product
+    permission_required = "sharing.add_share"
+    template_name = "sharing/share_product_form.html"
+    form_class = ProductShareForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        product = self.record
+        return {
+            **super().get_context_data(**kwargs),
+            "product": product,
+            "rules": product.disclosure_rules(),
+        }
+
+    def run(self, form):
+        self.share = services.share_product(
+            self.record, actor=self.request.user, **dict(form.cleaned_data)
+        )
+        return self.share
+
+    def get_success_url(self):
+        share = getattr(self, "share", None)
+        return share.get_absolute_url() if share else self.record.get_absolute_url()
 
 
 class ConsentView(RecordFormView):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from analysis.models import Product
 from ilp_platform.accounts.models import Unit, UnitLevel
 from ilp_platform.web.serializers import RestrictedModelSerializer, VisibleRelatedField
 from intelligence.models import Report
@@ -81,7 +82,8 @@ class ShareSerializer(RestrictedModelSerializer):
 
 
 class ShareWriteSerializer(serializers.Serializer):
-    report = VisibleRelatedField(model=Report)
+    report = VisibleRelatedField(model=Report, required=False, allow_null=True, default=None)
+    product = VisibleRelatedField(model=Product, required=False, allow_null=True, default=None)
     to_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     risk_to_source = serializers.CharField(help_text="none, low, medium or high")
     risk_to_operation = serializers.CharField(help_text="none, low, medium or high")
@@ -100,6 +102,19 @@ class ShareWriteSerializer(serializers.Serializer):
     answers_requirement = VisibleRelatedField(
         model=Requirement, required=False, allow_null=True, default=None
     )
+
+    def validate(self, attrs):
+        if (attrs.get("report") is None) == (attrs.get("product") is None):
+            raise serializers.ValidationError(
+                {"report": ["Name the report or the product to share (one of them)."]}
+            )
+        if attrs.get("product") is not None and (
+            attrs.get("send_original") or attrs.get("answers_requirement") is not None
+        ):
+            raise serializers.ValidationError(
+                {"product": ["A product travels as approved; it answers no requirement."]}
+            )
+        return attrs
 
 
 class AggregateQuerySerializer(serializers.Serializer):

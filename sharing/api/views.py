@@ -43,9 +43,18 @@ class ShareViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     @extend_schema(request=s.ShareWriteSerializer, responses={201: s.ShareSerializer})
     def create(self, request, *args, **kwargs):
         data = self.parse(s.ShareWriteSerializer)
-        report = data.pop("report")
+        report, product = data.pop("report"), data.pop("product")
         try:
-            share = self.write(lambda: services.share_report(report, actor=request.user, **data))
+            if product is not None:
+                data.pop("send_original", None)
+                data.pop("answers_requirement", None)
+                share = self.write(
+                    lambda: services.share_product(product, actor=request.user, **data)
+                )
+            else:
+                share = self.write(
+                    lambda: services.share_report(report, actor=request.user, **data)
+                )
         except ValidationError as exc:
             raise exceptions.ValidationError(exc.message_dict) from None
         share = self.get_queryset().get(pk=share.pk)

@@ -63,6 +63,10 @@ REGISTRY = {
     "sharing:share_report": Entry(
         record="report", roles=dict.fromkeys(("GET", "POST", "PUT"), SHARERS), ok=_FORM
     ),
+    # The same step for a product (analysts and managers read products).
+    "sharing:share_product": Entry(
+        record="product", roles=dict.fromkeys(("GET", "POST", "PUT"), SHARERS), ok=_FORM
+    ),
     # Recording the originator's consent: evaluating analysts.
     "sharing:consent": Entry(
         record="report", roles=dict.fromkeys(("GET", "POST", "PUT"), ANALYSTS), ok=_FORM

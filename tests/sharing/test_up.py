@@ -154,3 +154,43 @@ def test_an_analyst_shares_through_the_form_and_the_lists_show_each_side(world, 
     assert sent.reference in listed
     detail = regional.get(sent.get_absolute_url()).content.decode()
     assert sent.received_report.urn in detail
+
+
+def test_an_approved_product_is_shared_and_arrives_ungraded_for_evaluation(world, levels):
+    from tests.security.references import _approved_product
+
+    product = _approved_product(world)
+    sent = api_client(world.analyst).post(
+        "/api/v1/shares/",
+        {
+            "product": product.pk,
+            "to_unit": levels.national.pk,
+            "risk_to_source": "none",
+            "risk_to_operation": "low",
+            "risk_to_person": "none",
+            "legal_basis": "DPA 2018 s.35",
+        },
+        format="json",
+    )
+    assert sent.status_code == 201, sent.content
+    # The sender does not hold the national intake: the report received there reads as null.
+    assert sent.json()["received_report"] is None and sent.json()["product"] == product.pk
+    received = Report.objects.get(pk=Share.objects.get(pk=sent.json()["id"]).received_report_id)
+    assert received.compartment == levels.national_intake and received.status == "submitted"
+    assert product.title in received.text and received.source_evaluation == ""
+    assert Provenance.objects.get(report=received).original_reference == product.reference
+    assert AuditEvent.objects.filter(
+        action=Action.DISCLOSE, object_type="analysis.product", object_id=str(product.pk)
+    ).exists()
+    neither = api_client(world.analyst).post(
+        "/api/v1/shares/",
+        {
+            "to_unit": levels.national.pk,
+            "risk_to_source": "none",
+            "risk_to_operation": "none",
+            "risk_to_person": "none",
+            "legal_basis": "DPA 2018 s.35",
+        },
+        format="json",
+    )
+    assert neither.status_code == 400 and "report" in neither.json()
