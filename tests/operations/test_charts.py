@@ -297,3 +297,24 @@ def test_an_officer_may_not_read_or_write_charts(world, setup):
     officer = api_client(world.officer)
     assert officer.get(f"/api/v1/charts/{chart.pk}/").status_code == 403
     assert officer.patch(f"/api/v1/charts/{chart.pk}/", {}, format="json").status_code == 403
+
+
+def test_the_demo_seed_gives_nightjar_a_saved_chart_once(world, setup):
+    import io
+
+    from operations.seed import CHART_TITLE, REFERENCE, seed_operations
+
+    class Command:
+        stdout = io.StringIO()
+
+    seed_operations(Command())
+    seed_operations(Command())
+    chart = Chart.objects.get(operation__reference=REFERENCE)
+    assert chart.title == CHART_TITLE
+    placed = {node["id"] for node in chart.nodes}
+    assert {setup["alan"].pk, setup["bob"].pk} <= placed
+    assert all(
+        isinstance(node["x"], float) and isinstance(node["y"], float) for node in chart.nodes
+    )
+    drawn = charts.drawing(world.analyst2, chart)
+    assert setup["link"].pk in drawn.edge_ids

@@ -431,11 +431,22 @@ def _chart(world, compartment):
     """A saved link chart of an operation of the compartment, placing two linked entities of
     the same compartment."""
     from operations.charts import create_chart
+    from operations.models import Operation
+    from operations.services import open_operation
     from tests.intelligence.helpers import as_user
 
-    operation = _operation(world, compartment)
+    marker = MARKERS[compartment.slug]
     link = _link(world, compartment)
     with as_user(world.analyst):
+        # Its own operation (the ``operation`` factory's reference may be taken already).
+        operation = open_operation(
+            actor=world.analyst,
+            data={
+                "name": f"Charted operation {marker}",
+                "reference": f"OP-CHART-{marker}-{Operation.objects.count() + 1}",
+                "compartment": compartment,
+            },
+        )
         return create_chart(
             actor=world.analyst,
             operation=operation,
