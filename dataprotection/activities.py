@@ -9,6 +9,7 @@ any is missing, so nothing that processes personal data ships without its record
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 @dataclass(frozen=True)
 class Activity:
     key: str
-    label: str
+    label: Any  # text, or lazily translated text
     # Where the processing happens in the code, for the reader of the register.
     where: str
 

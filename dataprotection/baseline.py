@@ -8,6 +8,8 @@ the officer adapts them to the force's own policies.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection, transaction
 
 LED_POLICING = (
@@ -33,7 +35,7 @@ CONTROLS = (
     "justification and is logged (LED Art. 25) in the append-only, hash-chained audit trail."
 )
 
-_ANALYSIS = {
+_ANALYSIS: dict[str, Any] = {
     "purpose": (
         "Analysis of incidents and intelligence the requester may see, to direct policing "
         "resources and inform tasking decisions."
@@ -55,7 +57,7 @@ _ANALYSIS = {
     "hold every compartment it read.",
 }
 
-_BY_KIND = {
+_BY_KIND: dict[str, dict[str, Any]] = {
     "hotspot": {
         "name": "Hotspot analysis",
         "assessment_required": True,
@@ -76,7 +78,7 @@ _BY_KIND = {
     },
 }
 
-FIXED = {
+FIXED: dict[str, dict[str, Any]] = {
     "intelligence.reports": {
         "name": "Intelligence reports and grading",
         "purpose": "Collection, evaluation and grading of intelligence for policing purposes.",
@@ -201,7 +203,7 @@ FIXED = {
     },
 }
 
-_DEFAULTS = {
+_DEFAULTS: dict[str, Any] = {
     "purpose": "",
     "legal_basis": LED_POLICING,
     "data_categories": INTELLIGENCE_DATA,

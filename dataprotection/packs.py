@@ -125,7 +125,8 @@ def _people(entity_ids, report_ids) -> dict:
     ):
         if category:
             categories.setdefault(entity_id, set()).add(category)
-    people, others = [], {}
+    people: list[dict] = []
+    others: dict[str, int] = {}
     for entity in entities.order_by("id")[: LIMIT + 1]:
         if entity.kind == "person":
             people.append(
@@ -309,7 +310,7 @@ def _tasking_pack(tasking: Tasking) -> dict:
             "reference": f"tasking {tasking.pk}",
             "status": tasking.status,
             "compartment": tasking.compartment.slug,
-            "owner": tasking.owner_user.username if tasking.owner_user_id else None,
+            "owner": tasking.owner_user.username if tasking.owner_user else None,
             "due_date": _when(tasking.due_date),
         },
         "gathered": {"cited_reports": len(report_ids), "cited_products": len(product_ids)},

@@ -178,7 +178,7 @@ def find_subject(subject_type: str, reference: str):
         raise ValidationError({"subject_type": [_("Choose an operation or a tasking.")]})
     if not text:
         raise ValidationError({"subject": [_("Name the operation or tasking.")]})
-    found = None
+    found: Operation | Tasking | None = None
     if subject_type == PackSubject.OPERATION:
         operations = Operation._base_manager.select_related("compartment", "lead")
         found = operations.filter(reference__iexact=text).first()
@@ -260,6 +260,7 @@ def verify_pack(*, actor: User, pack_text: str = "", sha256: str = "") -> dict:
     if sha256 and not _SHA256.match(sha256):
         raise ValidationError({"sha256": [_("A SHA-256 is 64 hexadecimal characters.")]})
     digest = _digest_of(pack_text) if pack_text else sha256
+    result: dict[str, Any]
     if pack_text and sha256 and digest != sha256:
         result = {"match": False, "sha256": digest, "reason": "the JSON and the hash differ"}
     else:
