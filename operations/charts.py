@@ -5,7 +5,8 @@ A chart stores entity ids with positions. It is drawn again for every reader: th
 reader may see among those placed (``Entity.objects.visible_to``) and the links the reader may
 see between them. Nothing of an entity outside the reader's compartments shows through a
 chart: not its name, kind or position, not even how many there are. A reader who saves a chart
-with entities they cannot see leaves those entries as they were: they are not theirs to remove.
+with entities they cannot see leaves those entries as they were: they are not theirs to remove;
+for the same reason such a reader may not delete the chart.
 The GraphML export is built from the same drawing, so it holds only what the page shows.
 """
 
@@ -23,6 +24,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import User
+from ilp_platform.core.errors import StateConflict
 from intelligence.models import Entity, Link
 from operations.models import Chart, Operation
 
@@ -234,12 +236,31 @@ def update_chart(chart: Chart, *, actor: User, data: dict[str, Any]) -> Chart:
 
 @action("operations.change_operation", recheck=False)
 def delete_chart(chart: Chart, *, actor: User) -> Operation:
+    """Delete a chart. Refused while it holds entities the actor cannot see: those entries are
+    not theirs to remove (as when saving), so the chart stays for a colleague who sees them.
+    The erase event names every entity the chart held."""
     operation = chart.operation
     _operation_open_for(operation)
+    placed = [item["id"] for item in chart.nodes or [] if isinstance(item, dict) and "id" in item]
+    existing = Entity.objects.filter(pk__in=placed)
+    if existing.exclude(pk__in=Entity.objects.visible_to(actor).values("pk")).exists():
+        raise StateConflict(
+            _(
+                "This chart holds entities outside your compartments: it is not yours to "
+                "delete. Remove your own entities from it, or ask a colleague who sees all of "
+                "them to delete it."
+            ),
+            field="nodes",
+        )
     audit.record(
         Action.ERASE,
         obj=chart,
-        details={"operation": operation.pk, "title": chart.title, "deleted": True},
+        details={
+            "operation": operation.pk,
+            "title": chart.title,
+            "deleted": True,
+            "entities": placed,
+        },
     )
     chart.delete()
     return operation

@@ -490,11 +490,12 @@ class ChartDeleteView(RecordPostView):
     model = Chart
     permission_required = "operations.change_operation"
     recheck_visibility = False
+    name_fields = False
     success_message = _lazy("Chart deleted.")
 
     def run(self, request, chart):
-        self._deleted = True
         charts.delete_chart(chart, actor=request.user)
+        self._deleted = True
 
     def get_success_url(self):
         if getattr(self, "_deleted", False):

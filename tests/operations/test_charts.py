@@ -318,3 +318,26 @@ def test_the_demo_seed_gives_nightjar_a_saved_chart_once(world, setup):
     )
     drawn = charts.drawing(world.analyst2, chart)
     assert setup["link"].pk in drawn.edge_ids
+
+
+def test_a_chart_holding_entities_the_reader_cannot_see_is_not_theirs_to_delete(
+    world, setup, login
+):
+    chart = _chart(world, setup)
+    refused = api_client(world.analyst2).delete(f"/api/v1/charts/{chart.pk}/")
+    assert refused.status_code == 409 and "outside your compartments" in refused.json()["nodes"][0]
+    assert HIDDEN_NAME not in refused.content.decode()
+    page = login(world.analyst2).post(
+        reverse("operations:chart_delete", args=[chart.pk]), follow=True
+    )
+    assert page.redirect_chain[-1][0] == chart.get_absolute_url()
+    assert "not yours to delete" in page.content.decode()
+    assert Chart.objects.filter(pk=chart.pk).exists()
+    assert not AuditEvent.objects.filter(action=Action.ERASE, object_type="operations.chart")
+
+    # The analyst sees all three: the chart goes, and the erase event names what it held.
+    assert api_client(world.analyst).delete(f"/api/v1/charts/{chart.pk}/").status_code == 204
+    erase = AuditEvent.objects.get(action=Action.ERASE, object_type="operations.chart")
+    assert sorted(erase.details["entities"]) == sorted(
+        setup[name].pk for name in ("alan", "bob", "marta")
+    )
