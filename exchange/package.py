@@ -19,6 +19,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,12 @@ HEADER_FIELDS = (
     "created_at",
     "expires_at",
 )
+# The longest a header field other than the fingerprints may be (a UUID, an ISO time and the
+# format's name are far shorter): a refusal stores and shows header text, so it is bounded.
+MAX_HEADER_FIELD = 64
+# A fingerprint as crypto.fingerprint_of writes it (SHA-256 in hex, groups of four); spaces
+# may be left out or added, as when a person copies one.
+FINGERPRINT = re.compile(r"^\s*(?:[0-9a-fA-F]\s*){64}$")
 
 
 class Refused(Exception):
@@ -111,7 +118,8 @@ def read_envelope(raw: bytes) -> dict:
     """The envelope's header, checked for shape; ``Refused`` when it is not a package."""
     try:
         envelope = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a body nested thousands of levels deep (``[[[[...``).
         raise Refused("malformed", _("The file is not an exchange package (not JSON).")) from None
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
         raise Refused(
@@ -119,6 +127,24 @@ def read_envelope(raw: bytes) -> dict:
             _("The file is not an exchange package (no “format”: “%(format)s”).")
             % {"format": FORMAT},
         )
+    for key in ("sender", "recipient"):
+        value = envelope.get(key)
+        if value and not (
+            isinstance(value, str) and len(value) <= 128 and FINGERPRINT.match(value)
+        ):
+            raise Refused(
+                "malformed",
+                _("The package's “%(field)s” is not a key fingerprint.") % {"field": key},
+            )
+    for key in HEADER_FIELDS:
+        value = envelope.get(key)
+        if key not in ("sender", "recipient") and not (
+            value is None or isinstance(value, int | str) and len(str(value)) <= MAX_HEADER_FIELD
+        ):
+            raise Refused(
+                "malformed",
+                _("The package's “%(field)s” is not a short text.") % {"field": key},
+            )
     head = {key: envelope.get(key) for key in HEADER_FIELDS}
     if envelope.get("version") not in SUPPORTED_VERSIONS:
         raise Refused(

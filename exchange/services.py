@@ -497,16 +497,18 @@ def _refuse(exc: pkg.Refused, *, channel: str, actor, partner: Partner | None) -
         Action.CREATE,
         object_type="exchange.receivedpackage",
         object_id="",
-        object_repr=str(exc.header.get("package_id") or "")[:300],
+        object_repr=str(exc.header.get("package_id") or "")[: pkg.MAX_HEADER_FIELD],
         outcome=Outcome.DENIED,
         recipient="",
         actor=actor,
+        # Bounded: the header comes from whoever posted the package (read_envelope caps it
+        # too; this keeps the trail small whatever a later check puts in a message).
         details={
             "refused": exc.code,
-            "reason": exc.message,
+            "reason": exc.message[:500],
             "channel": channel,
-            "package_id": str(exc.header.get("package_id") or ""),
-            "sender": str(exc.header.get("sender") or ""),
+            "package_id": str(exc.header.get("package_id") or "")[: pkg.MAX_HEADER_FIELD],
+            "sender": str(exc.header.get("sender") or "")[:128],
             "partner": partner.name if partner else "",
         },
     )
@@ -528,8 +530,8 @@ def receive(raw: bytes, *, channel: str, actor=None) -> ReceivedPackage:
         if crypto.normalise_fingerprint(str(head["recipient"])) != key.fingerprint:
             raise pkg.Refused(
                 "not_addressed",
-                _("The package is addressed to %(recipient)s, not to this installation (%(own)s).")
-                % {"recipient": head["recipient"], "own": key.fingerprint},
+                _("The package is sealed to another key, not to this installation (%(own)s).")
+                % {"own": key.fingerprint},
                 header=public,
             )
         partner = (
@@ -543,7 +545,7 @@ def receive(raw: bytes, *, channel: str, actor=None) -> ReceivedPackage:
             raise pkg.Refused(
                 "unknown_sender",
                 _("The sender %(sender)s is not a registered partner of this installation.")
-                % {"sender": head["sender"]},
+                % {"sender": crypto.normalise_fingerprint(str(head["sender"]))},
                 header=public,
             )
         sender = crypto.parse_public_key(partner.public_key)

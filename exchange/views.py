@@ -23,6 +23,7 @@ from exchange.models import (
     ReceiveChannel,
     ReceivedPackage,
 )
+from ilp_platform.accounts.models import Compartment
 from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
     RecordActionMixin,
@@ -34,6 +35,11 @@ from ilp_platform.web.views import (
 from intelligence import grading
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def _held(user) -> set[int]:
+    """The compartments ``user`` holds: the only ones a page of the register names."""
+    return set(Compartment.objects.visible_to(user).values_list("pk", flat=True))
 
 
 class _Register(RestrictedViewMixin):
@@ -54,6 +60,12 @@ class PartnerListView(_Register, TemplateView):
         audit.consultation(
             Action.LIST, object_type="exchange.partner", ids=[p.pk for p in partners]
         )
+        held = _held(self.request.user)
+        for partner in partners:
+            # The REFERENCE RULE: a compartment the reader does not hold is not named.
+            partner.intake_shown = (
+                partner.intake_compartment if partner.intake_compartment_id in held else None
+            )
         return {
             **super().get_context_data(**kwargs),
             "partners": partners,
@@ -68,10 +80,14 @@ class PartnerDetailView(_Register, TemplateView):
     def get_context_data(self, **kwargs):
         partner = get_object_or_404(Partner, pk=self.kwargs["pk"])
         audit.consultation(Action.VIEW, obj=partner)
+        held = _held(self.request.user)
         return {
             **super().get_context_data(**kwargs),
             "partner": partner,
-            "sendable": partner.sendable_compartments.order_by("name"),
+            "intake": partner.intake_compartment if partner.intake_compartment_id in held else None,
+            "sendable": partner.sendable_compartments.filter(pk__in=held).order_by("name"),
+            # The sendable compartments the reader does not hold: counted, not named.
+            "other_compartments": partner.sendable_compartments.exclude(pk__in=held).count(),
         }
 
 

@@ -261,6 +261,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = ILP_ENV in ("development", "test")
 MEDIA_URL = "/media-not-served/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Packages a partner's server may push to the exchange inbox per address (no account: DRF's
+# throttle, counted in the cache).
+EXCHANGE_PUSH_RATE = env_str("EXCHANGE_PUSH_RATE", "60/hour")
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

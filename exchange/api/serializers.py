@@ -23,10 +23,35 @@ class IdentitySerializer(serializers.ModelSerializer):
 
 
 class PartnerSerializer(serializers.ModelSerializer):
-    intake_compartment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    sendable_compartments = serializers.SlugRelatedField(
-        slug_field="slug", many=True, read_only=True
+    """A partner as a reader sees it: of its compartments only those the reader holds are named
+    (the REFERENCE RULE); ``other_compartments`` counts the rest."""
+
+    intake_compartment = serializers.SerializerMethodField(
+        help_text="The intake compartment's slug; null when you do not hold it."
     )
+    sendable_compartments = serializers.SerializerMethodField()
+    other_compartments = serializers.SerializerMethodField(
+        help_text="How many of the partner's compartments you do not hold (not named)."
+    )
+
+    def _held(self) -> set[int]:
+        if "held_compartments" not in self.context:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            self.context["held_compartments"] = set(
+                Compartment.objects.visible_to(user).values_list("pk", flat=True)
+            )
+        return self.context["held_compartments"]
+
+    def get_intake_compartment(self, obj) -> str | None:
+        return obj.intake_compartment.slug if obj.intake_compartment_id in self._held() else None
+
+    def get_sendable_compartments(self, obj) -> list[str]:
+        held = self._held()
+        return sorted(c.slug for c in obj.sendable_compartments.all() if c.pk in held)
+
+    def get_other_compartments(self, obj) -> int:
+        return len(partner_compartment_ids(obj) - self._held())
 
     class Meta:
         model = Partner
@@ -42,12 +67,17 @@ class PartnerSerializer(serializers.ModelSerializer):
             "sendable_compartments",
             "sends_entities",
             "intake_compartment",
+            "other_compartments",
             "inbox_url",
             "is_active",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+def partner_compartment_ids(partner: Partner) -> set[int]:
+    return {partner.intake_compartment_id, *(c.pk for c in partner.sendable_compartments.all())}
 
 
 class PartnerWriteSerializer(serializers.Serializer):
@@ -154,6 +184,19 @@ class ReceivedPackageSerializer(RestrictedModelSerializer):
             "legal_basis",
         ]
         read_only_fields = fields
+
+
+class PushReceiptSerializer(serializers.Serializer):
+    """What a pushing server is told: its package arrived (not where it landed, nor by whom)."""
+
+    package_id = serializers.UUIDField(read_only=True)
+    status = serializers.SerializerMethodField()
+    report_count = serializers.IntegerField(read_only=True)
+    entity_count = serializers.IntegerField(read_only=True)
+    link_count = serializers.IntegerField(read_only=True)
+
+    def get_status(self, obj) -> str:
+        return "received"
 
 
 class InboxUploadSerializer(serializers.Serializer):

@@ -3,13 +3,15 @@ job -> download or push) and the inbox (upload a file, or a partner's server pus
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 
 from audit import services as audit
 from audit.choices import Action
@@ -180,60 +182,119 @@ class _PushNotAuthenticated(exceptions.NotAuthenticated):
     )
 
 
+class PushThrottle(AnonRateThrottle):
+    """Pushes come with no account: each address may push ``EXCHANGE_PUSH_RATE`` packages
+    (signed-in uploads are not counted)."""
+
+    scope = "exchange_push"
+
+    def get_rate(self):
+        return settings.EXCHANGE_PUSH_RATE
+
+
+class _TooLarge(exceptions.APIException):
+    """413, answered like a refusal (``package`` and ``refused``); nothing is read further."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+    def __init__(self):
+        super().__init__(
+            {
+                "package": ["The package is larger than the largest one accepted (200 MB)."],
+                "refused": "too_large",
+            }
+        )
+
+
+def _read_body(request, limit: int) -> bytes:
+    """The request's body read in chunks, up to ``limit`` bytes (``_TooLarge`` beyond): not
+    ``request.body``, which stops at DATA_UPLOAD_MAX_MEMORY_SIZE, and never a parser's guess."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        raise _TooLarge()
+    chunks, total = [], 0
+    while chunk := request.read(1024 * 1024):
+        total += len(chunk)
+        if total > limit:
+            raise _TooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _UnreadBody(BaseParser):
+    """A push's body left unread here (no JSON parsing of an attacker's nesting, no size cap
+    of the request settings): ``create`` reads it as bytes, up to the package limit."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return {}
+
+
+_RECEIPT = PolymorphicProxySerializer(
+    component_name="InboxReceipt",
+    serializers=[s.ReceivedPackageSerializer, s.PushReceiptSerializer],
+    resource_type_field_name=None,
+)
+
+
 @extend_schema(tags=["exchange"])
 class InboxViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Packages received. ``POST`` takes one in: a signed-in person uploads a file (multipart
     ``file``); a partner's server pushes the package itself as the JSON body, with no account
-    (the package's signature authenticates it). A refused package answers 400 naming the
-    reason (``refused``: unknown_sender, bad_signature, altered, not_addressed, replayed,
-    expired, malformed...), and nothing is stored."""
+    (the package's signature authenticates it; pushes are rate-limited per address). A refused
+    package answers 400 naming the reason (``refused``: unknown_sender, bad_signature, altered,
+    not_addressed, replayed, expired, malformed...), and nothing is stored; one over 200 MB
+    answers 413. A push's answer holds the package id, its status and counts only."""
 
     queryset = ReceivedPackage.objects.select_related("partner", "compartment", "received_by")
     serializer_class = s.ReceivedPackageSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # The JSON body of a push is read as bytes by ``create`` (no parser: the package is checked
+    # by read_envelope, whatever its size or depth).
+    parser_classes = [MultiPartParser, _UnreadBody]
     requires_justification = False  # partners, counts and report ids: no intelligence text
-
-    def initialize_request(self, request, *args, **kwargs):
-        if request.method == "POST":
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-            if length > MAX_PACKAGE_BYTES:
-                request._exchange_too_large = True
-            else:
-                request.body  # noqa: B018 - read once, so the raw package stays available
-        return super().initialize_request(request, *args, **kwargs)
 
     def get_permissions(self):
         if self.action == "create":
             return [permissions.AllowAny()]
         return super().get_permissions()
 
+    def get_throttles(self):
+        return [PushThrottle()] if self.action == "create" else []
+
     @extend_schema(
         request={
             "multipart/form-data": s.InboxUploadSerializer,
             "application/json": {"type": "object"},
         },
-        responses={201: s.ReceivedPackageSerializer, 400: s.RefusalSerializer},
+        responses={
+            201: _RECEIPT,
+            400: s.RefusalSerializer,
+            413: OpenApiResponse(
+                s.RefusalSerializer, description="The package is larger than 200 MB."
+            ),
+        },
         auth=[],
     )
     def create(self, request, *args, **kwargs):
-        if getattr(request._request, "_exchange_too_large", False):
-            return Response(
-                {"package": ["The package is larger than 200 MB."], "refused": "too_large"},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        upload = request.FILES.get("file")
-        if upload is not None or "multipart" in (request.content_type or ""):
+        if "multipart/form-data" in (request.content_type or ""):
             if not request.user.is_authenticated:
                 raise exceptions.NotAuthenticated()
             if not request.user.has_perm("exchange.add_receivedpackage"):
                 raise exceptions.PermissionDenied("Your role does not allow this action.")
+            upload = request.FILES.get("file")
             if upload is None:
                 return Response(
                     {"file": ["Choose the package file."]}, status=status.HTTP_400_BAD_REQUEST
                 )
+            if upload.size > MAX_PACKAGE_BYTES:
+                raise _TooLarge()
             raw, channel, actor = upload.read(), ReceiveChannel.UPLOAD, request.user
         else:
-            raw, channel, actor = request.body, ReceiveChannel.PUSH, None
+            raw, channel, actor = (
+                _read_body(request._request, MAX_PACKAGE_BYTES),
+                ReceiveChannel.PUSH,
+                None,
+            )
         try:
             received = services.receive(raw, channel=channel, actor=actor)
         except pkg.Refused as exc:
@@ -243,5 +304,9 @@ class InboxViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             return Response(
                 {"package": [exc.message], "refused": exc.code}, status=status.HTTP_400_BAD_REQUEST
             )
-        body = s.ReceivedPackageSerializer(received).data
+        if channel == ReceiveChannel.PUSH:
+            # The pushing server learns that its package arrived, not where it landed here.
+            body = s.PushReceiptSerializer(received).data
+        else:
+            body = s.ReceivedPackageSerializer(received).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -58,8 +58,9 @@ def test_a_push_needs_no_account_but_a_signed_package(world):
     anonymous = APIClient()
     response = anonymous.post("/api/v1/exchange/inbox/", raw, content_type="application/json")
     assert response.status_code == 201, response.content
-    assert response.json()["channel"] == "push"
-    assert ReceivedPackage.objects.get().received_by is None
+    assert response.json()["status"] == "received"
+    received = ReceivedPackage.objects.get()
+    assert received.received_by is None and received.channel == "push"
 
     again = anonymous.post("/api/v1/exchange/inbox/", raw, content_type="application/json")
     assert again.status_code == 400 and again.json()["refused"] == "replayed"
