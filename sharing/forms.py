@@ -7,6 +7,7 @@ from ilp_platform.accounts.models import Unit
 from ilp_platform.web.dates import DateInput
 from ilp_platform.web.forms import RestrictedFormMixin
 from intelligence.provenance import CONDITIONS
+from sharing import periods
 from sharing.choices import Risk
 from tasking.choices import RequirementStatus
 from tasking.models import Requirement
@@ -145,8 +146,32 @@ class CloseForm(forms.Form):
 
 
 class AggregateForm(forms.Form):
-    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=_("Until (not included)"), required=False, widget=DateInput())
+    """The period of the figures: whole months (``sharing.periods``)."""
+
+    since = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The first day of a month."),
+    )
+    until = forms.DateField(
+        label=_("Until (not included)"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The first day of a month."),
+    )
+
+    def clean_since(self):
+        return self._month_start(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        return self._month_start(self.cleaned_data.get("until"))
+
+    @staticmethod
+    def _month_start(day):
+        if not periods.is_month_start(day):
+            raise forms.ValidationError(periods.NOT_A_MONTH_START)
+        return day
 
     def clean(self):
         data = super().clean()

@@ -3,8 +3,6 @@ originator's consent, requirements issued from above, and the aggregate figures 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.utils import timezone
@@ -22,7 +20,7 @@ from ilp_platform.web.views import (
 )
 from intelligence import provenance
 from intelligence.models import Report
-from sharing import aggregates, levels, services
+from sharing import aggregates, levels, periods, services
 from sharing.forms import (
     AggregateForm,
     CloseForm,
@@ -116,10 +114,12 @@ class ShareReportView(RecordFormView):
     def form_valid(self, form):
         response = super().form_valid(form)
         if getattr(self, "share", None) is not None and isinstance(response, HttpResponseRedirect):
+            # The unit only: the report received there is in an intake the sender usually
+            # does not hold, so its reference is not theirs to read.
             messages.success(
                 self.request,
-                _("Shared with %(unit)s: it is in their intake as %(urn)s.")
-                % {"unit": self.share.to_unit, "urn": self.share.received_report.urn},
+                _("Shared with %(unit)s: it is in their intake, awaiting their evaluation.")
+                % {"unit": self.share.to_unit.name},
             )
         return response
 
@@ -245,8 +245,7 @@ class AggregatesView(RestrictedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = AggregateForm(self.request.GET or None)
-        today = timezone.localdate()
-        since, until = today.replace(day=1) - timedelta(days=365), today + timedelta(days=1)
+        since, until = periods.default_period(timezone.localdate())
         if form.is_bound and form.is_valid():
             since = form.cleaned_data.get("since") or since
             until = form.cleaned_data.get("until") or until

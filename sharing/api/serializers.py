@@ -10,6 +10,7 @@ from ilp_platform.accounts.models import Unit, UnitLevel
 from ilp_platform.web.serializers import RestrictedModelSerializer, VisibleRelatedField
 from intelligence.models import Report
 from intelligence.provenance import CONDITIONS
+from sharing import periods
 from sharing.models import Share
 from tasking.models import Requirement
 
@@ -118,8 +119,28 @@ class ShareWriteSerializer(serializers.Serializer):
 
 
 class AggregateQuerySerializer(serializers.Serializer):
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
+    """The period: whole months only (``sharing.periods``), ``until`` not included."""
+
+    since = serializers.DateField(
+        required=False,
+        help_text="The first day of a month; by default twelve months before the current one.",
+    )
+    until = serializers.DateField(
+        required=False,
+        help_text="The first day of a month, not included; by default the next month.",
+    )
+
+    def validate_since(self, value):
+        return self._month_start(value)
+
+    def validate_until(self, value):
+        return self._month_start(value)
+
+    @staticmethod
+    def _month_start(value):
+        if not periods.is_month_start(value):
+            raise serializers.ValidationError(str(periods.NOT_A_MONTH_START))
+        return value
 
     def validate(self, attrs):
         since, until = attrs.get("since"), attrs.get("until")

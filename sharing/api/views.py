@@ -3,8 +3,6 @@ units (list, read, share a report), and the aggregate figures of the units below
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -14,7 +12,7 @@ from rest_framework.response import Response
 from ilp_platform.accounts.models import Unit
 from ilp_platform.core.justification import JustificationRequired, justification_in_force
 from ilp_platform.web.api import RestrictedViewSetMixin, check_purpose, requires
-from sharing import aggregates, services
+from sharing import aggregates, periods, services
 from sharing.api import serializers as s
 from sharing.models import Share
 
@@ -80,9 +78,9 @@ class AggregateViewSet(viewsets.ViewSet):
             raise JustificationRequired()
         query = s.AggregateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        today = timezone.localdate()
-        since = query.validated_data.get("since") or today.replace(day=1) - timedelta(days=365)
-        until = query.validated_data.get("until") or today + timedelta(days=1)
+        default_since, default_until = periods.default_period(timezone.localdate())
+        since = query.validated_data.get("since") or default_since
+        until = query.validated_data.get("until") or default_until
         if until <= since:
             raise exceptions.ValidationError({"until": ["The end comes after the start."]})
         figures = aggregates.figures_for(request.user, since=since, until=until)
