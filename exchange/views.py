@@ -38,7 +38,10 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 def _held(user) -> set[int]:
-    """The compartments ``user`` holds: the only ones a page of the register names."""
+    """The compartments a page of the register names: those ``user`` holds, or every one for
+    the administrators who manage the register (they choose them when editing a partner)."""
+    if user.has_perm("exchange.change_partner"):
+        return set(Compartment.objects.values_list("pk", flat=True))
     return set(Compartment.objects.visible_to(user).values_list("pk", flat=True))
 
 

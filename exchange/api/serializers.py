@@ -38,9 +38,13 @@ class PartnerSerializer(serializers.ModelSerializer):
         if "held_compartments" not in self.context:
             request = self.context.get("request")
             user = getattr(request, "user", None)
-            self.context["held_compartments"] = set(
-                Compartment.objects.visible_to(user).values_list("pk", flat=True)
+            # The administrators who manage the register see what they set on it.
+            shown = (
+                Compartment.objects.all()
+                if user is not None and user.has_perm("exchange.change_partner")
+                else Compartment.objects.visible_to(user)
             )
+            self.context["held_compartments"] = set(shown.values_list("pk", flat=True))
         return self.context["held_compartments"]
 
     def get_intake_compartment(self, obj) -> str | None:

@@ -128,6 +128,8 @@ def test_the_register_names_only_compartments_the_reader_holds(world, login):
     assert "restricted" not in json.dumps(listed)
     holder = api_client(world.analyst).get(url).json()
     assert holder["intake_compartment"] == "restricted" and holder["other_compartments"] == 0
+    # The administrators managing the register see what they set, held or not.
+    assert api_client(world.admin).get(url).json()["intake_compartment"] == "restricted"
 
     client = login(world.analyst2)
     for page in (
