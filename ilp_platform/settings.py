@@ -459,6 +459,18 @@ ILP: IlpSettings = {
 # read and checked at start-up by subjectrequests.deadlines.
 SUBJECT_REQUEST_DEADLINE = env_str("SUBJECT_REQUEST_DEADLINE", "1 month")
 
+# Aggregate figures drawn from the units below (sharing.aggregates): a count below this is
+# shown as "fewer than N", never as the number.
+AGGREGATE_SUPPRESSION_THRESHOLD = env_int("AGGREGATE_SUPPRESSION_THRESHOLD", 5, minimum=1)
+
+# Purpose checks: flag a person whose free-text justifications (no operation, requirement or
+# tasking named) exceed this share of a day's consultations (checked when the check runs).
+ANOMALY_FREE_TEXT_SHARE = env_str("ANOMALY_FREE_TEXT_SHARE", "0.5")
+
+# Partner exchange: overrides of the mapping between grading schemes, a JSON object merged over
+# the defaults of exchange/grading_map.py (read when a package is built).
+ILP_EXCHANGE_GRADING_MAP = env_str("ILP_EXCHANGE_GRADING_MAP", "")
+
 # --- Audit checkpoints and value digests (see audit/checkpoints.py, audit/personal_data.py) ---
 from audit import config as audit_config  # noqa: E402
 

@@ -24,6 +24,7 @@ from audit.choices import Action
 from ilp_platform.accounts.models import Unit
 from intelligence.choices import ReportStatus
 from intelligence.models import Incident, Report
+from sharing.services import unit_of
 from tasking.choices import PriorityStatus
 from tasking.models import Priority
 
@@ -58,7 +59,7 @@ def _cell(count: int, limit: int) -> int | None:
 def figures_for(user, *, since: date, until: date) -> Figures:
     """The figures of the units below ``user``'s unit for ``since`` <= day < ``until``;
     one audit event records the query."""
-    unit = Unit.objects.filter(pk=getattr(user, "unit_id", None)).first()
+    unit = unit_of(user)
     below = unit.descendant_ids() if unit is not None else []
     units = list(Unit.objects.filter(pk__in=below).order_by("name"))
     limit = threshold()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analysis.choices import ProductStatus
-from analysis.models import Product
+from analysis.models import Citation, CitationKind, Product
 from audit import services as audit
 from audit.actions import action
 from audit.choices import Action, Outcome
@@ -48,7 +48,16 @@ def intake_compartment(unit: Unit) -> Compartment | None:
 
 
 def original_may_travel(report: Report) -> bool:
-    return report.handling_code in ORIGINAL_ALLOWED.get(report.grading_scheme, set())
+    for scheme, codes in ORIGINAL_ALLOWED.items():
+        if scheme == report.grading_scheme:
+            return report.handling_code in codes
+    return False
+
+
+def unit_of(person) -> Unit | None:
+    """The unit ``person`` belongs to (none for a person of no unit)."""
+    unit_id = getattr(person, "unit_id", None)
+    return Unit.objects.filter(pk=unit_id).first() if unit_id is not None else None
 
 
 def _add(errors: dict, field: str, message: str) -> None:
@@ -182,7 +191,7 @@ def share_report(
         raise ValidationError(errors)
     if report.status != ReportStatus.EVALUATED:
         _add(errors, "report", _("Only an evaluated report (graded and sanitised) is shared."))
-    from_unit = Unit.objects.filter(pk=getattr(actor, "unit_id", None)).first()
+    from_unit = unit_of(actor)
     if from_unit is None:
         _add(errors, "to_unit", _("You belong to no unit, so you cannot share on its behalf."))
     intake = None
@@ -333,6 +342,34 @@ def _product_text(product: Product) -> str:
     return "\n\n".join(parts)
 
 
+def _check_cited_consent(errors: dict, product: Product, actor) -> None:
+    """A product carries what its cited reports say: a cited report received under an
+    originator's "no onward sharing without consent" stops the product too, until consent is
+    recorded. Every cited report is checked; one the sender may not see is not named."""
+    cited = Report.objects.filter(
+        pk__in=Citation.objects.filter(product=product, kind=CitationKind.REPORT).values(
+            "report_id"
+        ),
+        provenance__isnull=False,
+    )
+    seen = set(Report.objects.visible_to(actor).filter(pk__in=cited).values_list("pk", flat=True))
+    for report in cited.order_by("pk"):
+        try:
+            provenance.check_onward_sharing(report)
+        except ValidationError as exc:
+            if report.pk in seen:
+                _add(errors, "product", exc.messages[0])
+            else:
+                _add(
+                    errors,
+                    "product",
+                    _(
+                        "The product cites a report whose originator allowed no onward "
+                        "sharing without its consent."
+                    ),
+                )
+
+
 @action("sharing.add_share")
 def share_product(
     product: Product,
@@ -359,7 +396,7 @@ def share_product(
         raise ValidationError({"product": [_("Unknown product.")]})
     if product.status not in (ProductStatus.APPROVED, ProductStatus.DISSEMINATED):
         _add(errors, "product", _("Only an approved product is shared."))
-    from_unit = Unit.objects.filter(pk=getattr(actor, "unit_id", None)).first()
+    from_unit = unit_of(actor)
     if from_unit is None:
         _add(errors, "to_unit", _("You belong to no unit, so you cannot share on its behalf."))
     intake = None
@@ -384,6 +421,7 @@ def share_product(
         },
     )
     _check_conditions(errors, conditions)
+    _check_cited_consent(errors, product, actor)
     if not (legal_basis or "").strip():
         _add(errors, "legal_basis", _("State the legal basis for the disclosure."))
     if errors:

@@ -2,7 +2,8 @@
 point one way (``docs/architecture.md``):
 
     config  <  core (kernel)  <  audit  <  web  <  accounts, filestore  <  intelligence
-            <  analysis  <  tasking;   oversight sits above web and audit;   the project
+            <  analysis  <  tasking  <  operations, notifications, sharing, exchange,
+    subjectrequests, dataprotection;   oversight sits above web and audit;   the project
     (settings, urls, wsgi) above everything.
 
 Every ``import`` counts, those inside functions included: a late import hides a cycle from
@@ -25,6 +26,10 @@ PACKAGES = (
     "oversight",
     "operations",
     "notifications",
+    "sharing",
+    "exchange",
+    "subjectrequests",
+    "dataprotection",
 )
 # Parts, by module prefix (the longest prefix wins).
 PARTS = {
@@ -41,6 +46,10 @@ PARTS = {
     "oversight": "oversight",
     "operations": "operations",
     "notifications": "notifications",
+    "sharing": "sharing",
+    "exchange": "exchange",
+    "subjectrequests": "subjectrequests",
+    "dataprotection": "dataprotection",
     "ilp_platform": "project",
 }
 # What each part may import (besides itself).
@@ -84,6 +93,30 @@ ALLOWED = {
         "analysis",
         "tasking",
     },
+    # The second wave's apps sit above the domain apps they serve.
+    "sharing": {
+        "config",
+        "core",
+        "audit",
+        "web",
+        "accounts",
+        "intelligence",
+        "analysis",
+        "tasking",
+    },
+    "exchange": {"config", "core", "audit", "web", "accounts", "intelligence"},
+    "subjectrequests": {"config", "core", "audit", "web", "accounts", "intelligence"},
+    "dataprotection": {
+        "config",
+        "core",
+        "audit",
+        "web",
+        "accounts",
+        "intelligence",
+        "analysis",
+        "tasking",
+        "operations",
+    },
     "project": {
         "config",
         "core",
@@ -97,6 +130,10 @@ ALLOWED = {
         "oversight",
         "operations",
         "notifications",
+        "sharing",
+        "exchange",
+        "subjectrequests",
+        "dataprotection",
     },
 }
 

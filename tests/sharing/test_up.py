@@ -194,3 +194,68 @@ def test_an_approved_product_is_shared_and_arrives_ungraded_for_evaluation(world
         format="json",
     )
     assert neither.status_code == 400 and "report" in neither.json()
+
+
+def test_an_approved_products_page_offers_sharing_to_those_who_may_share(world, login):
+    from analysis.services.products.workflow import create_product
+    from tests.security.references import _approved_product
+
+    product = _approved_product(world)
+    with as_user(world.analyst):
+        draft = create_product(
+            actor=world.analyst,
+            data={"kind": "problem_profile", "title": "Draft", "compartment": world.general},
+        )
+    share_url = reverse("sharing:share_product", args=[product.pk])
+    analyst = login(world.analyst)
+    page = analyst.get(reverse("analysis:product_detail", args=[product.pk])).content.decode()
+    assert f'href="{share_url}"' in page
+    draft_page = analyst.get(reverse("analysis:product_detail", args=[draft.pk])).content.decode()
+    assert "Share with another unit" not in draft_page
+    # The oversight role reads no products; an officer holds no sharing permission.
+    assert analyst.get(share_url).status_code == 200
+
+
+def test_a_product_citing_a_report_held_for_its_originators_consent_is_not_shared(world, levels):
+    from analysis.services.products.citations import cite
+    from analysis.services.products.workflow import (
+        approve_product,
+        create_product,
+        submit_product,
+    )
+    from sharing import services
+
+    received = make_report(world)
+    provenance.record_received(
+        received,
+        channel="unit_share",
+        originator="Avon regional unit",
+        originating_unit=levels.north,
+        original_reference="IR-2026-900001",
+        grading_as_given="B2",
+        conditions=[ORIGINATOR_CONSENT],
+        actor=world.analyst,
+    )
+    with as_user(world.analyst):
+        product = create_product(
+            actor=world.analyst,
+            data={"kind": "problem_profile", "title": "Supply", "compartment": world.general},
+        )
+        cite(product, actor=world.analyst, kind="report", target_id=received.pk)
+        submit_product(product, actor=world.analyst)
+    with as_user(world.manager):
+        approve_product(product, actor=world.manager)
+    data = {
+        "to_unit": levels.national,
+        "risk_to_source": "none",
+        "risk_to_operation": "none",
+        "risk_to_person": "none",
+        "legal_basis": "DPA 2018 s.35",
+    }
+    with as_user(world.analyst), pytest.raises(ValidationError) as refused:
+        services.share_product(product, actor=world.analyst, **data)
+    assert "Avon regional unit allowed no onward sharing" in str(refused.value.message_dict)
+    assert not Share.objects.exists()
+    with as_user(world.analyst):
+        provenance.record_consent(received, actor=world.analyst, note="Agreed by phone")
+        assert services.share_product(product, actor=world.analyst, **data).pk
