@@ -102,14 +102,14 @@ def test_the_admin_unit_form_refuses_an_unknown_zone_naming_the_field(world, cli
     client.force_login(world.admin)
     response = client.post(
         reverse("admin:accounts_unit_add"),
-        {"name": "Desk", "code": "desk", "time_zone": "Mars/Olympus"},
+        {"name": "Desk", "code": "desk", "level": "local", "time_zone": "Mars/Olympus"},
     )
     assert response.status_code == 200
     assert "Mars/Olympus is not a time zone name" in response.content.decode()
     assert not Unit.objects.filter(code="desk").exists()
     response = client.post(
         reverse("admin:accounts_unit_add"),
-        {"name": "Desk", "code": "desk", "time_zone": "Europe/Paris"},
+        {"name": "Desk", "code": "desk", "level": "local", "time_zone": "Europe/Paris"},
     )
     assert response.status_code == 302
     assert Unit.objects.get(code="desk").time_zone == "Europe/Paris"
