@@ -94,7 +94,9 @@ def figures_for(user, *, since: date, until: date) -> Figures:
             .values_list("pk", "title", "crime_type_id")
             .order_by("title")
         )
-        counts = dict(
+        # Per priority and month, like the incidents: a total over the period would let two
+        # periods a month apart be subtracted into one month's count below the threshold.
+        months = (
             Report.objects.filter(
                 owning_unit__in=below,
                 created_at__gte=start,
@@ -102,14 +104,22 @@ def figures_for(user, *, since: date, until: date) -> Figures:
                 crime_types__in=[ct for _pk, _title, ct in priorities],
             )
             .exclude(status__in=[ReportStatus.DRAFT, ReportStatus.ERASED])
-            .values("crime_types")
+            .annotate(month=TruncMonth("created_at"))
+            .values("crime_types", "month")
             .annotate(count=Count("id", distinct=True))
-            .values_list("crime_types", "count")
+            .order_by("month")
         )
+        by_type: dict[int, list[tuple[str, int]]] = {}
+        for row in months:
+            month = row["month"].strftime("%Y-%m") if row["month"] else ""
+            by_type.setdefault(row["crime_types"], []).append((month, row["count"]))
         for pk, title, crime_type in priorities:
-            count = _cell(counts.get(crime_type, 0), limit)
-            result.suppressed += count is None
-            result.reports_by_priority.append({"priority": pk, "title": title, "count": count})
+            for month, raw in by_type.get(crime_type, []):
+                count = _cell(raw, limit)
+                result.suppressed += count is None
+                result.reports_by_priority.append(
+                    {"priority": pk, "title": title, "month": month, "count": count}
+                )
     audit.record(
         Action.SEARCH,
         object_type=OBJECT_TYPE,

@@ -159,7 +159,10 @@ class IncidentFigureSerializer(serializers.Serializer):
 class PriorityFigureSerializer(serializers.Serializer):
     priority = serializers.IntegerField()
     title = serializers.CharField()
-    count = serializers.IntegerField(allow_null=True)
+    month = serializers.CharField(help_text="YYYY-MM")
+    count = serializers.IntegerField(
+        allow_null=True, help_text="null: fewer than the suppression threshold"
+    )
 
 
 @extend_schema_serializer(many=False)  # one object, though served on a list route

@@ -143,3 +143,33 @@ def test_units_api_names_levels_and_parents_for_any_signed_in_person(world, leve
     rows = answer.json()["results"]
     north = next(r for r in rows if r["code"] == "region-north")
     assert north["level"] == "regional" and north["parent"] == levels.national.pk
+
+
+def test_report_volumes_per_priority_are_counted_by_month_and_small_months_withheld(world, levels):
+    from intelligence.models import Report
+    from tasking.models import Priority
+    from tests.tasking.helpers import make_priority
+
+    burglary = CrimeType.objects.get(slug="burglary")
+    priority = make_priority(world, title="Burglary dwelling")
+    Priority.objects.filter(pk=priority.pk).update(status="approved", crime_type=burglary)
+    this_month = timezone.now().replace(day=3, hour=12)
+    last_month = (this_month - timedelta(days=31)).replace(day=3)
+    for n in range(7):
+        report = make_report(world)
+        report.crime_types.add(burglary)
+        when = this_month if n < 5 else last_month
+        Report.objects.filter(pk=report.pk).update(created_at=when, owning_unit=levels.intel)
+    with as_user(levels.national_analyst):
+        figures = aggregates.figures_for(
+            levels.national_analyst,
+            since=last_month.date().replace(day=1),
+            until=(this_month + timedelta(days=31)).date().replace(day=1),
+        )
+    rows = {(r["title"], r["month"]): r["count"] for r in figures.reports_by_priority}
+    # Five this month are shown; last month's two are withheld, so no pair of periods can be
+    # subtracted into a count under the threshold.
+    assert rows == {
+        ("Burglary dwelling", this_month.strftime("%Y-%m")): 5,
+        ("Burglary dwelling", last_month.strftime("%Y-%m")): None,
+    }
