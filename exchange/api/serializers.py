@@ -29,6 +29,10 @@ class PartnerSerializer(serializers.ModelSerializer):
     intake_compartment = serializers.SerializerMethodField(
         help_text="The intake compartment's slug; null when you do not hold it."
     )
+    # Blank when the partner takes packages by file only: text, not a URI format.
+    inbox_url = serializers.CharField(
+        read_only=True, help_text="The partner's push address; blank for file transfer only."
+    )
     sendable_compartments = serializers.SerializerMethodField()
     other_compartments = serializers.SerializerMethodField(
         help_text="How many of the partner's compartments you do not hold (not named)."
@@ -212,5 +216,9 @@ class InboxUploadSerializer(serializers.Serializer):
 
 
 class RefusalSerializer(serializers.Serializer):
-    package = serializers.ListField(child=serializers.CharField())
-    refused = serializers.CharField()
+    """A refused package (``package``: why, ``refused``: the reason's code), or an upload
+    naming no file (``file``)."""
+
+    package = serializers.ListField(child=serializers.CharField(), required=False)
+    refused = serializers.CharField(required=False)
+    file = serializers.ListField(child=serializers.CharField(), required=False)

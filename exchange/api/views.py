@@ -269,9 +269,14 @@ class InboxViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses={
             201: _RECEIPT,
             400: s.RefusalSerializer,
+            401: OpenApiResponse(
+                description="A push whose body is no package (nothing to authenticate it by)."
+            ),
+            403: OpenApiResponse(description="Your role does not allow uploading packages."),
             413: OpenApiResponse(
                 s.RefusalSerializer, description="The package is larger than 200 MB."
             ),
+            429: OpenApiResponse(description="Too many pushes from this address."),
         },
         auth=[],
     )
