@@ -73,3 +73,40 @@ def test_the_officer_still_cannot_open_the_records_themselves(person):
     officer = person("oversight")
     response = officer.goto("/intelligence/reports/")
     assert response.status in (403, 404)
+
+
+def test_officer_produces_the_demo_operations_proportionality_pack_and_verifies_it(person):
+    """The register of processing, then a pack for OP-NIGHTJAR whose hash the log proves."""
+    officer = person("oversight")
+    page = officer.page
+    officer.nav("Processing records")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Register of processing activities")
+    expect(officer.main.get_by_role("table").first).to_contain_text("Hotspot")
+    officer.shot("oversight-32-processing-register")
+    officer.assert_accessible("the register of processing activities")
+
+    officer.goto("/data-protection/packs/new/")
+    page.locator("#id_subject_type").select_option("operation")
+    page.get_by_label(re.compile(r"^Operation reference or tasking id")).fill("OP-NIGHTJAR")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("OP-NIGHTJAR")
+    sha256 = officer.main.locator("p.small code.text-break").first.inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", sha256), sha256
+    officer.shot("oversight-33-proportionality-pack")
+    officer.assert_accessible("a proportionality pack")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    officer.main.get_by_role("link", name="Verify a pack").click()
+    page.get_by_label(re.compile(r"^Or its SHA-256")).fill(sha256)
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("status")).to_contain_text("Match")
+    officer.shot("oversight-34-pack-verified")
+    # A pack changed by one byte has another hash, which the log never recorded.
+    page.get_by_label(re.compile(r"^Or its SHA-256")).fill("0" * 64)
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("status")).to_contain_text("Mismatch")
