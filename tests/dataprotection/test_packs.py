@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -131,6 +132,15 @@ def test_the_demo_operation_nightjar_produces_a_pack(world):
         )
     assert pack.subject_reference == REFERENCE
     assert pack.sha256 == packs.digest(pack.content)
+
+    # The page reads as words and the language's dates: no list syntax, no raw ISO times.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.oversight)
+    page = client.get(reverse("dataprotection:pack_detail", args=[pack.pk])).content.decode()
+    assert "analyst2, manager" in page and "['" not in page
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", page)
 
 
 def test_bad_subjects_are_refused_naming_the_field(world):

@@ -28,3 +28,9 @@ def as_datetime(value):
             parsed = timezone.make_aware(parsed, UTC)
         return timezone.localtime(parsed)
     return value
+
+
+@register.filter
+def is_list(value) -> bool:
+    """Whether ``value`` is a list or tuple (a snapshot's list shown joined, not as code)."""
+    return isinstance(value, list | tuple)
