@@ -165,6 +165,39 @@ def _received_report(report: Report, share: Share, intake: Compartment, actor) -
     return received
 
 
+def _check_step(
+    errors: dict,
+    actor,
+    to_unit: Unit | None,
+    *,
+    already_ours: str,
+    risks: dict[str, str],
+    conditions: list[str],
+) -> tuple[Unit | None, Compartment | None]:
+    """The dissemination step's checks common to a report and a product: the sender's unit,
+    the receiving unit and its intake, the risk assessment and the conditions. Errors go into
+    ``errors``; the sender's unit and the intake are returned (None where refused)."""
+    from_unit = unit_of(actor)
+    if from_unit is None:
+        _add(errors, "to_unit", _("You belong to no unit, so you cannot share on its behalf."))
+    intake = None
+    if to_unit is None:
+        _add(errors, "to_unit", _("Choose the unit to share with."))
+    elif from_unit is not None and to_unit.pk == from_unit.pk:
+        _add(errors, "to_unit", already_ours)
+    else:
+        intake = intake_compartment(to_unit)
+        if intake is None:
+            _add(
+                errors,
+                "to_unit",
+                _("%(unit)s has no compartment to receive intelligence in.") % {"unit": to_unit},
+            )
+    _check_risks(errors, risks)
+    _check_conditions(errors, conditions)
+    return from_unit, intake
+
+
 @action("sharing.add_share")
 def share_report(
     report: Report,
@@ -191,31 +224,18 @@ def share_report(
         raise ValidationError(errors)
     if report.status != ReportStatus.EVALUATED:
         _add(errors, "report", _("Only an evaluated report (graded and sanitised) is shared."))
-    from_unit = unit_of(actor)
-    if from_unit is None:
-        _add(errors, "to_unit", _("You belong to no unit, so you cannot share on its behalf."))
-    intake = None
-    if to_unit is None:
-        _add(errors, "to_unit", _("Choose the unit to share with."))
-    elif from_unit is not None and to_unit.pk == from_unit.pk:
-        _add(errors, "to_unit", _("The report is already your unit's: choose another unit."))
-    else:
-        intake = intake_compartment(to_unit)
-        if intake is None:
-            _add(
-                errors,
-                "to_unit",
-                _("%(unit)s has no compartment to receive intelligence in.") % {"unit": to_unit},
-            )
-    _check_risks(
+    from_unit, intake = _check_step(
         errors,
-        {
+        actor,
+        to_unit,
+        already_ours=_("The report is already your unit's: choose another unit."),
+        risks={
             "risk_to_source": risk_to_source,
             "risk_to_operation": risk_to_operation,
             "risk_to_person": risk_to_person,
         },
+        conditions=conditions,
     )
-    _check_conditions(errors, conditions)
     if not (legal_basis or "").strip():
         _add(errors, "legal_basis", _("State the legal basis for the disclosure."))
     if send_original and not original_may_travel(report):
@@ -396,31 +416,18 @@ def share_product(
         raise ValidationError({"product": [_("Unknown product.")]})
     if product.status not in (ProductStatus.APPROVED, ProductStatus.DISSEMINATED):
         _add(errors, "product", _("Only an approved product is shared."))
-    from_unit = unit_of(actor)
-    if from_unit is None:
-        _add(errors, "to_unit", _("You belong to no unit, so you cannot share on its behalf."))
-    intake = None
-    if to_unit is None:
-        _add(errors, "to_unit", _("Choose the unit to share with."))
-    elif from_unit is not None and to_unit.pk == from_unit.pk:
-        _add(errors, "to_unit", _("The product is already your unit's: choose another unit."))
-    else:
-        intake = intake_compartment(to_unit)
-        if intake is None:
-            _add(
-                errors,
-                "to_unit",
-                _("%(unit)s has no compartment to receive intelligence in.") % {"unit": to_unit},
-            )
-    _check_risks(
+    from_unit, intake = _check_step(
         errors,
-        {
+        actor,
+        to_unit,
+        already_ours=_("The product is already your unit's: choose another unit."),
+        risks={
             "risk_to_source": risk_to_source,
             "risk_to_operation": risk_to_operation,
             "risk_to_person": risk_to_person,
         },
+        conditions=conditions,
     )
-    _check_conditions(errors, conditions)
     _check_cited_consent(errors, product, actor)
     if not (legal_basis or "").strip():
         _add(errors, "legal_basis", _("State the legal basis for the disclosure."))
