@@ -243,6 +243,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Analytical products (NIM). Created from their kind's template; cite reports, entities
     and succeeded analyses; draft -> in_review -> approved -> disseminated."""
 
+    json_only_actions = ("create", "partial_update")
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
     filterset_class = ProductFilter

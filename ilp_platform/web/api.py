@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -166,6 +167,9 @@ class RestrictedViewSetMixin(_ViewSetBase):
     ``justification_for_writes = True`` when a write consults data too (an analysis job), and
     ``writes_may_conflict = True`` when the record's state can refuse a change (409). The
     OpenAPI schema documents the error responses from these (``ilp_platform.web.schema``).
+    ``json_only_actions`` names the actions whose body holds a list of objects: a form cannot
+    carry one, and a form without it would read as "leave it as it is", so those actions take
+    JSON only (415 otherwise; the schema offers JSON only).
     """
 
     queryset: QuerySet[Any]  # every subclass sets one
@@ -173,6 +177,18 @@ class RestrictedViewSetMixin(_ViewSetBase):
     requires_justification = True
     justification_for_writes = False
     writes_may_conflict = False
+    json_only_actions: tuple[str, ...] = ()
+
+    def get_parsers(self):
+        # DRF picks the parsers before it sets ``self.action``: find the action from the method
+        # (the schema generator sets ``action`` itself and has no request).
+        action = getattr(self, "action", None)
+        request = getattr(self, "request", None)
+        if action is None and request is not None:
+            action = getattr(self, "action_map", {}).get(request.method.lower())
+        if action in self.json_only_actions:
+            return [JSONParser()]
+        return super().get_parsers()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -78,6 +78,7 @@ def _kind_parameter(choices) -> OpenApiParameter:
 class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Intelligence reports. ``text`` is null unless you may read the original."""
 
+    json_only_actions = ("create", "partial_update")
     queryset = Report.objects.all()
     serializer_class = s.ReportSerializer
     filterset_class = ReportFilter
@@ -362,6 +363,7 @@ class EntityViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Entities. Lists leave out entities merged into another; ``?q=`` matches names and
     identifiers."""
 
+    json_only_actions = ("create", "partial_update")
     queryset = Entity.objects.select_related("compartment").prefetch_related("identifiers")
     serializer_class = s.EntitySerializer
     filterset_class = EntityFilter

@@ -138,6 +138,7 @@ class ChartViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Saved link charts of operations: the entities placed and their positions. A chart is
     drawn for its reader: entities outside the reader's compartments never appear."""
 
+    json_only_actions = ("create", "partial_update")
     queryset = Chart.objects.select_related("operation", "created_by")
     serializer_class = s.ChartSerializer
     permission_classes = [permissions.IsAuthenticated, ChartPermissions]

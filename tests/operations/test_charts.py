@@ -175,6 +175,25 @@ def test_bad_input_names_the_field_and_saves_nothing(world, setup):
     assert not Chart.objects.exists()
 
 
+def test_a_form_body_is_refused_not_taken_as_no_change(world, setup):
+    """A form cannot carry the node list; a PATCH sent as one was once answered 200 with the
+    nodes silently left as they were (found by the API fuzzing)."""
+    chart = _chart(world, setup, with_hidden=False)
+    before = chart.nodes
+    client = api_client(world.analyst)
+    answer = client.patch(
+        f"/api/v1/charts/{chart.pk}/",
+        {"title": "Renamed", "nodes": '[{"id": null, "x": 0, "y": "left"}]'},
+        format="multipart",
+    )
+    assert answer.status_code == 415, answer.content
+    chart.refresh_from_db()
+    assert chart.title != "Renamed"
+    assert chart.nodes == before
+    for path in ("/api/v1/charts/", "/api/v1/reports/", "/api/v1/entities/", "/api/v1/products/"):
+        assert client.post(path, {"title": "x"}, format="multipart").status_code == 415, path
+
+
 def test_the_outsider_sees_nothing_of_a_restricted_entity_on_a_chart(world, setup, login):
     chart = _chart(world, setup)
     outsider = api_client(world.analyst2)
