@@ -16,6 +16,16 @@ urlpatterns = [
     path("<int:pk>/reopen/", views.OperationReopenView.as_view(), name="reopen"),
     path("<int:pk>/charts/new/", views.OperationChartCreateView.as_view(), name="chart_create"),
     path("charts/<int:pk>/", views.ChartDetailView.as_view(), name="chart"),
-    path("charts/<int:pk>/graphml/", views.ChartGraphmlView.as_view(), name="chart_graphml"),
+    path(
+        "charts/<int:pk>/graphml/",
+        views.ChartExportView.as_view(export_format="graphml"),
+        name="chart_graphml",
+    ),
+    path(
+        "charts/<int:pk>/svg/", views.ChartExportView.as_view(export_format="svg"), name="chart_svg"
+    ),
+    path(
+        "charts/<int:pk>/csv/", views.ChartExportView.as_view(export_format="csv"), name="chart_csv"
+    ),
     path("charts/<int:pk>/delete/", views.ChartDeleteView.as_view(), name="chart_delete"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -359,16 +359,7 @@ class OperationChartCreateView(RecordFormView):
         return self._chart.get_absolute_url()
 
 
-# How the chart draws each kind of entity (vis-network shape, colour; the legend's SVG too) and
-# each strength of link (line width, dashes: solid, dashed, dotted).
-KIND_STYLE = {
-    "person": ("dot", "#1f5f8b"),
-    "organisation": ("diamond", "#b35c00"),
-    "vehicle": ("triangle", "#2e7d32"),
-    "location": ("square", "#b83232"),
-    "communication": ("hexagon", "#6f4e9c"),
-}
-STRENGTH_STYLE = {"confirmed": (3, ""), "tentative": (2, "8 5"), "unconfirmed": (1.5, "2 4")}
+# The legend's SVG of each vis-network shape (charts.KIND_STYLE gives each kind's shape).
 LEGEND_SHAPES = {
     "dot": "circle",
     "diamond": "7,1 13,7 7,13 1,7",
@@ -378,10 +369,10 @@ LEGEND_SHAPES = {
 }
 
 
-def _chart_legend() -> dict:
+def _chart_legend(user) -> dict:
     kinds = []
     for value, label in EntityKind.choices:
-        shape, colour = KIND_STYLE.get(value, ("dot", "#5a6570"))
+        shape, colour = charts.KIND_STYLE.get(value, charts.DEFAULT_KIND_STYLE)
         kinds.append(
             {"value": value, "label": label, "shape": LEGEND_SHAPES[shape], "colour": colour}
         )
@@ -389,12 +380,18 @@ def _chart_legend() -> dict:
         {
             "value": value,
             "label": label,
-            "width": STRENGTH_STYLE[value][0],
-            "dash": STRENGTH_STYLE[value][1],
+            "width": charts.STRENGTH_STYLE[value][0],
+            "dash": charts.STRENGTH_STYLE[value][1],
         }
         for value, label in LinkStrength.choices
     ]
-    return {"kinds": kinds, "strengths": strengths, "link_kinds": LinkKind.choices}
+    return {
+        "kinds": kinds,
+        "strengths": strengths,
+        "link_kinds": LinkKind.choices,
+        # Only the compartments the reader holds: no other is ever named here.
+        "compartments": charts.held_compartments(user),
+    }
 
 
 def _chart_page_data(chart: Chart, drawn: charts.Drawing, can_change: bool) -> dict:
@@ -409,11 +406,14 @@ def _chart_page_data(chart: Chart, drawn: charts.Drawing, can_change: bool) -> d
             "neighbours": reverse("graph-neighbours"),
             "path": reverse("graph-path"),
             "chart": reverse("chart-detail", args=[chart.pk]),
+            "entities": reverse("chart-entities", args=[chart.pk]),
             "entity": entity_url.replace("/0/", "/{id}/"),
         },
         "entity_kinds": {value: str(label) for value, label in EntityKind.choices},
-        "kind_style": {k: {"shape": v[0], "colour": v[1]} for k, v in KIND_STYLE.items()},
-        "strength_style": {k: {"width": v[0], "dash": v[1]} for k, v in STRENGTH_STYLE.items()},
+        "kind_style": {k: {"shape": v[0], "colour": v[1]} for k, v in charts.KIND_STYLE.items()},
+        "strength_style": {
+            k: {"width": v[0], "dash": v[1]} for k, v in charts.STRENGTH_STYLE.items()
+        },
         "link_kinds": {value: str(label) for value, label in LinkKind.choices},
         "strengths": {value: str(label) for value, label in LinkStrength.choices},
         "text": {
@@ -433,6 +433,13 @@ def _chart_page_data(chart: Chart, drawn: charts.Drawing, can_change: bool) -> d
             "links": _("Links on the chart"),
             "labels_hidden": _("Labels are hidden at this zoom: zoom in to read them."),
             "unsaved": _("Unsaved changes."),
+            "found": _("Entities found: %(found)s; added to the chart: %(n)s."),
+            "found_none": _("No entity visible to you matches this search."),
+            "type_more": _("Type at least two characters to search."),
+            "operation_none": _("The operation gathers no entity you may see."),
+            "operation_added": _("Entities of the operation added: %(n)s."),
+            "operation_truncated": _("Only the first %(n)s entities of the operation were added."),
+            "bad_dates": _("The end of the period comes before its start."),
         },
     }
 
@@ -462,27 +469,39 @@ class ChartDetailView(RestrictedDetailView):
                 "chart_data": _chart_page_data(chart, drawn, can_change),
                 "can_change": can_change,
                 "start_form": ChartStartForm(user=user),
-                "legend": _chart_legend(),
+                "legend": _chart_legend(user),
             }
         )
         return context
 
 
-class ChartGraphmlView(RestrictedViewMixin, View):
-    """The chart as GraphML: only the entities and links the reader may see (an export)."""
+class ChartExportView(RestrictedViewMixin, View):
+    """The chart as GraphML, SVG or CSV (two files in a zip): only the entities and links the
+    reader may see, narrowed by the page's filters (the query string); an audited export."""
 
     model = Chart
     permission_required = "operations.view_operation"
+    export_format = "graphml"
 
     def get(self, request, pk):
         chart = visible_or_404(request.user, Chart.objects.select_related("operation"), pk)
-        drawn = charts.drawing(request.user, chart)
-        charts.record_export(chart, drawn, via="page")
-        response = HttpResponse(
-            charts.graphml(chart, drawn), content_type="application/graphml+xml; charset=utf-8"
+        try:
+            filters = charts.parse_filters(request.user, request.GET)
+        except ValidationError as exc:
+            text = " ".join(
+                f"{name}: {' '.join(errors)}" for name, errors in exc.message_dict.items()
+            )
+            return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+        drawn = charts.filtered(charts.drawing(request.user, chart), filters)
+        charts.record_export(
+            chart, drawn, via="page", export_format=self.export_format, filters=filters
         )
+        exported = charts.export(chart, drawn, self.export_format)
+        response = HttpResponse(exported.body, content_type=exported.content_type)
         stem = slugify(f"{chart.operation.reference}-{chart.title}") or f"chart-{chart.pk}"
-        response["Content-Disposition"] = f'attachment; filename="{stem}.graphml"'
+        response["Content-Disposition"] = f'attachment; filename="{stem}.{exported.extension}"'
+        # Exports carry intelligence: never keep them in a shared or browser cache.
+        response["Cache-Control"] = "no-store"
         return response
 
 

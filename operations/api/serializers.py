@@ -110,10 +110,14 @@ class OperationTimelineSerializer(serializers.Serializer):
 # --- Saved link charts ------------------------------------------------------------------------
 
 
-class ChartNodeSerializer(serializers.Serializer):
+class ChartEntitySerializer(serializers.Serializer):
     id = serializers.IntegerField(min_value=1, help_text="The entity's id.")
     name = serializers.CharField(read_only=True)
     kind = serializers.CharField(read_only=True, help_text="The entity's kind.")
+    compartment = serializers.CharField(read_only=True, help_text="The entity's compartment.")
+
+
+class ChartNodeSerializer(ChartEntitySerializer):
     x = serializers.FloatField(help_text="Position on the chart (canvas units).")
     y = serializers.FloatField(help_text="Position on the chart (canvas units).")
 
@@ -125,6 +129,11 @@ class ChartEdgeSerializer(serializers.Serializer):
     target = serializers.IntegerField(help_text="The entity the link is to.")
     kind = serializers.CharField(help_text="The link's kind.")
     strength = serializers.CharField(help_text="One of: confirmed, tentative, unconfirmed.")
+    compartment = serializers.CharField(help_text="The link's compartment.")
+    recorded = serializers.DateField(
+        help_text="The day the link was recorded (the platform's time zone): the date the "
+        "chart's date filter reads."
+    )
 
 
 class ChartSummarySerializer(serializers.Serializer):
@@ -144,6 +153,17 @@ class ChartSerializer(ChartSummarySerializer):
 
     nodes = ChartNodeSerializer(many=True, read_only=True)
     edges = ChartEdgeSerializer(many=True, read_only=True)
+
+
+class ChartEntitiesSerializer(serializers.Serializer):
+    """Entities to place on a chart (a search, the operation's entities, or entities by id) and
+    the links you may see between them and the entities named in ``with``."""
+
+    nodes = ChartEntitySerializer(many=True, read_only=True)
+    edges = ChartEdgeSerializer(many=True, read_only=True)
+    truncated = serializers.BooleanField(
+        read_only=True, help_text="The operation gathers more entities than a chart holds."
+    )
 
 
 class ChartPositionSerializer(serializers.Serializer):

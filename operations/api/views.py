@@ -3,6 +3,7 @@ timeline. Restriction, justification and consultation logging come from the base
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -12,7 +13,10 @@ from rest_framework.response import Response
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core.separators import split_list
 from ilp_platform.web.api import RestrictedViewSetMixin, requires
+from intelligence import lookup
+from intelligence.choices import EntityKind, LinkKind, LinkStrength
 from operations import charts, selectors, services
 from operations.api import serializers as s
 from operations.models import Chart, Operation
@@ -126,6 +130,58 @@ class ChartPermissions(permissions.BasePermission):
         return user.has_perms(["operations.view_operation", "operations.change_operation"])
 
 
+_PLACE = [
+    permissions.IsAuthenticated,
+    ChartPermissions,
+    requires("intelligence.view_entity", "intelligence.view_link"),
+]
+
+
+def _list_parameter(name: str, values: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.STR,
+        description=f"Only these ({values}; separated by commas, or the parameter repeated). "
+        "Absent: all; present but empty: none.",
+    )
+
+
+_EXPORT_FILTERS = [
+    _list_parameter("entity_kind", ", ".join(EntityKind.values)),
+    _list_parameter("link_kind", ", ".join(LinkKind.values)),
+    _list_parameter("strength", ", ".join(LinkStrength.values)),
+    _list_parameter("compartment", "compartment slugs, among those you hold"),
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATE,
+        description="Only links recorded on or after this day (YYYY-MM-DD).",
+    ),
+    OpenApiParameter(
+        "until",
+        OpenApiTypes.DATE,
+        description="Only links recorded on or before this day (YYYY-MM-DD).",
+    ),
+]
+_ENTITIES_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        {"type": "string", "minLength": lookup.MIN_QUERY, "maxLength": lookup.MAX_QUERY},
+        description="A search: entities whose name contains the text.",
+    ),
+    OpenApiParameter(
+        "gathered", {"type": "string", "enum": ["true"]}, description="The operation's entities."
+    ),
+    OpenApiParameter(
+        "ids", OpenApiTypes.STR, description="Entity ids, separated by commas (at most 500)."
+    ),
+    OpenApiParameter(
+        "with",
+        OpenApiTypes.STR,
+        description="Ids of the entities on the chart (separated by commas, at most 500): the "
+        "links between them and those found are given too.",
+    ),
+]
+
 _OPERATION_FILTER = OpenApiParameter(
     "operation",
     {"type": "integer", "minimum": 1},
@@ -218,16 +274,104 @@ class ChartViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         self.write(lambda: charts.delete_chart(chart, actor=request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={(200, "application/graphml+xml"): OpenApiTypes.STR})
+    def export(self, request, export_format: str) -> HttpResponse:
+        chart = self.get_object()
+        try:
+            filters = charts.parse_filters(request.user, request.query_params)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
+        drawn = charts.filtered(charts.drawing(request.user, chart), filters)
+        charts.record_export(chart, drawn, via="api", export_format=export_format, filters=filters)
+        exported = charts.export(chart, drawn, export_format)
+        response = HttpResponse(exported.body, content_type=exported.content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="chart-{chart.pk}.{exported.extension}"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        parameters=_EXPORT_FILTERS,
+        responses={(200, "application/graphml+xml"): OpenApiTypes.STR},
+    )
     @action(detail=True, methods=["get"])
     def graphml(self, request, pk=None):
-        """The chart as GraphML, built from the entities and links you may see (an export,
-        audited)."""
+        """The chart as GraphML, built from the entities and links you may see, narrowed by the
+        filters (an export, audited)."""
+        return self.export(request, "graphml")
+
+    @extend_schema(parameters=_EXPORT_FILTERS, responses={(200, "image/svg+xml"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"])
+    def svg(self, request, pk=None):
+        """The chart as an SVG picture drawn from its saved positions: entities by kind (shape
+        and colour) with their names, links labelled with their kind and drawn by strength
+        (solid confirmed, dashed tentative, dotted unconfirmed), and the legend. Only what you
+        may see, narrowed by the filters (an export, audited)."""
+        return self.export(request, "svg")
+
+    @extend_schema(
+        parameters=_EXPORT_FILTERS, responses={(200, "application/zip"): OpenApiTypes.BINARY}
+    )
+    @action(detail=True, methods=["get"])
+    def csv(self, request, pk=None):
+        """The chart as CSV: a zip of ``nodes.csv`` (id, name, kind, compartment, position,
+        address) and ``edges.csv`` (id, ends by id and name, kind, strength, compartment, day
+        recorded). Only what you may see, narrowed by the filters (an export, audited)."""
+        return self.export(request, "csv")
+
+    @extend_schema(parameters=_ENTITIES_PARAMETERS, responses=s.ChartEntitiesSerializer)
+    @action(detail=True, methods=["get"], permission_classes=_PLACE)
+    def entities(self, request, pk=None):
+        """Entities to place on the chart: those a search finds (``q``: names containing the
+        text, at most 20), those the operation gathers (``gathered=true``, at most 500), or
+        those named by id (``ids``), with the links between them and the entities in
+        ``with``. Only entities you may see: an id you may not see is left out exactly as one
+        that names nothing. A search is audited as a search, the operation's entities as a list
+        of the operation, ids as a view of those entities."""
         chart = self.get_object()
-        drawn = charts.drawing(request.user, chart)
-        charts.record_export(chart, drawn, via="api")
-        response = HttpResponse(
-            charts.graphml(chart, drawn), content_type="application/graphml+xml; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="chart-{chart.pk}.graphml"'
-        return response
+        params = request.query_params
+        present = _ids(params, "with")
+        starts = [name for name in ("q", "gathered", "ids") if (params.get(name) or "").strip()]
+        if len(starts) != 1:
+            raise exceptions.ValidationError(
+                {
+                    "q": [
+                        "Give one of: q (a search), gathered=true (the operation's entities) "
+                        "or ids (entity ids)."
+                    ]
+                }
+            )
+        start = starts[0]
+        if start == "q":
+            query = params["q"].strip()
+            if not lookup.MIN_QUERY <= len(query) <= lookup.MAX_QUERY:
+                raise exceptions.ValidationError(
+                    {"q": [f"From {lookup.MIN_QUERY} to {lookup.MAX_QUERY} characters."]}
+                )
+            found = charts.search_entities(request.user, query, present)
+            charts.record_found(chart, found, start="search", query=query)
+        elif start == "gathered":
+            if params["gathered"].strip().lower() not in ("true", "1"):
+                raise exceptions.ValidationError({"gathered": ["Only `true` is accepted."]})
+            found = charts.operation_entities(request.user, chart.operation, present)
+            charts.record_found(chart, found, start="operation")
+        else:
+            found = charts.entities_by_id(request.user, _ids(params, "ids"), present)
+            charts.record_found(chart, found, start="ids")
+        answer = {
+            "nodes": found.drawing.nodes,
+            "edges": found.drawing.edges,
+            "truncated": found.truncated,
+        }
+        return Response(s.ChartEntitiesSerializer(answer).data)
+
+
+def _ids(params, name: str) -> list[int]:
+    """Entity ids separated by commas or spaces (at most a chart's worth): 400 naming ``name``
+    otherwise."""
+    parts = split_list(params.get(name))
+    if len(parts) > charts.MAX_NODES:
+        raise exceptions.ValidationError({name: [f"At most {charts.MAX_NODES} ids."]})
+    if not all(part.isascii() and part.isdigit() and 0 < int(part) < 2**63 for part in parts):
+        raise exceptions.ValidationError({name: ["Entity ids are whole numbers."]})
+    return list(dict.fromkeys(int(part) for part in parts))

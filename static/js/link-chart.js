@@ -1,9 +1,12 @@
 // The link chart workspace (templates/operations/chart.html): a saved chart of an operation
 // drawn with vis-network. The page passes the chart through a json_script element; the script
-// places entities (the entity picker), expands them (GET graph/neighbours, depth 1), finds the
-// shortest paths between two of them (GET graph/path, drawn in red), filters by entity kind,
-// link kind and strength, shows the selected entity, saves the positions (PATCH charts/{id}/)
-// and exports a PNG of the canvas. Every call goes through the API with the session's sign-in
+// places entities (picked by name, found by a search, or all those the operation gathers:
+// GET charts/{id}/entities/), expands them (GET graph/neighbours, depth 1), finds the shortest
+// paths between two of them (GET graph/path, drawn in red), filters by entity kind, link kind,
+// strength, compartment and the day a link was recorded, shows the selected entity, saves the
+// positions (PATCH charts/{id}/) and exports a PNG of the canvas; the SVG, CSV and GraphML
+// exports are made by the server from the saved chart with the same filters (the links'
+// query strings follow the boxes). Every call goes through the API with the session's sign-in
 // and justification: only what the reader may see comes back, and each call is audited.
 //
 // The Content-Security-Policy allows no inline style. vis-network's standalone build adds its
@@ -55,8 +58,11 @@
     return input ? input.value : "";
   }
 
+  var pending = 0;  // requests under way (the browser tests wait for none)
+
   function request(url, options) {
     options = options || {};
+    pending += 1;
     var headers = { Accept: "application/json" };
     if (options.body) {
       headers["Content-Type"] = "application/json";
@@ -71,6 +77,12 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { ok: response.ok, status: response.status, data: data };
       });
+    }).then(function (answer) {
+      pending -= 1;
+      return answer;
+    }, function (error) {
+      pending -= 1;
+      throw error;
     });
   }
 
@@ -98,11 +110,13 @@
     var expandButton = document.getElementById("chart-expand");
     var nodes = new vis.DataSet();
     var edges = new vis.DataSet();
-    var info = {};      // entity id -> {name, kind, kind_label, url}
+    var info = {};      // entity id -> {id, name, kind, compartment, url}
+    var links = {};     // link id -> {id, source, target, kind, strength, compartment, recorded}
     var selected = null;
     var dirty = false;
     var labelsShown = true;
-    var hidden = { kind: {}, link: {}, strength: {} };
+    var hidden = { kind: {}, link: {}, strength: {}, compartment: {} };
+    var period = { since: "", until: "" };  // days as YYYY-MM-DD ("": open)
     var onPath = { nodes: {}, edges: {} };
 
     function say(message, bad) {
@@ -112,6 +126,22 @@
 
     function styleOf(kind) {
       return data.kind_style[kind] || { shape: "dot", colour: "#5a6570" };
+    }
+
+    // A compartment or date not known yet (an entity just added by an expansion, until
+    // describe() has asked for it) does not hide anything.
+    function nodeHidden(n) {
+      return !!(hidden.kind[n.kind] || (n.compartment && hidden.compartment[n.compartment]));
+    }
+
+    function edgeHidden(e) {
+      var ends = [info[e.source], info[e.target]];
+      if (ends.some(function (n) { return !n || nodeHidden(n); })) { return true; }
+      if (hidden.link[e.kind] || hidden.strength[e.strength]) { return true; }
+      if (e.compartment && hidden.compartment[e.compartment]) { return true; }
+      if (e.recorded && period.since && e.recorded < period.since) { return true; }
+      if (e.recorded && period.until && e.recorded > period.until) { return true; }
+      return false;
     }
 
     function nodeItem(n) {
@@ -130,7 +160,7 @@
         },
         borderWidth: path ? 5 : 1,
         font: { size: 13, color: labelsShown ? "#1b2a41" : "rgba(0,0,0,0)", strokeWidth: 3, strokeColor: "#ffffff" },
-        hidden: !!hidden.kind[n.kind]
+        hidden: nodeHidden(n)
       };
     }
 
@@ -150,19 +180,49 @@
         width: path ? strength.width + 2 : strength.width,
         dashes: strength.dash ? strength.dash.split(" ").map(Number) : false,
         color: { color: path ? PATH_COLOUR : EDGE_COLOUR, highlight: "#1b2a41" },
-        hidden: !!(hidden.link[e.kind] || hidden.strength[e.strength])
+        hidden: edgeHidden(e)
       };
     }
 
     function remember(n) {
-      info[n.id] = { id: n.id, name: n.name, kind: n.kind, url: data.urls.entity.replace("{id}", n.id) };
+      var known = info[n.id] || {};
+      info[n.id] = {
+        id: n.id, name: n.name, kind: n.kind,
+        compartment: n.compartment || known.compartment,
+        url: data.urls.entity.replace("{id}", n.id)
+      };
     }
 
-    // Add nodes (placed around ``around`` when they have no position) and edges; returns how
-    // many entities were new.
+    function rememberLink(e) {
+      var known = links[e.id] || {};
+      links[e.id] = {
+        id: e.id, source: e.source, target: e.target, kind: e.kind, strength: e.strength,
+        compartment: e.compartment || known.compartment, recorded: e.recorded || known.recorded
+      };
+      return links[e.id];
+    }
+
+    // A free spot to the right of what is drawn (for entities placed by a search).
+    function beside(count) {
+      var ids = nodes.getIds();
+      if (!ids.length) { return { x: 0, y: 0 }; }
+      var spots = network.getPositions(ids);
+      var xs = ids.map(function (k) { return spots[k].x; });
+      var ys = ids.map(function (k) { return spots[k].y; });
+      var ring = count > 1 ? 160 + 6 * count : 0;
+      return {
+        x: Math.max.apply(null, xs) + 180 + ring,
+        y: (Math.min.apply(null, ys) + Math.max.apply(null, ys)) / 2
+      };
+    }
+
+    // Add nodes (placed around ``around``, an entity id or a point, when they have no
+    // position) and edges; returns how many entities were new.
     function add(newNodes, newEdges, around) {
       var fresh = newNodes.filter(function (n) { return !nodes.get(n.id); });
-      var centre = around !== undefined && nodes.get(around) ? network.getPositions([around])[around] : { x: 0, y: 0 };
+      var centre = { x: 0, y: 0 };
+      if (around !== undefined && typeof around === "object") { centre = around; }
+      else if (around !== undefined && nodes.get(around)) { centre = network.getPositions([around])[around]; }
       var ring = 160 + 6 * fresh.length;
       fresh.forEach(function (n, k) {
         remember(n);
@@ -178,9 +238,16 @@
         }
         nodes.add(item);
       });
-      newNodes.forEach(function (n) { if (!info[n.id]) { remember(n); } });
+      newNodes.forEach(function (n) {
+        if (!info[n.id] || (n.compartment && !info[n.id].compartment)) {
+          remember(n);
+          if (nodes.get(n.id)) { nodes.update(nodeItem(info[n.id])); }
+        }
+      });
       newEdges.forEach(function (e) {
-        if (!edges.get(e.id) && nodes.get(e.source) && nodes.get(e.target)) { edges.add(edgeItem(e)); }
+        if (!nodes.get(e.source) || !nodes.get(e.target)) { return; }
+        var link = rememberLink(e);
+        if (edges.get(e.id)) { edges.update(edgeItem(link)); } else { edges.add(edgeItem(link)); }
       });
       if (fresh.length) { dirty = true; }
       refreshPathChoices();
@@ -227,7 +294,7 @@
       details.className = "";
       details.appendChild(el("p", "fw-semibold mb-1", n.name));
       details.appendChild(el("p", "mb-1", text.kind + ": " + (data.entity_kinds[n.kind] || n.kind)));
-      var around = edges.get({ filter: function (e) { return e.from === id || e.to === id; } });
+      var around = edges.get({ filter: function (e) { return (e.from === id || e.to === id) && !e.hidden; } });
       details.appendChild(el("p", "mb-1", text.links + ": " + around.length));
       if (around.length) {
         var list = el("ul", "mb-2 ps-3");
@@ -242,6 +309,25 @@
       details.appendChild(link);
     }
 
+    // The compartments of entities and the dates of links that came from the graph API (which
+    // does not give them), asked of the chart's entities route: the filters then apply to them.
+    function describe() {
+      var wanted = {};
+      Object.keys(info).forEach(function (k) { if (nodes.get(Number(k)) && !info[k].compartment) { wanted[k] = true; } });
+      Object.keys(links).forEach(function (k) {
+        var e = links[k];
+        if (edges.get(e.id) && !e.recorded) { wanted[e.source] = true; wanted[e.target] = true; }
+      });
+      var ids = Object.keys(wanted);
+      if (!ids.length) { return Promise.resolve(); }
+      var url = data.urls.entities + "?ids=" + ids.join(",") + "&with=" + nodes.getIds().join(",");
+      return request(url).then(function (answer) {
+        if (!answer.ok) { return; }
+        add(answer.data.nodes, answer.data.edges);
+        restyle();
+      });
+    }
+
     function expand(id) {
       if (id === null || id === undefined) { say(text.choose_one, true); return; }
       request(data.urls.neighbours + "?entity=" + encodeURIComponent(id) + "&depth=1").then(function (answer) {
@@ -253,6 +339,7 @@
         say(count ? format(text.added, { n: count }) : text.nothing_new);
         if (answer.data.truncated) { say(text.truncated, true); }
         showDetails(id);
+        describe();
       });
     }
 
@@ -264,9 +351,7 @@
 
     function restyle() {
       nodes.update(nodes.getIds().map(function (id) { return nodeItem(info[id]); }));
-      edges.update(edges.get().map(function (e) {
-        return edgeItem({ id: e.id, source: e.from, target: e.to, kind: e.kind, strength: e.strength });
-      }));
+      edges.update(edges.getIds().map(function (id) { return edgeItem(links[id]); }));
     }
 
     function findPath() {
@@ -282,6 +367,7 @@
         network.unselectAll();
         restyle();
         say(format(text.path_found, { n: answer.data.length }));
+        describe();
       });
     }
 
@@ -334,6 +420,7 @@
     self.settled = true;
     // Select an entity as a click does (for keyboard users' tools and the browser tests).
     self.select = function (id) { network.selectNodes([id]); showDetails(id); };
+    self.idle = function () { return pending === 0; };
 
     // The saved chart: with positions as saved; without any, laid out once.
     var unplaced = data.nodes.some(function (n) { return n.x === null || n.x === undefined; });
@@ -383,20 +470,102 @@
     document.getElementById("chart-png").addEventListener("click", exportPng);
     var saveButton = document.getElementById("chart-save");
     if (saveButton) { saveButton.addEventListener("click", save); }
-    var graphml = document.getElementById("chart-graphml");
-    graphml.addEventListener("click", function (event) {
-      // The export is built by the server from the saved chart: save first when changed.
-      if (!dirty || !data.can_change) { return; }
-      event.preventDefault();
-      save().then(function (ok) { if (ok) { window.location.href = graphml.href; } });
-    });
-
-    document.querySelectorAll("#chart-filters input[data-filter]").forEach(function (box) {
-      box.addEventListener("change", function () {
-        hidden[box.getAttribute("data-filter")][box.value] = !box.checked;
-        restyle();
+    // The server's exports (SVG, CSV, GraphML) carry the filters in their query string.
+    var exportLinks = Array.prototype.slice.call(document.querySelectorAll("a.chart-export"));
+    exportLinks.forEach(function (link) {
+      link.setAttribute("data-base", link.getAttribute("href"));
+      link.addEventListener("click", function (event) {
+        // Built by the server from the saved chart: save first when changed.
+        if (!dirty || !data.can_change) { return; }
+        event.preventDefault();
+        save().then(function (ok) { if (ok) { window.location.href = link.href; } });
       });
     });
+    var FILTER_PARAMS = { kind: "entity_kind", link: "link_kind", strength: "strength", compartment: "compartment" };
+    var filterBoxes = Array.prototype.slice.call(document.querySelectorAll("#chart-filters input[data-filter]"));
+
+    function filterQuery() {
+      var parts = [];
+      Object.keys(FILTER_PARAMS).forEach(function (group) {
+        var boxes = filterBoxes.filter(function (box) { return box.getAttribute("data-filter") === group; });
+        if (boxes.every(function (box) { return box.checked; })) { return; }
+        var shown = boxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
+        parts.push(FILTER_PARAMS[group] + "=" + encodeURIComponent(shown.join(",")));
+      });
+      if (period.since) { parts.push("since=" + period.since); }
+      if (period.until) { parts.push("until=" + period.until); }
+      return parts.join("&");
+    }
+
+    function applyFilters() {
+      restyle();
+      if (selected !== null && selected !== undefined) { showDetails(selected); }
+      var query = filterQuery();
+      exportLinks.forEach(function (link) {
+        var base = link.getAttribute("data-base");
+        link.setAttribute("href", query ? base + "?" + query : base);
+      });
+    }
+
+    filterBoxes.forEach(function (box) {
+      box.addEventListener("change", function () {
+        hidden[box.getAttribute("data-filter")][box.value] = !box.checked;
+        applyFilters();
+      });
+    });
+    var dateBoxes = Array.prototype.slice.call(document.querySelectorAll("#chart-filters input[data-date]"));
+    dateBoxes.forEach(function (box) {
+      box.addEventListener("change", function () {
+        var since = document.getElementById("filter-since").value;
+        var until = document.getElementById("filter-until").value;
+        if (since && until && until < since) {
+          say(text.bad_dates, true);
+          box.setAttribute("aria-invalid", "true");
+          return;
+        }
+        dateBoxes.forEach(function (other) { other.removeAttribute("aria-invalid"); });
+        period.since = since;
+        period.until = until;
+        applyFilters();
+      });
+    });
+
+    // Entities found by the chart's entities route (a search, the operation's, by id), placed
+    // beside the chart; returns how many were new.
+    function placeFound(found) {
+      var was = nodes.length;
+      var count = add(found.nodes, found.edges, beside(found.nodes.length));
+      if (count && !was && found.nodes.length > 1) { layout(); } else if (count) { network.fit({ animation: false }); }
+      return count;
+    }
+
+    function present() { return "&with=" + nodes.getIds().join(","); }
+
+    var search = document.getElementById("chart-search");
+    if (search) {
+      search.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var q = search.querySelector("input[name=q]").value.trim();
+        if (q.length < 2) { say(text.type_more, true); return; }
+        request(data.urls.entities + "?q=" + encodeURIComponent(q) + present()).then(function (answer) {
+          if (!answer.ok) { say(firstError(answer.data) || format(text.failed, { status: answer.status }), true); return; }
+          if (!answer.data.nodes.length) { say(text.found_none, true); return; }
+          var count = placeFound(answer.data);
+          say(format(text.found, { found: answer.data.nodes.length, n: count }));
+        });
+      });
+    }
+    var gathered = document.getElementById("chart-operation");
+    if (gathered) {
+      gathered.addEventListener("click", function () {
+        request(data.urls.entities + "?gathered=true" + present()).then(function (answer) {
+          if (!answer.ok) { say(format(text.failed, { status: answer.status }), true); return; }
+          if (!answer.data.nodes.length) { say(text.operation_none, true); return; }
+          var count = placeFound(answer.data);
+          say(answer.data.truncated ? format(text.operation_truncated, { n: answer.data.nodes.length }) : format(text.operation_added, { n: count }), answer.data.truncated);
+        });
+      });
+    }
 
     var start = document.getElementById("chart-start");
     if (start) {
@@ -407,11 +576,10 @@
         if (!/^\d+$/.test(value)) { say(text.not_found, true); return; }
         var id = Number(value);
         if (nodes.get(id)) { network.selectNodes([id]); showDetails(id); network.focus(id, { animation: true }); return; }
-        request(data.urls.neighbours + "?entity=" + id + "&depth=1").then(function (answer) {
-          if (!answer.ok) { say(answer.status === 404 ? text.not_found : format(text.failed, { status: answer.status }), true); return; }
-          var entity = answer.data.nodes.filter(function (n) { return n.id === id; });
-          var onChart = answer.data.edges.filter(function (e) { return nodes.get(e.source) || nodes.get(e.target); });
-          var count = add(entity, onChart);
+        request(data.urls.entities + "?ids=" + id + present()).then(function (answer) {
+          if (!answer.ok) { say(format(text.failed, { status: answer.status }), true); return; }
+          if (!answer.data.nodes.length) { say(text.not_found, true); return; }
+          var count = add(answer.data.nodes, answer.data.edges);
           if (count) {
             var ids = nodes.getIds();
             if (ids.length > 1) {

@@ -2,8 +2,12 @@
 the justification naming it, an entity page as a starting point, and an outsider who sees none
 of it. Uses the demo data only (operation Nightjar and its entities), so it runs on its own."""
 
+import csv
+import io
 import re
 import time
+import xml.etree.ElementTree as ET
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -100,6 +104,18 @@ def _chart_size(page) -> dict:
     )
 
 
+def _shown(page) -> dict:
+    """What the filters leave drawn."""
+    return page.evaluate(
+        "() => { const d = window.linkChart.network.body.data, shown = (x) => !x.hidden;"
+        " return {nodes: d.nodes.get({filter: shown}).length,"
+        " edges: d.edges.get({filter: shown}).length}; }"
+    )
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
 def test_analyst_builds_a_link_chart_finds_a_path_saves_reopens_and_exports_it(
     person, platform, browser, tmp_path
 ):
@@ -160,6 +176,8 @@ def test_analyst_builds_a_link_chart_finds_a_path_saves_reopens_and_exports_it(
     page.get_by_label("to", exact=True).select_option(str(near))
     page.get_by_role("button", name="Find path").click()
     expect(status).to_contain_text("Links on the shortest path")
+    # The compartments and dates of what came from the graph are asked for after it.
+    page.wait_for_function("() => window.linkChart.idle()")
     built = _chart_size(page)
     assert built["nodes"] > len(first) and built["edges"] >= built["nodes"] - 1
     page.get_by_role("button", name="Fit").click()
@@ -185,6 +203,44 @@ def test_analyst_builds_a_link_chart_finds_a_path_saves_reopens_and_exports_it(
         page.locator("#chart-details").get_by_role("link", name="Open the entity's page")
     ).to_be_visible()
 
+    # The date filter: every demo link was recorded when the demo was seeded, so links
+    # recorded until a day long past are none; the entities stay. The SVG export follows it.
+    page.locator("#filter-until").fill("2001-01-01")
+    page.wait_for_function(
+        "() => window.linkChart.network.body.data.edges.get({filter: (e) => !e.hidden}).length"
+        " === 0"
+    )
+    assert _shown(page) == {"nodes": built["nodes"], "edges": 0}
+    svg_link = page.get_by_role("link", name="Export SVG")
+    assert svg_link.get_attribute("href").endswith("?until=2001-01-01")
+    analyst.shot("analyst-24c-link-chart-date-filter")
+    name, content = analyst.download(svg_link, tmp_path)
+    assert name.endswith(".svg")
+    picture = ET.fromstring(content)
+    assert len(picture.find(f".//{SVG}g[@class='entities']")) == built["nodes"]
+    assert len(picture.find(f".//{SVG}g[@class='links']")) == 0
+    page.locator("#filter-until").fill("")
+    page.locator("#filter-since").fill("2001-01-01")
+    page.wait_for_function(
+        "(n) => window.linkChart.network.body.data.edges.get({filter: (e) => !e.hidden}).length"
+        " === n",
+        arg=built["edges"],
+    )
+    name, content = analyst.download(page.get_by_role("link", name="Export SVG"), tmp_path)
+    picture = ET.fromstring(content)
+    assert len(picture.find(f".//{SVG}g[@class='links']")) == built["edges"]
+
+    # CSV: a zip of the nodes and the edges, as drawn.
+    name, content = analyst.download(page.get_by_role("link", name="Export CSV"), tmp_path)
+    assert name.endswith(".csv.zip")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        rows = {
+            part: list(csv.DictReader(io.StringIO(archive.read(part).decode())))
+            for part in ("nodes.csv", "edges.csv")
+        }
+    assert len(rows["nodes.csv"]) == built["nodes"] and len(rows["edges.csv"]) == built["edges"]
+    assert start in {row["name"] for row in rows["nodes.csv"]}
+
     # Exports: PNG from the canvas, GraphML from the server.
     with page.expect_download() as info:
         page.get_by_role("button", name="Export PNG").click()
@@ -197,6 +253,17 @@ def test_analyst_builds_a_link_chart_finds_a_path_saves_reopens_and_exports_it(
     assert "<graphml" in text and text.count("<node ") == built["nodes"]
     assert text.count("<edge ") == built["edges"]
     analyst.assert_accessible("a link chart")
+
+    # Two more starting points: what a search finds, and every entity the operation gathers.
+    status.evaluate("node => { node.textContent = ''; }")
+    page.get_by_label("Place what a search finds").fill(start[:5])
+    page.get_by_role("button", name="Search and place").click()
+    expect(status).to_contain_text("Entities found:")
+    before = _chart_size(page)["nodes"]
+    page.get_by_role("button", name="Place the entities of OP-NIGHTJAR").click()
+    expect(status).to_contain_text("Entities of the operation added:")
+    page.wait_for_function("() => window.linkChart.idle()")
+    assert _chart_size(page)["nodes"] >= before
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)

@@ -1221,11 +1221,17 @@ REGISTRY: dict[str, Entry] = {
         ok={"PATCH": 200, "DELETE": _while_present(204)},
     ),
     "chart-graphml": api_detail("chart", OPERATION_READERS),
+    "chart-svg": api_detail("chart", OPERATION_READERS),
+    "chart-csv": api_detail("chart", OPERATION_READERS),
+    # Entities to place on the chart: a search (audited as one) among what the reader may see.
+    "chart-entities": api_detail("chart", OPERATION_READERS, query={"q": SEARCH_WORD}),
     "operations:chart_create": Entry(
         record="operation", roles=dict.fromkeys(("GET", "POST", "PUT"), OPERATION_READERS), ok=_FORM
     ),
     "operations:chart": Entry(record="chart", roles={"GET": OPERATION_READERS}),
     "operations:chart_graphml": Entry(record="chart", roles={"GET": OPERATION_READERS}),
+    "operations:chart_svg": Entry(record="chart", roles={"GET": OPERATION_READERS}),
+    "operations:chart_csv": Entry(record="chart", roles={"GET": OPERATION_READERS}),
     "operations:chart_delete": Entry(
         record="chart",
         roles={"POST": OPERATION_READERS},
