@@ -190,6 +190,8 @@ def _results(response) -> list | None:
     return None
 
 
+# Every route as every reader, like the access matrix: CI runs it once, on PostgreSQL.
+@pytest.mark.matrix
 @pytest.mark.django_db
 def test_nothing_of_a_restricted_record_shows_through_a_general_record_that_refers_to_it():
     world = build_world()
