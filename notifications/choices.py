@@ -8,3 +8,7 @@ class Kind(models.TextChoices):
     PRODUCT_RETURNED = "product_returned", _("Product returned")
     PRODUCT_APPROVED = "product_approved", _("Product approved")
     REQUIREMENT_ANSWERED = "requirement_answered", _("Requirement answered")
+    # Arrivals in a unit's intake from another unit, told to the receiving unit's managers.
+    SHARE_RECEIVED = "share_received", _("Intelligence shared with your unit")
+    REQUIREMENT_ISSUED = "requirement_issued", _("Requirement from a higher level")
+    PRIORITY_ISSUED = "priority_issued", _("Priority from a higher level's control strategy")

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from analysis.models import Product
+from ilp_platform.accounts.choices import Role
 from ilp_platform.core import events
 from ilp_platform.core.references import may_see
 from intelligence.models import ReportEntity
@@ -63,12 +64,44 @@ def requirement_answered(*, answer: RequirementAnswer, actor: Any = None, **_: A
     _tell([answer.requirement.raised_by_id], actor, Kind.REQUIREMENT_ANSWERED, answer)
 
 
+def _managers_of(unit: Any) -> list[int]:
+    """The active managers of ``unit`` (people of the unit holding the manager role)."""
+    if unit is None:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(unit=unit.pk, is_active=True, groups__name=Role.MANAGER)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def _arrival(kind: str):
+    """Something arrived in a unit's intake from another unit: its managers are told, each
+    only when they may see the record that arrived (the one in their intake, never the
+    sender's)."""
+
+    def handle(*, record: Any, unit: Any, actor: Any = None, **_: Any) -> None:
+        _tell(_managers_of(unit), actor, kind, record)
+
+    handle.__name__ = f"arrival_{kind}"
+    return handle
+
+
+share_received = _arrival(Kind.SHARE_RECEIVED)
+requirement_issued = _arrival(Kind.REQUIREMENT_ISSUED)
+priority_issued = _arrival(Kind.PRIORITY_ISSUED)
+
+
 SUBSCRIPTIONS = {
     "entity.mentioned": entity_mentioned,
     "tasking.assigned": tasking_assigned,
     "product.returned": product_returned,
     "product.approved": product_approved,
     "requirement.answered": requirement_answered,
+    "share.received": share_received,
+    "requirement.issued": requirement_issued,
+    "priority.issued": priority_issued,
 }
 
 

@@ -25,6 +25,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "tasking.tasking": (),
     "analysis.product": (),
     "tasking.requirementanswer": ("requirement",),
+    # What arrived in a unit's intake: the received report, the requirement or priority issued
+    # down (``notifications.handlers._arrival``).
+    "intelligence.report": (),
+    "tasking.requirement": (),
+    "tasking.priority": (),
 }
 
 

@@ -9,8 +9,8 @@ from ilp_platform.web.forms import RestrictedFormMixin
 from intelligence.provenance import CONDITIONS
 from sharing import periods
 from sharing.choices import Risk
-from tasking.choices import RequirementStatus
-from tasking.models import Requirement
+from tasking.choices import MeetingStatus, RequirementStatus
+from tasking.models import Meeting, Requirement
 
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
@@ -131,6 +131,46 @@ class IssueForm(forms.Form):
         self.fields["units"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units]).order_by(
             "level", "name"
         )
+
+
+class MeetingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title} ({obj.scheduled_for:%Y-%m-%d})"
+
+
+def adoption_meetings(user):
+    """The open meetings of ``user``'s unit they may see: where a priority from above is
+    adopted (the decision is minuted there)."""
+    unit_id = getattr(user, "unit_id", None)
+    if unit_id is None:
+        return Meeting.objects.none()
+    return (
+        Meeting.objects.visible_to(user)
+        .filter(status=MeetingStatus.OPEN, compartment__unit=unit_id)
+        .order_by("-scheduled_for", "-pk")
+    )
+
+
+class AdoptForm(forms.Form):
+    """Adopting a priority from above into the unit's control strategy, at an open meeting."""
+
+    meeting = MeetingChoiceField(
+        label=_("At the meeting"),
+        queryset=Meeting.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = adoption_meetings(user)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why your unit declines it"),
+        max_length=2000,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
 
 
 class CloseForm(forms.Form):

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
-from ilp_platform.accounts.models import Unit
+from ilp_platform.accounts.models import Compartment, Unit
+from ilp_platform.core import events
 from ilp_platform.core.references import stored
 from sharing.services import intake_compartment
 from tasking.choices import RequirementStatus
@@ -32,12 +33,49 @@ def issuing_unit(requirement: Requirement) -> Unit | None:
     return Unit.objects.filter(pk=requirement.owning_unit_id).first()
 
 
-def units_below(requirement: Requirement) -> list[Unit]:
-    """The units a requirement may be issued to: every unit below its owning unit."""
-    unit = issuing_unit(requirement)
+def below(unit: Unit | None) -> list[Unit]:
+    """Every unit below ``unit`` (all levels down), by level and name."""
     if unit is None:
         return []
     return list(Unit.objects.filter(pk__in=unit.descendant_ids()).order_by("level", "name"))
+
+
+def units_below(requirement: Requirement) -> list[Unit]:
+    """The units a requirement may be issued to: every unit below its owning unit."""
+    return below(issuing_unit(requirement))
+
+
+def receiving_intakes(
+    errors: dict[str, list[str]],
+    units: list[Unit],
+    *,
+    below_ids: set[int],
+    already_ids: set[int],
+    already: str,
+    no_intake: str,
+) -> dict[int, Compartment]:
+    """The checks of issuing a record down, common to requirements and priorities: at least
+    one unit, each below the issuing unit, none holding a copy already (``already``: the
+    refusal's text, naming ``%(unit)s``), each with an intake (``no_intake``, the same).
+    Refusals go into ``errors`` under ``units``; the intake of each unit that passed is
+    returned, by unit id."""
+    if not units:
+        errors.setdefault("units", []).append(_("Choose at least one unit below yours."))
+    intakes = {}
+    for unit in units:
+        if unit.pk not in below_ids:
+            errors.setdefault("units", []).append(
+                _("%(unit)s is not below the issuing unit.") % {"unit": unit}
+            )
+        elif unit.pk in already_ids:
+            errors.setdefault("units", []).append(already % {"unit": unit})
+        else:
+            intake = intake_compartment(unit)
+            if intake is None:
+                errors.setdefault("units", []).append(no_intake % {"unit": unit})
+            else:
+                intakes[unit.pk] = intake
+    return intakes
 
 
 @action("tasking.add_requirement")
@@ -49,28 +87,18 @@ def issue_down(requirement: Requirement, *, actor, units: Iterable[Unit]) -> Req
         raise ValidationError({"requirement": [_("Unknown requirement.")]})
     if requirement.status != RequirementStatus.OPEN:
         errors.setdefault("status", []).append(_("Only an open requirement is issued."))
-    below = {unit.pk for unit in units_below(requirement)}
-    already = set(
-        Requirement.objects.filter(issued_from=requirement).values_list("owning_unit_id", flat=True)
+    intakes = receiving_intakes(
+        errors,
+        units,
+        below_ids={unit.pk for unit in units_below(requirement)},
+        already_ids=set(
+            Requirement.objects.filter(issued_from=requirement).values_list(
+                "owning_unit_id", flat=True
+            )
+        ),
+        already=_("%(unit)s has this requirement already."),
+        no_intake=_("%(unit)s has no compartment to receive requirements in."),
     )
-    if not units:
-        errors.setdefault("units", []).append(_("Choose at least one unit below yours."))
-    intakes = {}
-    for unit in units:
-        if unit.pk not in below:
-            errors.setdefault("units", []).append(
-                _("%(unit)s is not below the issuing unit.") % {"unit": unit}
-            )
-        elif unit.pk in already:
-            errors.setdefault("units", []).append(
-                _("%(unit)s has this requirement already.") % {"unit": unit}
-            )
-        else:
-            intakes[unit.pk] = intake_compartment(unit)
-            if intakes[unit.pk] is None:
-                errors.setdefault("units", []).append(
-                    _("%(unit)s has no compartment to receive requirements in.") % {"unit": unit}
-                )
     if errors:
         raise ValidationError(errors)
     copies = []
@@ -97,6 +125,8 @@ def issue_down(requirement: Requirement, *, actor, units: Iterable[Unit]) -> Req
                 "due_date": copy.due_date,
             },
         )
+        # The receiving unit's managers are told, naming the copy in their intake.
+        events.publish("requirement.issued", record=copy, unit=unit, actor=actor)
         copies.append(copy)
     audit.record(
         Action.DISCLOSE,

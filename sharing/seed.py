@@ -1,6 +1,8 @@
 """Demo levels: a national unit (with an international liaison desk), two regional units and
 the existing local units below the first, their intake compartments and people; a national
-requirement flowing down and reports flowing up. Through the services; idempotent.
+requirement and a priority of the national control strategy flowing down (the priority adopted
+by the North region, awaiting the South's decision) and reports flowing up. Through the
+services; idempotent.
 
 People added (same ``DEMO_PASSWORD``): ``national_analyst``, ``national_manager`` (national
 intake), ``regional_analyst``, ``regional_manager`` (North region's compartment). The demo
@@ -45,6 +47,7 @@ USERS = [
     ("regional_manager", "Rafael", "Regional", Role.MANAGER, "region-north"),
 ]
 REQUIREMENT_QUESTION = "Which groups move cocaine from the port into the region's towns?"
+STRATEGY_TITLE = "Cocaine importation and onward supply"
 DEMO_LEGAL_BASIS = "DPA 2018 s.35 (law-enforcement purposes)"
 
 
@@ -172,11 +175,112 @@ def _flows(people: dict[str, User]) -> str:
     return "; ".join(done)
 
 
-@register(90, "levels: units, sharing up, requirements down")
+def _meeting(chair: User, compartment: Compartment, title: str, attendees: list[User]):
+    """An open strategic meeting of ``compartment``'s unit, chaired by ``chair``."""
+    from tasking import services as tasking
+    from tasking.choices import MeetingKind
+
+    with context.acting(user=chair, justification="demo data seeding"):
+        meeting = tasking.create_meeting(
+            actor=chair,
+            data={
+                "kind": MeetingKind.STRATEGIC,
+                "title": title,
+                "scheduled_for": timezone.now(),
+                "location": "Video conference",
+                "chair": chair,
+                "compartment": compartment,
+            },
+            attendees=attendees,
+        )
+        tasking.open_meeting(meeting, actor=chair)
+    return meeting
+
+
+def _strategy(people: dict[str, User]) -> str:
+    """A priority of the national control strategy (proposed by the national analyst,
+    approved at a national strategic meeting) issued down to both regions; the North region
+    adopts it at its own meeting, the South's copy waits."""
+    from intelligence.models import CrimeType
+    from sharing import strategy
+    from tasking import services as tasking
+    from tasking.models import Priority
+
+    national_intake = Compartment.objects.get(slug="national")
+    if Priority.objects.filter(
+        title=STRATEGY_TITLE, compartment=national_intake, issued_from=None
+    ).exists():
+        return "control strategy present"
+    analyst, manager = people["national_analyst"], people["national_manager"]
+    regional = people["regional_manager"]
+    north = Unit.objects.get(code="region-north")
+    south = Unit.objects.get(code="region-south")
+    drugs = CrimeType.objects.filter(slug="drugs").first()
+    subject = (
+        {"subject_kind": "crime_type", "crime_type": drugs}
+        if drugs is not None
+        else {"subject_kind": "theme", "subject_label": "Cocaine supply"}
+    )
+    with context.acting(user=analyst, justification="demo data seeding"):
+        priority = tasking.propose_priority(
+            actor=analyst,
+            data={
+                "title": STRATEGY_TITLE,
+                "description": "Cocaine landed at the ports and moved on to the regions' towns "
+                "by organised groups; county lines exploit young people at the end of them.",
+                **subject,
+                "compartment": national_intake,
+                "intelligence_plan": "Map the groups' routes from the ports; debrief couriers.",
+                "prevention_plan": "Safeguard young people drawn into the supply lines.",
+                "enforcement_plan": "Disrupt the groups controlling the main routes.",
+                "reassurance_plan": "Tell affected communities what was done.",
+            },
+            matrix="morile",
+            inputs={
+                "physical": 4,
+                "psychological": 3,
+                "financial": 3,
+                "community": 4,
+                "geographic_scope": 4,
+                "victim_vulnerability": 4,
+                "likelihood": 4,
+                "capacity": 3,
+                "capability": 3,
+                "confidence": 2,
+            },
+        )
+    national_meeting = _meeting(
+        manager,
+        national_intake,
+        "Strategic T&CG (demo): national control strategy",
+        [manager, analyst],
+    )
+    with context.acting(user=manager, justification="demo data seeding"):
+        tasking.decide_priority(
+            priority,
+            actor=manager,
+            meeting=national_meeting,
+            approve=True,
+            rationale="Highest harm across the regions; the supply routes cross unit borders.",
+        )
+        strategy.issue_priority_down(priority, actor=manager, units=[north, south])
+    north_meeting = _meeting(
+        regional,
+        Compartment.objects.get(slug="region-north"),
+        "Strategic T&CG (demo): Region North",
+        [regional, people["regional_analyst"]],
+    )
+    copy = Priority.objects.get(issued_from=priority, compartment__unit=north)
+    with context.acting(user=regional, justification="demo data seeding"):
+        strategy.adopt_priority(copy, actor=regional, meeting=north_meeting)
+    return "a national priority issued to both regions, adopted by the North"
+
+
+@register(90, "levels: units, sharing up, requirements and the control strategy down")
 def seed_levels(command) -> None:
     with service_scope():
         people = build_structure(
             command.demo_password, password_given=getattr(command, "password_given", True)
         )
-    summary = _flows(people)
+    summary = "; ".join((_flows(people), _strategy(people)))
     command.stdout.write(f"  levels: {len(UNITS)} units added, {len(USERS)} people; {summary}")

@@ -21,6 +21,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action, Outcome
 from ilp_platform.accounts.models import Compartment, Unit
+from ilp_platform.core import events
 from ilp_platform.core.references import stored
 from intelligence import grading, provenance
 from intelligence.choices import GradingScheme, ReportStatus
@@ -163,6 +164,12 @@ def _received_report(report: Report, share: Share, intake: Compartment, actor) -
         },
     )
     return received
+
+
+def _announce(share: Share, received: Report, actor) -> None:
+    """Once committed, the receiving unit's managers are told what arrived in their intake:
+    the received report, never the sender's original."""
+    events.publish("share.received", record=received, unit=share.to_unit, actor=actor)
 
 
 def _check_step(
@@ -332,6 +339,7 @@ def share_report(
             "answers_requirement": getattr(answers_requirement, "pk", None),
         },
     )
+    _announce(share, received, actor)
     if issued_from is not None:
         answer = RequirementAnswer.objects.create(
             requirement=issued_from,
@@ -532,4 +540,5 @@ def share_product(
             "legal_basis": share.legal_basis,
         },
     )
+    _announce(share, received, actor)
     return share

@@ -27,5 +27,20 @@ urlpatterns = [
         views.RequirementCloseView.as_view(),
         name="requirement_close",
     ),
+    path(
+        "priorities/<int:pk>/issue/",
+        views.PriorityIssueView.as_view(),
+        name="priority_issue",
+    ),
+    path(
+        "priorities/<int:pk>/adopt/",
+        views.PriorityAdoptView.as_view(),
+        name="priority_adopt",
+    ),
+    path(
+        "priorities/<int:pk>/decline/",
+        views.PriorityDeclineView.as_view(),
+        name="priority_decline",
+    ),
     path("aggregates/", views.AggregatesView.as_view(), name="aggregates"),
 ]

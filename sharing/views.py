@@ -1,16 +1,20 @@
 """Pages of sharing between units: shares sent and received, sharing a report, recording the
-originator's consent, requirements issued from above, and the aggregate figures below."""
+originator's consent, requirements and priorities issued from above, and the aggregate figures
+below."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
 from analysis.models import Product
+from audit import services as audit
+from audit.choices import Action
 from ilp_platform.web.views import (
     RecordFormView,
     RecordPostView,
@@ -20,17 +24,25 @@ from ilp_platform.web.views import (
 )
 from intelligence import provenance
 from intelligence.models import Report
-from sharing import aggregates, levels, periods, services
+from sharing import aggregates, levels, periods, services, strategy
 from sharing.forms import (
+    AdoptForm,
     AggregateForm,
     CloseForm,
     ConsentForm,
+    DeclineForm,
     IssueForm,
     ProductShareForm,
     ShareForm,
+    adoption_meetings,
 )
 from sharing.models import Share
-from tasking.models import Requirement
+from tasking.choices import PriorityStatus
+from tasking.models import Priority, Requirement
+
+# The "From above" page lists at most this many priorities issued to the reader's units
+# (waiting ones first): a control strategy holds tens, not thousands.
+FROM_ABOVE_PRIORITIES = 100
 
 SIDES = {"all": _lazy("All"), "sent": _lazy("Sent"), "received": _lazy("Received")}
 
@@ -174,7 +186,8 @@ class ConsentView(RecordFormView):
 
 
 class FromAboveListView(RestrictedListView):
-    """Requirements issued to one's unit by a higher level."""
+    """Requirements and priorities issued to one's unit by a higher level: the requirements
+    paged; the priorities (waiting first) on the first page, with adopting and declining."""
 
     model = Requirement
     template_name = "sharing/requirements.html"
@@ -185,6 +198,40 @@ class FromAboveListView(RestrictedListView):
             .filter(issued_from__isnull=False)
             .select_related("owning_unit", "accepted_by", "compartment")
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        priorities: list[Priority] = []
+        # The priorities on the first page only (the requirements are paged below them).
+        show = not self.request.GET.get("cursor") and user.has_perm("tasking.view_priority")
+        if show:
+            priorities = list(strategy.from_above(user)[:FROM_ABOVE_PRIORITIES])
+        if priorities:
+            audit.consultation(
+                Action.LIST,
+                object_type=Priority._meta.label_lower,
+                ids=[p.pk for p in priorities],
+            )
+        deciding = user.has_perm("tasking.approve_priority")
+        unit_id = getattr(user, "unit_id", None)
+        # A manager of the receiving unit adopts or declines a waiting one.
+        rows = [
+            {
+                "priority": priority,
+                "may_decide": deciding
+                and unit_id is not None
+                and priority.status == PriorityStatus.CANDIDATE
+                and priority.compartment.unit_id == unit_id,
+            }
+            for priority in priorities
+        ]
+        if any(row["may_decide"] for row in rows):
+            context["meetings"] = list(adoption_meetings(user))
+        context["show_priorities"] = show
+        context["priority_rows"] = rows
+        context["more_priorities"] = len(priorities) >= FROM_ABOVE_PRIORITIES
+        return context
 
 
 class RequirementAcceptView(RecordPostView):
@@ -233,6 +280,69 @@ class RequirementCloseView(RecordPostView):
             status=form.cleaned_data.get("status") or request.POST.get("status", ""),
             note=form.cleaned_data.get("note", ""),
         )
+
+
+class PriorityIssueView(RecordFormView):
+    """Issuing an approved priority down, and the progress of the units it went to."""
+
+    model = Priority
+    permission_required = "tasking.approve_priority"
+    template_name = "sharing/priority_issue_form.html"
+    form_class = IssueForm
+    success_message = _lazy("Priority issued to the units below.")
+
+    def get_form_kwargs(self):
+        # The units below that have no copy yet (the service refuses the others anyway).
+        issued = set(
+            Priority.objects.filter(issued_from=self.record).values_list(
+                "compartment__unit_id", flat=True
+            )
+        )
+        units = [unit for unit in strategy.units_below(self.record) if unit.pk not in issued]
+        return {**super().get_form_kwargs(), "units": units}
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "priority": self.record,
+            "progress": strategy.progress_below(self.record),
+        }
+
+    def run(self, form):
+        return strategy.issue_priority_down(
+            self.record, actor=self.request.user, units=form.cleaned_data["units"]
+        )
+
+    def get_success_url(self):
+        return reverse("sharing:priority_issue", args=[self.record.pk])
+
+
+class _FromAbovePostView(RecordPostView):
+    """Adopting or declining a priority from above: back to the "From above" page."""
+
+    model = Priority
+    permission_required = "tasking.approve_priority"
+
+    def get_success_url(self):
+        return reverse("sharing:requirements")
+
+
+class PriorityAdoptView(_FromAbovePostView):
+    success_message = _lazy("Adopted: the priority is in your unit's control strategy.")
+
+    def run(self, request, priority):
+        form = AdoptForm(request.POST, user=request.user)
+        meeting = form.cleaned_data["meeting"] if form.is_valid() else None
+        return strategy.adopt_priority(priority, actor=request.user, meeting=meeting)
+
+
+class PriorityDeclineView(_FromAbovePostView):
+    success_message = _lazy("Declined: the issuing level sees that your unit declined it.")
+
+    def run(self, request, priority):
+        form = DeclineForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        return strategy.decline_priority(priority, actor=request.user, reason=reason)
 
 
 class AggregatesView(RestrictedViewMixin, TemplateView):

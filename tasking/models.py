@@ -213,6 +213,17 @@ class Priority(AuditedModel):
     )
     decision_rationale = models.TextField(_("rationale"), blank=True)
     review_due = models.DateField(_("review due"), null=True, blank=True)
+    # A priority of a higher level's control strategy issued down to this unit: the issuing
+    # level's priority (``sharing.strategy``). The receiving unit's manager adopts it (approved)
+    # or declines it (rejected); ``decided_by`` and ``decided_at`` say who and when.
+    issued_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_copies",
+        verbose_name=_("issued from"),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PriorityQuerySet.as_manager()

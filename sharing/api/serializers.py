@@ -10,9 +10,10 @@ from ilp_platform.accounts.models import Unit, UnitLevel
 from ilp_platform.web.serializers import RestrictedModelSerializer, VisibleRelatedField
 from intelligence.models import Report
 from intelligence.provenance import CONDITIONS
-from sharing import periods
+from sharing import periods, strategy
 from sharing.models import Share
-from tasking.models import Requirement
+from tasking.api.serializers import PrioritySerializer
+from tasking.models import Meeting, Requirement
 
 
 class UnitInHierarchySerializer(serializers.ModelSerializer):
@@ -174,3 +175,65 @@ class AggregateSerializer(serializers.Serializer):
     suppressed = serializers.IntegerField()
     incidents = IncidentFigureSerializer(many=True)
     reports_by_priority = PriorityFigureSerializer(many=True)
+
+
+# --- The control strategy flowing down (``sharing.strategy``) ---------------------------------
+
+
+class IssuedPrioritySerializer(PrioritySerializer):
+    # A priority as the tasking API shows it, with where it came from: the issuing level's
+    # priority (``null`` to a reader who may not see it) and the issuing unit's name.
+    issuing_unit = serializers.SerializerMethodField(
+        help_text="The unit whose control strategy issued it; null when not issued from above."
+    )
+
+    class Meta(PrioritySerializer.Meta):
+        fields = [*PrioritySerializer.Meta.fields, "issued_from", "issuing_unit"]
+        read_only_fields = fields
+
+    def get_issuing_unit(self, priority) -> str | None:
+        if priority.issued_from_id is None:
+            return None
+        annotated = getattr(priority, "issuing_unit_name", None)
+        if annotated is not None:
+            return annotated
+        unit = strategy.issuing_unit(priority)
+        return unit.name if unit is not None else None
+
+
+class PriorityIssueSerializer(serializers.Serializer):
+    units = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(),
+        many=True,
+        help_text="Ids of units below the priority's unit (GET /api/v1/units/).",
+    )
+
+
+class PriorityAdoptSerializer(serializers.Serializer):
+    meeting = VisibleRelatedField(
+        model=Meeting, help_text="An open meeting of your unit, where the adoption is minuted."
+    )
+
+
+class PriorityDeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why your unit declines it.")
+
+
+class PriorityBelowSerializer(serializers.Serializer):
+    """One unit a priority was issued to, as the issuing level sees it: counts only."""
+
+    unit = serializers.IntegerField()
+    unit_name = serializers.CharField()
+    level = serializers.ChoiceField(choices=UnitLevel.choices)
+    state = serializers.CharField(help_text="adopted, declined or waiting")
+    decided_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the unit adopted or declined it."
+    )
+    taskings = serializers.IntegerField(help_text="How many taskings the unit made against it.")
+
+
+class PriorityProgressSerializer(serializers.Serializer):
+    """A priority issued down and the units it went to."""
+
+    priority = serializers.IntegerField(help_text="The issuing level's priority.")
+    units = PriorityBelowSerializer(many=True)

@@ -1,5 +1,6 @@
 """Panels the sharing app adds to other apps' pages: sharing a report (and recording the
-originator's consent) on the report's page; a requirement's place between levels on its page."""
+originator's consent) on the report's page; a requirement's place between levels on its page;
+issuing a priority of the control strategy down, on the priority's page."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from django import template
 
 from intelligence.choices import ReportStatus
 from intelligence.models import Provenance
-from sharing import levels
+from sharing import levels, strategy
 from sharing.models import Share
 from tasking.choices import RequirementStatus
-from tasking.models import Requirement
+from tasking.models import Priority, Requirement
 
 register = template.Library()
 
@@ -72,4 +73,18 @@ def requirement_levels(context, requirement):
         "can_issue": is_open and bool(below) and user.has_perm("tasking.add_requirement"),
         "can_close": is_open and bool(progress) and user.has_perm("tasking.change_requirement"),
         "statuses": [RequirementStatus.SATISFIED, RequirementStatus.CANCELLED],
+    }
+
+
+@register.inclusion_tag("sharing/_priority_issue_button.html", takes_context=True)
+def priority_issue_button(context, priority):
+    """``{% priority_issue_button priority %}``: "Issue down" for a manager of the unit whose
+    approved priority it is, when that unit has units below (with how many it went to)."""
+    user = _user(context)
+    if user is None or not strategy.may_issue(priority, user):
+        return {"show": False}
+    return {
+        "show": True,
+        "priority": priority,
+        "issued": Priority.objects.filter(issued_from=priority).count(),
     }

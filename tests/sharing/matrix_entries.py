@@ -6,6 +6,7 @@ from tests.security import matrix as _matrix
 from tests.security.matrix import (
     ANALYSTS,
     MANAGERS,
+    NOBODY,
     SIGNED_IN,
     TASKING_READERS,
     Entry,
@@ -56,6 +57,13 @@ REGISTRY = {
     "share-detail": api_detail("share", SHARERS),
     # Counts of the units below the caller's unit; a search event per query.
     "aggregate-list": Entry(roles={"GET": SHARERS}),
+    # The control strategy flowing down: priorities issued to the caller's units (tasking
+    # readers), the issuing level's counts per unit below, and the managers' decisions.
+    "priority-from-above": api_list("priority", TASKING_READERS),
+    "priority-below": api_detail("priority", TASKING_READERS),
+    "priority-issue": api_detail("priority", NOBODY, write={"POST": MANAGERS}),
+    "priority-adopt": api_detail("priority", NOBODY, write={"POST": MANAGERS}),
+    "priority-decline": api_detail("priority", NOBODY, write={"POST": MANAGERS}),
     # --- pages ----------------------------------------------------------------------------------
     "sharing:list": page_list("share", SHARERS),
     "sharing:detail": Entry(record="share", roles={"GET": SHARERS}),
@@ -80,6 +88,17 @@ REGISTRY = {
     ),
     "sharing:requirement_close": Entry(
         record="requirement", roles={"POST": MANAGERS}, ok={"POST": 302}, consults=False
+    ),
+    # Issuing a priority down (the form, and the progress of the units below); adopting or
+    # declining one from above (a refusal is a message on the "From above" page: 302).
+    "sharing:priority_issue": Entry(
+        record="priority", roles=dict.fromkeys(("GET", "POST", "PUT"), MANAGERS), ok=_FORM
+    ),
+    "sharing:priority_adopt": Entry(
+        record="priority", roles={"POST": MANAGERS}, ok={"POST": 302}, consults=False
+    ),
+    "sharing:priority_decline": Entry(
+        record="priority", roles={"POST": MANAGERS}, ok={"POST": 302}, consults=False
     ),
     "sharing:aggregates": Entry(roles={"GET": SHARERS}),
 }
