@@ -14,12 +14,17 @@ a batch of shuffles is one row of a small-integer matrix, so a block of pairs co
 gathers, a subtraction and one comparison per time band for the whole batch, counted by
 halving sums in place on the bytes. The shuffles are drawn one after the other from one
 seeded generator, so a seed gives the same table whatever the batch size.
+
+The events are renumbered in the order of a k-d tree over them before the pairs are found, so
+the two events of a close pair have nearby rows in that matrix (the gathers read from cache;
+integer counts add up the same in any order). The pairs of the closest distance band are
+handed back for the map of events with a near repeat.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -30,8 +35,9 @@ PAIR_BLOCK = 1 << 16
 CHUNK_PAIRS = 1 << 18
 # Progress is reported in steps of this share of the simulations (each report is a write).
 PROGRESS_STEP = 0.1
-# Cells of (pairs x simulations) handled per step: about 1 MB per temporary array.
-BLOCK_CELLS = 1 << 20
+# Cells of (pairs x simulations) handled per step: half a megabyte per buffer, the step's three
+# buffers within a server processor's second-level cache (a fifth faster than 1 MB at scale L).
+BLOCK_CELLS = 1 << 19
 # Simulations held side by side: bounds the (events x simulations) day matrix to ~25 MB at
 # the largest event count the job accepts.
 BATCH_BYTES = 25_000_000
@@ -51,6 +57,9 @@ class KnoxResult:
     iterations: int
     events: int
     pairs: int
+    # The pairs of events (their positions as given) within the first distance band, any time
+    # apart: the closest pairs, for a map of them.
+    closest: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
 
     @property
     def ratio(self) -> np.ndarray:
@@ -96,21 +105,23 @@ def _fold(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return x, rows
 
 
-def _distance_bands(x: np.ndarray, y: np.ndarray, close: np.ndarray, edges: np.ndarray):
+def _distance_bands(
+    x: np.ndarray, y: np.ndarray, first: np.ndarray, second: np.ndarray, edges: np.ndarray
+) -> np.ndarray:
     """Band of each pair (0 within the first edge ... len(edges) beyond the last), a block at
     a time so the gathers stay in cache; squared distances against squared edges, counted
     edge by edge (a few comparisons beat a binary search per pair)."""
     squared = edges**2
-    bands = np.zeros(len(close), dtype=np.int8)
-    above = np.empty(min(PAIR_BLOCK, len(close)), dtype=bool)
-    for first in range(0, len(close), PAIR_BLOCK):
-        a, b = close[first : first + PAIR_BLOCK, 0], close[first : first + PAIR_BLOCK, 1]
+    bands = np.zeros(len(first), dtype=np.int8)
+    above = np.empty(min(PAIR_BLOCK, len(first)), dtype=bool)
+    for start in range(0, len(first), PAIR_BLOCK):
+        a, b = first[start : start + PAIR_BLOCK], second[start : start + PAIR_BLOCK]
         dx = np.take(x, a) - np.take(x, b)
         dy = np.take(y, a) - np.take(y, b)
         dx *= dx
         dy *= dy
         dx += dy
-        out, flag = bands[first : first + PAIR_BLOCK], above[: len(dx)]
+        out, flag = bands[start : start + PAIR_BLOCK], above[: len(dx)]
         for edge in squared:
             np.greater(dx, edge, out=flag)
             out += flag
@@ -118,15 +129,17 @@ def _distance_bands(x: np.ndarray, y: np.ndarray, close: np.ndarray, edges: np.n
 
 
 def _cumulative_counts(
-    close: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
     bands: np.ndarray,
     near: int,
     days: np.ndarray,
     limits: np.ndarray,
     progress: Callable[[int], None],
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each distance band within reach (``near`` of them), each limit and each column of
-    ``days`` (events x simulations): pairs whose days differ by at most the limit.
+    ``days`` (events x simulations): pairs (``first[k]``, ``second[k]``) whose days differ by
+    at most the limit. Also the pairs in each band and the pairs of the first band.
 
     The pairs are taken a chunk at a time, grouped by band inside the chunk (a stable radix
     sort of bytes that fit in cache), so a block of pairs shares its band."""
@@ -138,26 +151,38 @@ def _cumulative_counts(
     # A gap never exceeds the dtype's range, so a limit past it is the range's end.
     top = np.iinfo(days.dtype).max
     cut = [min(int(v), top) for v in limits]
+    sizes = np.zeros(near + 1, dtype=np.int64)
+    closest = [np.empty((0, 2), dtype=first.dtype)]
+    # The block's buffers, reused: the rows of each pair's first and second event, the mask.
+    gap = np.empty((block, width), dtype=days.dtype)
+    other = np.empty((block, width), dtype=days.dtype)
     mask = np.empty((block, width), dtype=bool)
-    for start in range(0, len(close), CHUNK_PAIRS):
+    for start in range(0, len(first), CHUNK_PAIRS):
         chunk = bands[start : start + CHUNK_PAIRS]
         order = np.argsort(chunk, kind="stable")
-        i = np.take(close[start : start + CHUNK_PAIRS, 0], order)
-        j = np.take(close[start : start + CHUNK_PAIRS, 1], order)
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(chunk, minlength=near + 1))])
+        # Where each band's pairs begin in the grouped chunk (the last: those beyond).
+        bounds = np.searchsorted(chunk[order], np.arange(near + 2))
+        sizes += np.diff(bounds)
+        i = np.take(first[start : start + CHUNK_PAIRS], order)
+        j = np.take(second[start : start + CHUNK_PAIRS], order)
+        closest.append(np.column_stack([i[: bounds[1]], j[: bounds[1]]]))
         for band in range(near):
-            for first in range(int(bounds[band]), int(bounds[band + 1]), block):
-                last = min(first + block, int(bounds[band + 1]))
-                gap = np.take(days, i[first:last], axis=0)
-                gap -= np.take(days, j[first:last], axis=0)
-                np.abs(gap, out=gap)
-                part = mask[: last - first]
+            for low in range(int(bounds[band]), int(bounds[band + 1]), block):
+                high = min(low + block, int(bounds[band + 1]))
+                rows = high - low
+                # Indices from the k-d tree are in range: no bounds buffering ("clip").
+                one, two = gap[:rows], other[:rows]
+                np.take(days, i[low:high], axis=0, out=one, mode="clip")
+                np.take(days, j[low:high], axis=0, out=two, mode="clip")
+                np.subtract(one, two, out=one)
+                np.abs(one, out=one)
+                part = mask[:rows]
                 for k, limit in enumerate(cut):
-                    np.less_equal(gap, limit, out=part)
-                    folded, rows = _fold(part)
-                    partial[band, k, :rows] += folded[:rows]
-                progress(last - first)
-    return partial.sum(axis=2)
+                    np.less_equal(one, limit, out=part)
+                    folded, kept = _fold(part)
+                    partial[band, k, :kept] += folded[:kept]
+                progress(rows)
+    return partial.sum(axis=2), sizes, np.concatenate(closest)
 
 
 def knox(
@@ -191,14 +216,23 @@ def knox(
             list(d_edges), list(t_edges), empty, empty, np.ones((nd, nt)), iterations, n, 0
         )
 
+    # The events renumbered in the order of a k-d tree over them: events close in space are
+    # then close in memory, and the day rows of a close pair are gathered from nearby.
+    order = cKDTree(np.column_stack([x, y])).indices
+    x, y = x[order], y[order]
     tree = cKDTree(np.column_stack([x, y]))
     close = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
     if len(close) > max_pairs:
         raise TooManyPairs(len(close))
-    bands = _distance_bands(x, y, close, d_edges)
-    # Pairs per distance band within reach (a pair the squared comparison puts past the last
-    # edge is counted beyond, as the table's last row).
-    band_sizes = np.bincount(bands, minlength=nd)[: nd - 1]
+    # The pairs' two events as columns of their own: half the bytes, read contiguously.
+    first_event, second_event = close[:, 0].astype(np.int32), close[:, 1].astype(np.int32)
+    del close
+    bands = _distance_bands(x, y, first_event, second_event, d_edges)
+    # Pairs within reach of the table's distance bands (a pair the squared comparison puts
+    # past the last edge is counted beyond, as the table's last row).
+    within = len(bands) - int(np.count_nonzero(bands == nd - 1))
+    band_sizes = np.zeros(nd - 1, dtype=np.int64)
+    closest = np.empty((0, 2), dtype=np.int32)
     all_time = _all_pairs_time_counts(np.sort(t), t_edges)
     span = int(t.max())
     dtype = np.int8 if span <= 127 else np.int16 if span <= 32_767 else np.int32
@@ -215,7 +249,7 @@ def knox(
 
     rng = np.random.default_rng(seed)
     batch = int(max(1, min(iterations + 1, BATCH_BYTES // (n * days.itemsize))))
-    work = int(band_sizes.sum()) * (iterations + 1)
+    work = within * (iterations + 1)
     done = 0
 
     reported = 0.0
@@ -234,17 +268,27 @@ def knox(
     at_least = np.zeros((nd, nt))
     drawn = 0
     while observed is None or drawn < iterations:
+        # Rows in the events' new order; each shuffle is drawn over the events as given (a
+        # shuffle's day of event k is days[permutation[k]]), so a seed gives the same shuffles.
         columns = []
         if observed is None:
-            columns.append(days)
+            columns.append(days[order])
         while len(columns) < batch and drawn < iterations:
-            columns.append(days[rng.permutation(n)])
+            # The same draws as days[rng.permutation(n)], shuffling bytes instead of indices.
+            columns.append(rng.permutation(days)[order])
             drawn += 1
         matrix = np.ascontiguousarray(np.column_stack(columns))
         width = matrix.shape[1]
-        counts = _cumulative_counts(
-            close, bands, nd - 1, matrix, limits, lambda pairs, w=width: advance(pairs, w)
+        counts, sizes, closest = _cumulative_counts(
+            first_event,
+            second_event,
+            bands,
+            nd - 1,
+            matrix,
+            limits,
+            lambda pairs, w=width: advance(pairs, w),
         )
+        band_sizes = sizes[: nd - 1]
         first = 0
         if observed is None:
             observed = table(counts[:, :, 0]).astype(float)
@@ -264,4 +308,5 @@ def knox(
         iterations=iterations,
         events=n,
         pairs=n * (n - 1) // 2,
+        closest=order[closest.astype(np.intp)],
     )

@@ -1,4 +1,4 @@
-"""Link analysis on an entity graph: networkx holds the graph, igraph computes the measures.
+"""Link analysis on an entity graph: arrays hold the graph, igraph computes the measures.
 
 The graph is undirected and weighted: an explicit link adds its strength weight, and every
 report mentioning both entities adds one (co-occurrence). Weights drive weighted degree,
@@ -10,12 +10,17 @@ association charts usually does; they equal networkx's ``betweenness_centrality`
 against networkx). Betweenness, closeness, k-cores and communities (Louvain, weighted) are
 computed by igraph's C library on the graph's edge list; eigenvector centrality by sparse
 power iteration as networkx does it.
+
+The whole graph is held as arrays (:func:`ties`: nodes, ties, weights), in the order networkx
+would hold it, so the measures are those of the networkx graph :func:`build_graph` makes,
+without building it; networkx is built for what it is kept for: the neighbourhood of chosen
+entities and the shortest path (of the connected part it runs in).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import igraph
@@ -30,6 +35,40 @@ EXACT_MAX_NODES = 2_000
 SAMPLED_SOURCES = 256
 # Hop distances asked of igraph at a time for a sampled component (sources x members).
 DISTANCE_CELLS = 1_000_000
+
+
+def _summed(
+    known: np.ndarray,
+    links: Sequence[tuple[int, int, float]] | np.ndarray,
+    cooccurrences: Sequence[tuple[int, int, int]] | np.ndarray,
+):
+    """The ties between ``known`` entities, each once as ``(low, high)`` in ascending order
+    (the order networkx receives them), with their summed weight, explicit links and shared
+    reports; an entity outside ``known`` and a tie of an entity with itself are left out."""
+    explicit = np.asarray(links, dtype=float).reshape(-1, 3)
+    shared = np.asarray(cooccurrences, dtype=float).reshape(-1, 3)
+    rows = np.concatenate([explicit, shared])
+    a, b = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
+    amount = rows[:, 2]
+    is_link = np.arange(len(a)) < len(explicit)
+    keep = (a != b) & np.isin(a, known) & np.isin(b, known)
+    a, b, amount, is_link = a[keep], b[keep], amount[keep], is_link[keep]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((high, low))
+    low, high, amount, is_link = low[order], high[order], amount[order], is_link[order]
+    if not len(low):
+        none = np.empty(0, dtype=np.int64)
+        return none, none, np.empty(0), none, none
+    starts = np.flatnonzero(np.r_[True, (low[1:] != low[:-1]) | (high[1:] != high[:-1])])
+    weight = np.add.reduceat(amount, starts)
+    link_count = np.add.reduceat(is_link.astype(np.int64), starts)
+    reports = np.add.reduceat(np.where(is_link, 0, amount).astype(np.int64), starts)
+    return low[starts], high[starts], weight, link_count, reports
+
+
+def _distance(weight: np.ndarray) -> np.ndarray:
+    """Step length of a tie for the shortest path: a stronger tie is a shorter step."""
+    return np.where(weight > 0, 1.0 / np.where(weight > 0, weight, 1.0), 1.0)
 
 
 def build_graph(
@@ -48,36 +87,49 @@ def build_graph(
     links, cooccurrences = list(links), list(cooccurrences)
     if not links and not cooccurrences:
         return graph
-    a = np.fromiter((r[0] for r in (*links, *cooccurrences)), dtype=np.int64)
-    b = np.fromiter((r[1] for r in (*links, *cooccurrences)), dtype=np.int64)
-    amount = np.fromiter((r[2] for r in (*links, *cooccurrences)), dtype=float)
-    is_link = np.arange(len(a)) < len(links)
     known = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
-    keep = (a != b) & np.isin(a, known) & np.isin(b, known)
-    a, b, amount, is_link = a[keep], b[keep], amount[keep], is_link[keep]
-    low, high = np.minimum(a, b), np.maximum(a, b)
-    order = np.lexsort((high, low))
-    low, high, amount, is_link = low[order], high[order], amount[order], is_link[order]
-    starts = np.flatnonzero(np.r_[True, (low[1:] != low[:-1]) | (high[1:] != high[:-1])])
-    if not len(starts):
-        return graph
-    weight = np.add.reduceat(amount, starts)
-    link_count = np.add.reduceat(is_link.astype(np.int64), starts)
-    reports = np.add.reduceat(np.where(is_link, 0, amount).astype(np.int64), starts)
-    distance = np.where(weight > 0, 1.0 / np.where(weight > 0, weight, 1.0), 1.0)
+    low, high, weight, link_count, reports = _summed(known, links, cooccurrences)
     graph.add_edges_from(
         (u, v, {"weight": w, "links": k, "reports": r, "distance": d})
         for u, v, w, k, r, d in zip(
-            low[starts].tolist(),
-            high[starts].tolist(),
+            low.tolist(),
+            high.tolist(),
             weight.tolist(),
             link_count.tolist(),
             reports.tolist(),
-            distance.tolist(),
+            _distance(weight).tolist(),
             strict=True,
         )
     )
     return graph
+
+
+def ties(
+    nodes: Sequence[int],
+    links: Sequence[tuple[int, int, float]] | np.ndarray,
+    cooccurrences: Sequence[tuple[int, int, int]] | np.ndarray = (),
+) -> Ties:
+    """The graph :func:`build_graph` makes of the same nodes and ties, as arrays, without
+    building it: the same sums, the nodes in the order given and the ties in the order
+    networkx lists them (each entity in turn, its ties in the order they were added, each tie
+    once, from the entity that comes first). Every measure therefore sees the same graph, in
+    the same order, as it would through networkx."""
+    nodes = list(nodes)
+    known = np.asarray(nodes, dtype=np.int64)
+    low, high, weight, link_count, reports = _summed(known, links, cooccurrences)
+    sorter = np.argsort(known, kind="stable")
+    position_low = sorter[np.searchsorted(known, low, sorter=sorter)]
+    position_high = sorter[np.searchsorted(known, high, sorter=sorter)]
+    first = np.minimum(position_low, position_high)
+    order = np.argsort(first, kind="stable")
+    return Ties(
+        nodes,
+        first[order],
+        np.maximum(position_low, position_high)[order],
+        weight[order],
+        link_count[order],
+        reports[order],
+    )
 
 
 def neighbourhood(graph: nx.Graph, seeds: Iterable[int], hops: int) -> nx.Graph:
@@ -104,26 +156,35 @@ class NetworkMetrics:
 
 
 @dataclass
-class _EdgeList:
-    """The graph as igraph sees it: nodes in the graph's order, ties as index pairs."""
+class Ties:
+    """A graph as arrays: its nodes in order, each tie once as a pair of node positions
+    (``source`` the one networkx lists first), with its weight, the explicit links and the
+    shared reports it sums. Built by :func:`ties`, or from a networkx graph by :meth:`of`."""
 
     nodes: list
     source: np.ndarray
     target: np.ndarray
     weight: np.ndarray
+    links: np.ndarray
+    reports: np.ndarray
     _igraph: igraph.Graph | None = None
+    _parts: igraph.VertexClustering | None = None
 
     @classmethod
-    def of(cls, graph: nx.Graph) -> _EdgeList:
+    def of(cls, graph: nx.Graph) -> Ties:
         nodes = list(graph.nodes)
         index = {node: k for k, node in enumerate(nodes)}
         m = graph.number_of_edges()
         source = np.empty(m, dtype=np.int64)
         target = np.empty(m, dtype=np.int64)
         weight = np.empty(m, dtype=float)
-        for k, (a, b, w) in enumerate(graph.edges(data="weight", default=1.0)):
-            source[k], target[k], weight[k] = index[a], index[b], w
-        return cls(nodes, source, target, weight)
+        links = np.zeros(m, dtype=np.int64)
+        reports = np.zeros(m, dtype=np.int64)
+        for k, (a, b, data) in enumerate(graph.edges(data=True)):
+            source[k], target[k] = index[a], index[b]
+            weight[k] = data.get("weight", 1.0)
+            links[k], reports[k] = data.get("links", 0), data.get("reports", 0)
+        return cls(nodes, source, target, weight, links, reports)
 
     def igraph(self) -> igraph.Graph:
         """The same graph in igraph (built once; vertex k is ``nodes[k]``)."""
@@ -134,12 +195,57 @@ class _EdgeList:
             )
         return self._igraph
 
+    def parts(self) -> igraph.VertexClustering:
+        """The connected parts of the graph (found once)."""
+        if self._parts is None:
+            self._parts = self.igraph().connected_components()
+        return self._parts
+
     def adjacency(self, weighted: bool) -> sparse.csr_array:
         n = len(self.nodes)
         values = self.weight if weighted else np.ones(len(self.source))
         rows = np.concatenate([self.source, self.target])
         cols = np.concatenate([self.target, self.source])
         return sparse.csr_array((np.concatenate([values, values]), (rows, cols)), shape=(n, n))
+
+    def degree(self) -> np.ndarray:
+        """Neighbours of each node (the graph is simple: one tie per pair)."""
+        n = len(self.nodes)
+        return np.bincount(self.source, minlength=n) + np.bincount(self.target, minlength=n)
+
+    def component_graph(self, node) -> nx.Graph:
+        """The connected part of the graph holding ``node``, in networkx, built as
+        :func:`build_graph` builds the whole: each tie added in ascending order of its two ids,
+        so every entity lists its neighbours in the same order (a path search breaking a tie
+        between equal routes breaks it the same way)."""
+        graph = nx.Graph()
+        position = self.nodes.index(node)
+        membership = np.asarray(self.parts().membership)
+        members = np.flatnonzero(membership == membership[position])
+        graph.add_nodes_from(self.nodes[k] for k in members.tolist())
+        inside = np.flatnonzero(membership[self.source] == membership[position])
+        ids = np.asarray(self.nodes, dtype=np.int64)
+        a, b = ids[self.source[inside]], ids[self.target[inside]]
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        order = np.lexsort((high, low))
+        weight = self.weight[inside][order]
+        graph.add_edges_from(
+            (u, v, {"weight": w, "distance": d})
+            for u, v, w, d in zip(
+                low[order].tolist(),
+                high[order].tolist(),
+                weight.tolist(),
+                _distance(weight).tolist(),
+                strict=True,
+            )
+        )
+        return graph
+
+
+def _as_ties(graph: nx.Graph | Ties, edges: Ties | None = None) -> Ties:
+    if edges is not None:
+        return edges
+    return graph if isinstance(graph, Ties) else Ties.of(graph)
 
 
 def _seeded(seed: int):
@@ -156,11 +262,11 @@ def _seeded(seed: int):
 
 
 def path_centralities(
-    graph: nx.Graph,
+    graph: nx.Graph | Ties,
     *,
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
-    edges: _EdgeList | None = None,
+    edges: Ties | None = None,
 ) -> tuple[dict, dict, bool]:
     """Betweenness and closeness on hop counts, normalised as networkx normalises them.
 
@@ -168,14 +274,14 @@ def path_centralities(
     has up to ``EXACT_MAX_NODES`` entities, else from ``SAMPLED_SOURCES`` random sources.
     Returns (betweenness, closeness, sampled).
     """
-    edges = edges or _EdgeList.of(graph)
+    edges = _as_ties(graph, edges)
     nodes = edges.nodes
     n = len(nodes)
     if n < 2:
         return dict.fromkeys(nodes, 0.0), dict.fromkeys(nodes, 0.0), False
     g = edges.igraph()
     rng = np.random.default_rng(seed)
-    components = [np.asarray(c, dtype=np.int64) for c in g.connected_components()]
+    components = [np.asarray(c, dtype=np.int64) for c in edges.parts()]
     large = any(len(c) > EXACT_MAX_NODES for c in components)
     scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
     between = np.zeros(n)
@@ -237,39 +343,106 @@ def path_centralities(
     return betweenness, closeness, sampled
 
 
+def _shares(log_length: np.ndarray) -> np.ndarray:
+    """Each part's share of a unit vector (along the last axis), from the logarithms of the
+    parts' lengths."""
+    share = np.exp(log_length - log_length.max(axis=-1, keepdims=True))
+    return share / np.sqrt(np.add.reduce(share * share, axis=-1, keepdims=True))
+
+
+# A connected part whose direction moves less than this (on its own unit vector) in one
+# iteration is held: it has settled to the last bits and only its growth is carried on.
+SETTLED = 1e-14
+# Parts x iterations of shares computed at a time once every part has settled (8 MB).
+SHARE_CELLS = 1_000_000
+
+
 def eigenvector(
-    graph: nx.Graph, *, max_iter: int = 1000, tol: float = 1e-8, edges: _EdgeList | None = None
+    graph: nx.Graph | Ties, *, max_iter: int = 1000, tol: float = 1e-8, edges: Ties | None = None
 ) -> dict[int, float]:
     """Weighted eigenvector centrality by power iteration on (A + I), as networkx computes it,
-    with sparse products; unit Euclidean norm."""
-    edges = edges or _EdgeList.of(graph)
+    with sparse products; unit Euclidean norm.
+
+    The connected parts of a graph never pass weight to each other: the iterate is each part's
+    own power iterate, scaled by its growth, and the whole normalised. So each part is iterated
+    on its own scale (a unit direction and the logarithm of its length), and a part whose
+    direction has settled is held while its growth (its eigenvalue) is carried forward. A graph
+    of many parts of close eigenvalues runs to ``max_iter`` while the parts' shares shift (the
+    test of convergence is made on the whole vector, as networkx makes it); after a few dozen
+    iterations only the shares are computed, a few numbers a part.
+    """
+    edges = _as_ties(graph, edges)
     nodes = edges.nodes
     n = len(nodes)
     if n == 0:
         return {}
     if len(edges.source) == 0:
         return dict.fromkeys(nodes, 0.0)
+    part = np.asarray(edges.parts().membership, dtype=np.int64)
+    parts = int(part.max()) + 1
     adjacency = edges.adjacency(weighted=True)
     x = np.full(n, 1.0 / n)
-    for _ in range(max_iter):
-        last = x
-        x = adjacency @ last
-        x += last
-        # The Euclidean norm summed by numpy itself: BLAS (np.linalg.norm, np.dot) starts its
-        # threads for a vector of 10,000 and waited milliseconds for them on a busy machine,
-        # a thousand times over.
-        x /= float(np.sqrt(np.add.reduce(x * x))) or 1.0
-        if np.abs(x - last).sum() < n * tol:
+    # Each part's direction (unit length within the part) and the logarithm of its length.
+    length = np.sqrt(np.bincount(part, x * x, minlength=parts))
+    direction = x / length[part]
+    log_length = np.log(length)
+    growth = np.ones(parts)
+    moving = np.ones(parts, dtype=bool)
+    share = np.zeros(parts)
+    members = np.bincount(part, minlength=parts)
+    # The rows still iterated (None: all), their parts and their block of the matrix, cut again
+    # when half of them have settled.
+    rows, local, block = None, part, adjacency
+    done = 0
+    while done < max_iter and moving.any():
+        done += 1
+        now = direction if rows is None else direction[rows]
+        step = block @ now
+        step += now
+        size = np.sqrt(np.bincount(local, step * step, minlength=parts))
+        step /= size[local]
+        changed = np.abs(step - now) > SETTLED
+        if rows is None:
+            direction = step
+        else:
+            direction[rows] = step
+        growth[moving] = size[moving]
+        moving &= np.bincount(local, changed, minlength=parts) > 0
+        if 2 * int(members[moving].sum()) <= len(local):
+            rows = np.flatnonzero(moving[part])
+            local, block = part[rows], adjacency[rows][:, rows]
+        log_length += np.log(growth)
+        share = _shares(log_length)
+        last, x = x, direction * share[part]
+        if float(np.abs(x - last).sum()) < n * tol:
+            return {node: float(v) for node, v in zip(nodes, x, strict=True)}
+    # Here every direction is held (none is negative) or the iterations are spent: only the
+    # shares move, each part's length growing by its eigenvalue an iteration. The change of the
+    # whole vector is that of the shares weighted by each part's summed direction, computed
+    # for a batch of iterations at a time.
+    mass = np.bincount(part, direction, minlength=parts)
+    batch = max(1, SHARE_CELLS // parts)
+    while done < max_iter:
+        ahead = np.arange(1, min(batch, max_iter - done) + 1)[:, None]
+        shares = _shares(log_length + ahead * np.log(growth))
+        change = np.abs(np.diff(np.vstack([share, shares]), axis=0)) @ mass
+        below = np.flatnonzero(change < n * tol)
+        if len(below):
+            share = shares[below[0]]
             break
+        share = shares[-1]
+        log_length = log_length + len(ahead) * np.log(growth)
+        done += len(ahead)
+    x = direction * share[part]
     return {node: float(v) for node, v in zip(nodes, x, strict=True)}
 
 
 def communities(
-    graph: nx.Graph, *, seed: int = 0, edges: _EdgeList | None = None
+    graph: nx.Graph | Ties, *, seed: int = 0, edges: Ties | None = None
 ) -> tuple[list[list[int]], str]:
     """Communities, largest first: Louvain on the weighted ties (igraph's multilevel method,
     its random order drawn from ``seed``)."""
-    edges = edges or _EdgeList.of(graph)
+    edges = _as_ties(graph, edges)
     if not edges.nodes:
         return [], "louvain"
     g = edges.igraph()
@@ -281,17 +454,18 @@ def communities(
 
 
 def metrics(
-    graph: nx.Graph, *, seed: int = 0, progress: Callable[[float], None] | None = None
+    graph: nx.Graph | Ties, *, seed: int = 0, progress: Callable[[float], None] | None = None
 ) -> NetworkMetrics:
-    """Degree, betweenness, closeness, eigenvector centrality, k-core and communities."""
+    """Degree, betweenness, closeness, eigenvector centrality, k-core and communities, of a
+    networkx graph or of the same graph as :class:`Ties`."""
 
     def step(fraction: float) -> None:
         if progress is not None:
             progress(fraction)
 
-    edges = _EdgeList.of(graph)
+    edges = _as_ties(graph)
     nodes, n = edges.nodes, len(edges.nodes)
-    hops = np.bincount(edges.source, minlength=n) + np.bincount(edges.target, minlength=n)
+    hops = edges.degree()
     strength = np.bincount(edges.source, edges.weight, minlength=n) + np.bincount(
         edges.target, edges.weight, minlength=n
     )
@@ -321,8 +495,15 @@ def metrics(
     )
 
 
-def shortest_path(graph: nx.Graph, source: int, target: int) -> list[int] | None:
-    """The strongest chain of ties from ``source`` to ``target``; None when unconnected."""
+def shortest_path(graph: nx.Graph | Ties, source: int, target: int) -> list[int] | None:
+    """The strongest chain of ties from ``source`` to ``target``; None when unconnected.
+
+    Of :class:`Ties`, only the connected part holding ``source`` is built in networkx: a path
+    never leaves it."""
+    if isinstance(graph, Ties):
+        if source not in graph.nodes or target not in graph.nodes:
+            return None
+        graph = graph.component_graph(source)
     if source not in graph or target not in graph:
         return None
     try:

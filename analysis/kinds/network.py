@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -97,21 +98,20 @@ def check(params: dict, context: Context) -> None:
         errors.add(missing, _("Give both ends of the path, or neither."))
 
 
-def graph_figures(graph) -> dict[str, int]:
+def graph_figures(ties: network.Ties) -> dict[str, int]:
     """What the graph analysed holds: its entities, its ties, the explicit links and the
     shared-report pairs inside those ties, and the entities left without a tie (a chosen
     entity or path end with none)."""
-    ties = list(graph.edges(data=True))
     return {
-        "entities": graph.number_of_nodes(),
-        "ties": len(ties),
-        "explicit_links": sum(int(data["links"]) for _a, _b, data in ties),
-        "co_occurrence_pairs": sum(1 for _a, _b, data in ties if data["reports"]),
-        "entities_without_ties": sum(1 for _n, degree in graph.degree() if degree == 0),
+        "entities": len(ties.nodes),
+        "ties": len(ties.source),
+        "explicit_links": int(ties.links.sum()),
+        "co_occurrence_pairs": int(np.count_nonzero(ties.reports)),
+        "entities_without_ties": int(np.count_nonzero(ties.degree() == 0)),
     }
 
 
-def method_note(params: dict, graph, measures) -> list[dict]:
+def method_note(params: dict, analysed: network.Ties, measures) -> list[dict]:
     """Method, parameters, correction and limits of this run, in words."""
     seeds = params.get("entities") or []
     if len(seeds) == 1:
@@ -164,8 +164,8 @@ def method_note(params: dict, graph, measures) -> list[dict]:
             % {
                 "scope": scope,
                 "ties": ties,
-                "entities": f"{graph.number_of_nodes():,}",
-                "edges": f"{graph.number_of_edges():,}",
+                "entities": f"{len(analysed.nodes):,}",
+                "edges": f"{len(analysed.source):,}",
             },
         },
         {
@@ -188,6 +188,38 @@ def method_note(params: dict, graph, measures) -> list[dict]:
                 "largest connected part."
             ),
         },
+    ]
+
+
+def result_edges(ties: network.Ties, kept: set) -> list[dict]:
+    """The ties between kept entities, strongest first (in graph order among equals), up to
+    the result's limit: chosen on arrays, so only the ties kept become dicts."""
+    shown = np.fromiter((node in kept for node in ties.nodes), dtype=bool, count=len(ties.nodes))
+    inside = np.flatnonzero(shown[ties.source] & shown[ties.target])
+    strength = ties.weight[inside]
+    if np.array_equal(strength, np.floor(strength)):
+        # Whole numbers (links weigh 3, 2 or 1, shared reports 1 each): rounding keeps them.
+        weights = strength.tolist()
+    else:
+        weights = [rounded(w, 2) for w in strength.tolist()]
+    order = np.argsort(-np.asarray(weights, dtype=float), kind="stable")[:MAX_RESULT_EDGES]
+    chosen = inside[order]
+    return [
+        {
+            "from": ties.nodes[a],
+            "to": ties.nodes[b],
+            "weight": weights[k],
+            "links": links,
+            "reports": reports,
+        }
+        for a, b, k, links, reports in zip(
+            ties.source[chosen].tolist(),
+            ties.target[chosen].tolist(),
+            order.tolist(),
+            ties.links[chosen].tolist(),
+            ties.reports[chosen].tolist(),
+            strict=True,
+        )
     ]
 
 
@@ -216,38 +248,44 @@ def run(user, params, compartment_ids, progress) -> dict:
     node_ids = {a for a, _b, _w in links} | {b for _a, b, _w in links}
     node_ids |= {a for a, _b, _n in together} | {b for _a, b, _n in together}
     node_ids |= set(seeds) | set(ends)
-    graph = network.build_graph(((n, {}) for n in node_ids), links, together)
+    graph = None
     if seeds:
+        # The neighbourhood is found in networkx; its graph is then read as arrays.
+        graph = network.build_graph(((n, {}) for n in node_ids), links, together)
         graph = network.neighbourhood(graph, seeds, params["hops"])
         for end in ends:
             if end not in graph:
                 graph.add_node(end)
-    if len(graph) == 0:
+        ties = network.Ties.of(graph)
+    else:
+        # The whole graph as arrays, in the order networkx would hold it (node_ids' order).
+        ties = network.ties(list(node_ids), links, together)
+    if len(ties.nodes) == 0:
         raise JobError(
             _("No entity you may read has a link or shares a report; widen the selection.")
         )
-    if len(graph) > MAX_NETWORK_NODES:
+    if len(ties.nodes) > MAX_NETWORK_NODES:
         raise JobError(
             _(
                 "The network has %(n)s entities, more than the %(max)s this analysis handles. "
                 "Start from chosen entities with fewer hops."
             )
-            % {"n": f"{len(graph):,}", "max": f"{MAX_NETWORK_NODES:,}"}
+            % {"n": f"{len(ties.nodes):,}", "max": f"{MAX_NETWORK_NODES:,}"}
         )
     progress(25, _("Computing centralities"))
     measures = network.metrics(
-        graph,
+        ties,
         seed=params.get("seed") or 0,
         progress=lambda f: progress(25 + 60 * f, _("Computing centralities")),
     )
     progress(88, _("Building the chart and tables"))
     ranked = sorted(
-        graph.nodes,
+        ties.nodes,
         key=lambda n: (-measures.betweenness[n], -measures.weighted_degree[n], n),
     )
     path = None
     if len(ends) == 2:
-        path = network.shortest_path(graph, ends[0], ends[1])
+        path = network.shortest_path(graph if graph is not None else ties, ends[0], ends[1])
     kept = ranked[:MAX_RESULT_NODES]
     kept_set = set(kept) | set(path or []) | set(ends)
     kept = [n for n in ranked if n in kept_set]
@@ -274,20 +312,7 @@ def run(user, params, compartment_ids, progress) -> dict:
                 "seed": n in seeds,
             }
         )
-    edges = []
-    for a, b, data in graph.edges(data=True):
-        if a in kept_set and b in kept_set:
-            edges.append(
-                {
-                    "from": a,
-                    "to": b,
-                    "weight": rounded(data["weight"], 2),
-                    "links": data["links"],
-                    "reports": data["reports"],
-                }
-            )
-    edges.sort(key=lambda e: -e["weight"])
-    edges = edges[:MAX_RESULT_EDGES]
+    edges = result_edges(ties, kept_set)
     by_id = {node["id"]: node for node in nodes}
     columns = [
         _("Rank"),
@@ -340,7 +365,7 @@ def run(user, params, compartment_ids, progress) -> dict:
         ),
     ]
     summary: dict[str, Any] = {
-        **graph_figures(graph),
+        **graph_figures(ties),
         "communities": len(measures.communities),
         "max_core": max(measures.core.values(), default=0),
         "most_central": by_id[ranked[0]]["label"] if ranked and ranked[0] in by_id else None,
@@ -362,7 +387,7 @@ def run(user, params, compartment_ids, progress) -> dict:
     top = nodes[:15]
     return {
         "summary": summary,
-        "method": method_note(params, graph, measures),
+        "method": method_note(params, ties, measures),
         "tables": tables,
         "charts": [
             {

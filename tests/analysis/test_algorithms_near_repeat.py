@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.spatial import cKDTree
 
 from analysis.algorithms import near_repeat
 from analysis.algorithms.near_repeat import TooManyPairs, knox
@@ -121,3 +122,38 @@ def test_progress_is_reported_in_a_few_steps_up_to_the_end(monkeypatch):
     knox(x, y, t, [1000, 3000], TIMES, iterations=19, seed=1, progress=seen.append)
     assert 5 <= len(seen) <= 11
     assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_the_closest_pairs_are_every_pair_within_the_first_distance_band():
+    """The pairs the map marks come from the test's own search: every pair of events no
+    further apart than the first band's edge (events exactly on the edge included), as a
+    k-d tree queried at that distance and a comparison of every pair find them."""
+    rng = np.random.default_rng(12)
+    x, y, t = rng.uniform(0, 2000, 500), rng.uniform(0, 2000, 500), rng.uniform(0, 60, 500)
+    x[:30], y[:30] = 900.0, 900.0
+    x[30:40], y[30:40] = 900.0 + 60.0, 900.0 + 80.0  # exactly 100 m from the first thirty
+    x[40:45], y[40:45] = 1000.0, 900.0  # exactly 100 m along one axis
+    result = knox(x, y, t, [100, 250, 400], [7, 14], iterations=9, seed=3)
+    found = {tuple(sorted(pair)) for pair in result.closest.tolist()}
+    first, second = np.triu_indices(len(x), k=1)
+    within = (x[first] - x[second]) ** 2 + (y[first] - y[second]) ** 2 <= 100.0**2
+    assert found == set(zip(first[within].tolist(), second[within].tolist(), strict=True))
+    assert found == cKDTree(np.column_stack([x, y])).query_pairs(r=100.0)
+    assert len(found) == len(result.closest) > 30 * 29 // 2 + 30 * 10 + 30 * 5
+
+
+def test_the_table_and_the_closest_pairs_are_the_same_counted_a_few_pairs_at_a_time(monkeypatch):
+    """Bands found and pairs counted a few hundred at a time, the pairs of each band added up
+    block by block: the brute-force table exactly, and every pair within the first band."""
+    monkeypatch.setattr(near_repeat, "PAIR_BLOCK", 300)
+    monkeypatch.setattr(near_repeat, "CHUNK_PAIRS", 700)
+    rng = np.random.default_rng(13)
+    x, y, t = rng.uniform(0, 1500, 300), rng.uniform(0, 1500, 300), rng.uniform(0, 90, 300)
+    result = knox(x, y, t, DISTANCES, TIMES, iterations=19, seed=4)
+    observed, expected, p_values = _brute_force_knox(x, y, t, DISTANCES, TIMES, 19, 4)
+    np.testing.assert_array_equal(result.observed, observed)
+    np.testing.assert_array_equal(result.expected, expected)
+    np.testing.assert_array_equal(result.p_values, p_values)
+    closest = {tuple(sorted(pair)) for pair in result.closest.tolist()}
+    assert closest == cKDTree(np.column_stack([x, y])).query_pairs(r=100.0)
+    assert len(closest) == len(result.closest) > 0

@@ -1,6 +1,9 @@
 """Network metrics against networkx on a known graph; shortest paths follow the strongest ties."""
 
+import random
+
 import networkx as nx
+import numpy as np
 import pytest
 
 from analysis.algorithms import network
@@ -201,3 +204,135 @@ def test_sampled_figures_do_not_depend_on_how_many_sources_are_asked_at_once(mon
     for node in reference:
         assert one_by_one[0][node] == pytest.approx(whole[0][node], abs=1e-12)
         assert one_by_one[1][node] == pytest.approx(whole[1][node], abs=1e-12)
+
+
+def _recorded(seed: int = 5, groups: int = 6):
+    """Ties as the job reads them: links recorded either way round, some twice, shared reports
+    on top of links, a link of an entity with itself and one to an entity outside the graph;
+    the entities in the order of a set, as the job gathers them, in several groups."""
+    rng = random.Random(seed)
+    nodes: list[int] = []
+    links: list[tuple[int, int, float]] = []
+    together: dict[tuple[int, int], int] = {}
+    for group in range(groups):
+        members = rng.sample(range(1000 * group + 1, 1000 * group + 900), rng.randint(8, 40))
+        nodes += members
+        for _ in range(3 * len(members)):
+            a, b = rng.sample(members, 2)
+            links.append((a, b, rng.choice([1.0, 2.0, 3.0])))
+        for _ in range(2 * len(members)):
+            a, b = sorted(rng.sample(members, 2))
+            together[(a, b)] = rng.randint(1, 4)
+    links += [(nodes[0], nodes[0], 3.0), (nodes[1], 99_999, 2.0)]
+    order = list(set(nodes))
+    return order, links, [(a, b, n) for (a, b), n in sorted(together.items())]
+
+
+def test_the_arrays_hold_the_graph_networkx_builds_in_its_order():
+    """Nodes, ties, weights, links and shared reports as the networkx graph lists them: each
+    node in its order, each tie once, from the node that comes first."""
+    nodes, links, together = _recorded()
+    graph = network.build_graph([(n, {}) for n in nodes], links, together)
+    ties = network.ties(nodes, links, together)
+    assert ties.nodes == list(graph.nodes)
+    seen = [
+        (
+            ties.nodes[a],
+            ties.nodes[b],
+            float(w),
+            int(k),
+            int(r),
+        )
+        for a, b, w, k, r in zip(
+            ties.source, ties.target, ties.weight, ties.links, ties.reports, strict=True
+        )
+    ]
+    assert seen == [
+        (a, b, d["weight"], d["links"], d["reports"]) for a, b, d in graph.edges(data=True)
+    ]
+    assert 99_999 not in ties.nodes and all(a != b for a, b, *_rest in seen)
+
+
+def test_every_measure_of_the_arrays_equals_that_of_the_networkx_graph():
+    nodes, links, together = _recorded(seed=6)
+    graph = network.build_graph([(n, {}) for n in nodes], links, together)
+    from_arrays = network.metrics(network.ties(nodes, links, together), seed=4)
+    from_graph = network.metrics(graph, seed=4)
+    assert from_arrays == from_graph
+    assert len(from_arrays.communities) >= 6
+
+
+def test_the_shortest_path_over_the_arrays_is_the_one_networkx_finds_among_equal_routes():
+    """A grid of equal ties has many shortest routes: the path found over the arrays is the
+    one networkx finds on the whole graph, and none between unconnected or unknown entities."""
+    grid = nx.convert_node_labels_to_integers(nx.grid_2d_graph(6, 6), first_label=1)
+    links = [(a, b, 1.0) for a, b in grid.edges] + [(100, 101, 2.0)]
+    nodes = list({*grid.nodes, 100, 101, 102})
+    graph = network.build_graph([(n, {}) for n in nodes], links)
+    ties = network.ties(nodes, links)
+    for source, target in [(1, 36), (6, 31), (8, 29), (36, 1), (13, 24), (1, 100), (100, 101)]:
+        assert network.shortest_path(ties, source, target) == network.shortest_path(
+            graph, source, target
+        )
+    assert network.shortest_path(ties, 1, 36) is not None
+    assert network.shortest_path(ties, 1, 102) is None
+    assert network.shortest_path(ties, 1, 999) is None
+
+
+def _power_iteration(ties, max_iter=1000, tol=1e-8):
+    """The plain power iteration on (A + I) over the whole graph, as networkx runs it."""
+    n = len(ties.nodes)
+    matrix = np.zeros((n, n))
+    np.add.at(matrix, (ties.source, ties.target), ties.weight)
+    np.add.at(matrix, (ties.target, ties.source), ties.weight)
+    matrix += np.eye(n)
+    x = np.full(n, 1.0 / n)
+    for done in range(1, max_iter + 1):
+        last, x = x, matrix @ x
+        x /= np.sqrt((x * x).sum())
+        if np.abs(x - last).sum() < n * tol:
+            return x, done
+    return x, max_iter
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        # Many parts of close eigenvalues: their shares still move after 1,000 iterations.
+        [nx.gnm_random_graph(30, 120, seed=k) for k in range(12)],
+        # One part far ahead: the others fade and the vector converges once all have settled.
+        [nx.complete_graph(25), nx.path_graph(6), nx.star_graph(5), nx.cycle_graph(7)],
+        # One part: settles and converges as networkx's iteration does.
+        [nx.les_miserables_graph()],
+    ],
+    ids=["many-close-parts", "one-part-ahead", "connected"],
+)
+def test_the_eigenvector_iterated_part_by_part_is_the_power_iteration_of_the_whole(parts):
+    rng = random.Random(8)
+    whole = nx.convert_node_labels_to_integers(nx.disjoint_union_all(parts))
+    links = [(a, b, float(rng.choice([1, 2, 3]))) for a, b in whole.edges]
+    ties = network.ties(list(whole.nodes), links)
+    expected, iterations = _power_iteration(ties)
+    found = network.eigenvector(ties)
+    assert np.abs(np.array([found[n] for n in ties.nodes]) - expected).max() < 1e-12
+    if len(parts) == 12:
+        assert iterations == 1000  # the case the part-by-part iteration is for
+
+
+@pytest.mark.parametrize("batch", [1_000_000, 4], ids=["one-batch", "batches-of-two"])
+def test_the_eigenvector_stops_where_the_whole_iteration_stops_after_every_part_has_settled(
+    monkeypatch, batch
+):
+    """Two complete graphs: their directions settle at once, then only their shares shift, the
+    smaller's fading by 9/10 an iteration until the whole vector converges; the part-by-part
+    iteration stops at that same iteration, not at the last one, however many iterations of
+    shares are computed at a time."""
+    monkeypatch.setattr(network, "SHARE_CELLS", batch)
+    whole = nx.convert_node_labels_to_integers(
+        nx.disjoint_union(nx.complete_graph(10), nx.complete_graph(9))
+    )
+    ties = network.ties(list(whole.nodes), [(a, b, 1.0) for a, b in whole.edges])
+    expected, iterations = _power_iteration(ties)
+    assert 20 < iterations < 1000
+    found = network.eigenvector(ties)
+    assert np.abs(np.array([found[n] for n in ties.nodes]) - expected).max() < 1e-12
