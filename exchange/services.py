@@ -315,6 +315,7 @@ def audit_justification() -> str:
     return (context.current().justification or "")[:500]
 
 
+@content.collector_paused()
 def build_package(job: ExchangePackage, progress) -> dict:
     """The job's work: gather the items as the requester sees them now, write the document,
     sign and seal it, keep the file; the disclosure is recorded when the job succeeds."""
@@ -514,6 +515,7 @@ def _refuse(exc: pkg.Refused, *, channel: str, actor, partner: Partner | None) -
     )
 
 
+@content.collector_paused()
 def receive(raw: bytes, *, channel: str, actor=None) -> ReceivedPackage:
     """Take in a package: every check first (``package.Refused`` with a clear message, the
     refusal audited, nothing stored), then the reports land in the partner's intake
