@@ -87,6 +87,11 @@ def issue_down(requirement: Requirement, *, actor, units: Iterable[Unit]) -> Req
         raise ValidationError({"requirement": [_("Unknown requirement.")]})
     if requirement.status != RequirementStatus.OPEN:
         errors.setdefault("status", []).append(_("Only an open requirement is issued."))
+    unit = issuing_unit(requirement)
+    if unit is not None and unit.pk != getattr(actor, "unit_id", None):
+        errors.setdefault("requirement", []).append(
+            _("Only a member of %(unit)s issues its requirements down.") % {"unit": unit.name}
+        )
     intakes = receiving_intakes(
         errors,
         units,

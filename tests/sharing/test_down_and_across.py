@@ -86,6 +86,19 @@ def test_a_national_requirement_flows_down_is_accepted_answered_up_and_closed(wo
     assert (requirement.status, local.status) == ("satisfied", "satisfied")
 
 
+def test_only_a_member_of_the_issuing_unit_issues_its_requirement_down(world, levels):
+    """Seeing a unit's requirement is not leave to issue it: a regional manager granted the
+    national intake is refused, naming the requirement, and no copy is made."""
+    from guardian.shortcuts import assign_perm
+
+    requirement = _national_requirement(levels)
+    assign_perm("view_compartment", levels.regional_manager, levels.national_intake)
+    with as_user(levels.regional_manager), pytest.raises(ValidationError) as refused:
+        down.issue_down(requirement, actor=levels.regional_manager, units=[levels.north])
+    assert "National" in " ".join(refused.value.message_dict["requirement"])
+    assert not Requirement.objects.filter(issued_from=requirement).exists()
+
+
 def test_issuing_down_refuses_units_not_below_and_acceptance_by_another_unit(world, levels):
     requirement = _national_requirement(levels)
     with as_user(levels.national_manager), pytest.raises(ValidationError) as refused:
