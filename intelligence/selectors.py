@@ -20,6 +20,7 @@ from ilp_platform.core.paging import _decode, _encode
 from intelligence import grading
 from intelligence.choices import ReportStatus
 from intelligence.models import Entity, Identifier, Report, Source
+from intelligence.models.reports import EVALUATE
 
 if TYPE_CHECKING:
     from ilp_platform.accounts.models import User
@@ -50,6 +51,89 @@ def awaiting_evaluation(user: User):
         .exclude(submitted_by=user.pk)
         .annotate(waiting_since=Coalesce("submitted_at", "created_at"))
     )
+
+
+# What the queue shows of the reports deferred to a later day (``?deferred=``): by default
+# nothing; ``include`` shows them among the others; ``only`` shows them alone.
+DEFERRED_INCLUDE = "include"
+DEFERRED_ONLY = "only"
+
+
+def by_deferral(queryset, choice: str = "", today=None):
+    """The queue without the reports deferred to a day after ``today`` (the default), with
+    them (``include``), or only them (``only``). A report deferred until a day comes back on
+    that day."""
+    later = Q(deferred_until__gt=today or timezone.localdate())
+    if choice == DEFERRED_INCLUDE:
+        return queryset
+    if choice == DEFERRED_ONLY:
+        return queryset.filter(later)
+    return queryset.exclude(later)
+
+
+def selected_reports(user: User, ids: Sequence[int]):
+    """The reports of ``ids`` that ``user`` may see, and the ids that name none of them (a
+    missing report and one outside the person's reach answer the same)."""
+    wanted = list(dict.fromkeys(ids))
+    queryset = Report.objects.visible_to(user).filter(pk__in=wanted)
+    found = set(queryset.values_list("pk", flat=True))
+    return queryset, [pk for pk in wanted if pk not in found]
+
+
+@dataclass
+class Evaluator:
+    """Someone a report can be assigned to, with the compartments (of the chooser's) they hold."""
+
+    user: User
+    compartments: list[str]
+
+
+def assignable_evaluators(actor: User) -> list[Evaluator]:
+    """Active people holding the permission to evaluate and at least one compartment ``actor``
+    holds, by name: whom the queue's bulk bar offers. Only the chooser's compartments are named,
+    so the list tells nothing of the others. Whether each report may go to the one chosen (it
+    must be visible to them) is for ``assign_reports`` to say. Four queries, whatever the size
+    of the queue."""
+    from django.contrib.auth.models import Permission
+
+    from ilp_platform.accounts.grants import VIEW_CODENAME
+    from ilp_platform.accounts.models import (
+        Compartment,
+        CompartmentGroupObjectPermission,
+        CompartmentUserObjectPermission,
+    )
+    from ilp_platform.accounts.models import User as UserModel
+
+    app_label, codename = EVALUATE.split(".")
+    evaluate = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    held = dict(Compartment.objects.visible_to(actor).values_list("pk", "name"))
+    evaluators = (
+        UserModel.objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=evaluate)
+            | Q(groups__permissions__in=evaluate)
+        )
+        .values("pk")
+    )
+    grants = {"permission__codename": VIEW_CODENAME, "content_object__in": list(held)}
+    direct = CompartmentUserObjectPermission.objects.filter(
+        user__in=evaluators, **grants
+    ).values_list("user_id", "content_object_id")
+    through_groups = CompartmentGroupObjectPermission.objects.filter(
+        group__user__in=evaluators, **grants
+    ).values_list("group__user", "content_object_id")
+    holdings: dict[int, set[int]] = {}
+    for user_id, compartment_id in [*direct, *through_groups]:
+        holdings.setdefault(user_id, set()).add(compartment_id)
+    people = sorted(
+        UserModel.objects.filter(pk__in=list(holdings)),
+        key=lambda person: (str(person).casefold(), person.username),
+    )
+    return [
+        Evaluator(person, sorted((held[c] for c in holdings[person.pk]), key=str.casefold))
+        for person in people
+    ]
 
 
 def evaluation_overdue_before(now=None):

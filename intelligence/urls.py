@@ -8,6 +8,7 @@ app_name = "intelligence"
 urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="report_list"),
     path("reports/new/", views.ReportCreateView.as_view(), name="report_create"),
+    path("reports/bulk/", views.ReportBulkView.as_view(), name="report_bulk"),
     path("reports/<int:pk>/", views.ReportDetailView.as_view(), name="report_detail"),
     path("reports/<int:pk>/edit/", views.ReportEditView.as_view(), name="report_edit"),
     path("reports/<int:pk>/submit/", views.ReportSubmitView.as_view(), name="report_submit"),
@@ -23,6 +24,7 @@ urlpatterns = [
         name="report_suggestion_dismiss",
     ),
     path("evaluate/", views.EvaluationQueueView.as_view(), name="evaluation_queue"),
+    path("evaluate/bulk/", views.EvaluationBulkView.as_view(), name="evaluation_bulk"),
     path("reviews/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("entities/", views.EntityListView.as_view(), name="entity_list"),

@@ -6,6 +6,8 @@ service and is undone if the saved record would fall outside its author's reach.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,15 +17,17 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.utils.translation import ngettext
+from django.views.generic import FormView, TemplateView, View
 
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.accounts.security import recently_authenticated, redirect_to_reauth
 from ilp_platform.core import references
 from ilp_platform.core.errors import StateConflict
-from ilp_platform.core.justification import OWN_SUBMISSION
+from ilp_platform.core.justification import OWN_SUBMISSION, justification_in_force
 from ilp_platform.web.charts import ring_chart
 from ilp_platform.web.exports import export_queryset
 from ilp_platform.web.forms import apply_errors
@@ -33,6 +37,7 @@ from ilp_platform.web.views import (
     RestrictedDetailView,
     RestrictedListView,
     RestrictedViewMixin,
+    errors_to_messages,
     visible_or_404,
     write_visibly,
 )
@@ -61,6 +66,7 @@ from intelligence.forms import (
     SourceForm,
     mention_formset,
 )
+from intelligence.forms_queue import EvaluationQueueFilter, ReportBulkForm
 from intelligence.models import (
     Entity,
     Incident,
@@ -78,6 +84,7 @@ from intelligence.services.entities import (
     merge_entities,
     update_entity,
 )
+from intelligence.services.evaluation_queue import assign_reports, defer_reports
 from intelligence.services.incidents import record_incident
 from intelligence.services.mentions import (
     dismiss_suggestion,
@@ -193,6 +200,9 @@ class ReportListView(FilteredListMixin, RestrictedListView):
     # Newest first unless the person sorts by a column (URNs run in the order of recording).
     sort_columns = {"urn": "urn", "status": "status", "compartment": "compartment__name"}
     default_sort = "-urn"
+    # The bulk bar: where it posts and what it offers (none: no checkboxes on the rows).
+    bulk_url_name: str | None = "intelligence:report_bulk"
+    bulk_actions: tuple[str, ...] = ("export",)
 
     def export_prepare(self, queryset):
         return exports.reports(queryset, self.request.user)
@@ -206,16 +216,39 @@ class ReportListView(FilteredListMixin, RestrictedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
+        context["bulk"] = self.bulk_context(context["page"])
         return context
+
+    def bulk_context(self, page) -> dict | None:
+        """The bulk bar of this list: its form (the rows' checkboxes name it), the ids shown
+        (for "select all on this page") and the query string to come back to."""
+        if not self.bulk_url_name:
+            return None
+        params = self.request.GET.copy()
+        params.pop("export", None)
+        form = ReportBulkForm(
+            user=self.request.user,
+            actions=self.bulk_actions,
+            initial={"next": params.urlencode()},
+        )
+        return {
+            "form": form,
+            "form_id": "report-bulk",
+            "url": reverse(self.bulk_url_name),
+            "actions": self.bulk_actions,
+            "shown": [report.pk for report in page.items],
+        }
 
 
 class EvaluationQueueView(ReportListView):
     """Oldest first: the report that has waited longest is evaluated next; each row says how
-    long it has waited, and past the evaluation target it is marked overdue."""
+    long it has waited, and past the evaluation target it is marked overdue. Reports deferred
+    to a later day stay out of it until then, unless the person asks to see them."""
 
     permission_required = "intelligence.evaluate_report"
     template_name = "intelligence/evaluation_queue.html"
     partial_template_name = "intelligence/_evaluation_results.html"
+    filterset_class = EvaluationQueueFilter
     title = _("Reports awaiting evaluation")
     export_stem = "reports-awaiting-evaluation"
     sort_columns = {
@@ -224,14 +257,26 @@ class EvaluationQueueView(ReportListView):
         "compartment": "compartment__name",
     }
     default_sort = "waiting"
+    bulk_url_name = "intelligence:evaluation_bulk"
+    bulk_actions = ("assign", "defer", "export")
 
     def get_list_queryset(self):
-        return selectors.report_list_queryset(selectors.awaiting_evaluation(self.request.user))
+        return selectors.report_list_queryset(
+            selectors.awaiting_evaluation(self.request.user)
+        ).select_related("assigned_to", "deferred_by")
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        chosen = ""
+        if self.filterset.is_bound and self.filterset.is_valid():
+            chosen = self.filterset.form.cleaned_data.get("deferred") or ""
+        return selectors.by_deferral(queryset, chosen)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["overdue_before"] = selectors.evaluation_overdue_before()
         context["target_hours"] = settings.ILP["EVALUATION_TARGET_HOURS"]
+        context["today"] = timezone.localdate()
         # ``object_list`` is the filtered queue ListView.get() built (the page shows a slice).
         context["overdue_count"] = self.object_list.filter(
             waiting_since__lt=context["overdue_before"]
@@ -245,6 +290,8 @@ class ReviewQueueView(ReportListView):
     partial_template_name = "intelligence/_review_results.html"
     title = _("Retention reviews due")
     export_stem = "reviews-due"
+    bulk_url_name = None
+    bulk_actions = ()
 
     def get_list_queryset(self):
         return selectors.report_list_queryset(selectors.review_queue(self.request.user))
@@ -254,6 +301,118 @@ class ReviewQueueView(ReportListView):
         context["today"] = timezone.localdate()
         context["horizon"] = selectors.REVIEW_HORIZON_DAYS
         return context
+
+
+class ReportBulkView(RestrictedViewMixin, View):
+    """The report list's bulk bar (a plain form POST): export the reports ticked, as CSV with
+    the list export's columns. The evaluation queue's bar also assigns and defers them.
+
+    Every report named must be within the person's reach: one outside it is refused as a
+    missing one (its id only; a ``denied`` event), and nothing is done."""
+
+    model = Report
+    http_method_names = ["post"]
+    actions: tuple[str, ...] = ReportListView.bulk_actions
+    list_url_name = "intelligence:report_list"
+    export_stem = "reports-selected"
+
+    def dispatch(self, request, *args, **kwargs):
+        # A justification that ran out while the list was open: state it again, then come
+        # back to the list (not to this address, which only takes the form's POST).
+        if request.user.is_authenticated and self.has_permission() and not justification_in_force():
+            messages.info(request, _("State why you consult these reports, then tick them again."))
+            query = urlencode({"next": reverse(self.list_url_name)})
+            return redirect(f"{reverse('core:justification')}?{query}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = ReportBulkForm(request.POST, user=request.user, actions=self.actions)
+        back = reverse(self.list_url_name)
+        query = form.back_query()
+        if query:
+            back = f"{back}?{query}"
+        if not form.is_valid():
+            self.refusals(form, form.errors)
+            return redirect(back)
+        data = form.cleaned_data
+        try:
+            if data["action"] == "export":
+                return self.export(data["selected"])
+            self.run(form)
+        except (ValidationError, StateConflict) as exc:
+            self.refusals(form, exc.message_dict)
+        return redirect(back)
+
+    def refusals(self, form, errors: dict) -> None:
+        """Each refusal as a message: one per report (they name it), the others by field."""
+        labels = {name: str(field.label) for name, field in form.fields.items()}
+        for text in errors.get("reports", []):
+            messages.error(self.request, str(text))
+        rest = {field: texts for field, texts in errors.items() if field != "reports"}
+        errors_to_messages(self.request, rest, labels)
+
+    def run(self, form) -> None:  # pragma: no cover - the queue's bar declares its actions
+        raise NotImplementedError
+
+    def export(self, ids: list[int]):
+        queryset, missing = selectors.selected_reports(self.request.user, ids)
+        if missing:
+            for pk in missing:
+                audit.record_denied(
+                    object_type="intelligence.report",
+                    object_id=pk,
+                    reason="not found or outside the user's compartments",
+                )
+            raise ValidationError(
+                {"reports": [_("Report %(id)s: not found.") % {"id": pk} for pk in missing]}
+            )
+        return export_queryset(
+            exports.reports(queryset, self.request.user),
+            columns=exports.REPORT_COLUMNS,
+            stem=self.export_stem,
+            object_type="intelligence.report",
+            filters={"selected": [str(pk) for pk in ids]},
+        )
+
+
+class EvaluationBulkView(ReportBulkView):
+    """The evaluation queue's bulk bar: assign the reports ticked to an evaluator, defer them
+    to a later day, or export them; all or nothing, the refusals listed by URN."""
+
+    permission_required = "intelligence.evaluate_report"
+    actions = EvaluationQueueView.bulk_actions
+    list_url_name = "intelligence:evaluation_queue"
+    export_stem = "reports-awaiting-evaluation-selected"
+
+    def run(self, form) -> None:
+        data, user = form.cleaned_data, self.request.user
+        ids = data["selected"]
+        if data["action"] == "assign":
+            assignee = form.assignee_user()
+            reports = assign_reports(ids, actor=user, assignee=assignee, reason=data["reason"])
+            if assignee is None:
+                message = ngettext(
+                    "%(n)s report is assigned to nobody now.",
+                    "%(n)s reports are assigned to nobody now.",
+                    len(reports),
+                )
+            else:
+                message = ngettext(
+                    "%(n)s report assigned to %(name)s.",
+                    "%(n)s reports assigned to %(name)s.",
+                    len(reports),
+                )
+            messages.success(self.request, message % {"n": len(reports), "name": assignee})
+        elif data["action"] == "defer":
+            until = data["until"]
+            reports = defer_reports(ids, actor=user, until=until, reason=data["reason"])
+            message = ngettext(
+                "%(n)s report deferred: back in the queue on %(day)s.",
+                "%(n)s reports deferred: back in the queue on %(day)s.",
+                len(reports),
+            )
+            day = date_format(until, "SHORT_DATE_FORMAT")
+            messages.success(self.request, message % {"n": len(reports), "day": day})
 
 
 class ReportDetailView(RestrictedDetailView):

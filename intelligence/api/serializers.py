@@ -15,6 +15,7 @@ from ilp_platform.web.serializers import (
     VisibleRelatedField,
     VisibleSlugField,
 )
+from intelligence import selectors
 from intelligence.choices import (
     EntityKind,
     GradingScheme,
@@ -35,6 +36,7 @@ from intelligence.models import (
     RetentionClass,
     Source,
 )
+from intelligence.services.evaluation_queue import BULK_LIMIT, DEFER_MAX_DAYS
 
 
 def _user(serializer):
@@ -77,6 +79,12 @@ class ReportSerializer(RestrictedModelSerializer):
     retention_class = serializers.SlugRelatedField(slug_field="code", read_only=True)
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     evaluated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        help_text="The evaluator the report is assigned to (the evaluation queue), or null.",
+    )
+    deferred_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     text = serializers.SerializerMethodField(
         help_text="The original text; null unless you are its author, the source's handler or "
         "an evaluating analyst."
@@ -120,11 +128,20 @@ class ReportSerializer(RestrictedModelSerializer):
             "submitted_at",
             "evaluated_by",
             "evaluated_at",
+            "assigned_to",
+            "assigned_at",
+            "deferred_until",
+            "deferred_by",
             "erased_at",
             "erasure_reason",
             "suggested_mentions",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "deferred_until": {
+                "help_text": "Out of the evaluation queue's default view until this day."
+            },
+        }
 
     @extend_schema_field(NULLABLE_STRING)
     def get_text(self, report: Report) -> str | None:
@@ -229,6 +246,81 @@ class ReportEntitySerializer(serializers.Serializer):
     entity = serializers.IntegerField(source="entity_id")
     subject_category = serializers.CharField()
     is_assessment = serializers.BooleanField()
+
+
+# --- Bulk actions on reports (the evaluation queue, the report list) ---------------------------
+
+
+class BulkReportsField(serializers.ListField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            min_length=1,
+            max_length=BULK_LIMIT,
+            help_text=f"Report ids (1 to {BULK_LIMIT}). One that is missing or outside your "
+            "compartments refuses the whole request (400, naming its id).",
+            **kwargs,
+        )
+
+
+class BulkExportSerializer(serializers.Serializer):
+    reports = BulkReportsField()
+
+
+class BulkAssignSerializer(serializers.Serializer):
+    """Assign reports awaiting evaluation; all or nothing."""
+
+    reports = BulkReportsField()
+    assignee = serializers.CharField(
+        allow_null=True,
+        max_length=150,
+        help_text="The username of an active evaluator who holds one of your compartments and "
+        "may see every report named (null: assigned to nobody).",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+    def validate_assignee(self, value: str | None) -> User | None:
+        if value is None:
+            return None
+        user = _user(self)
+        for evaluator in selectors.assignable_evaluators(user):
+            if evaluator.user.username == value:
+                return evaluator.user
+        raise serializers.ValidationError(
+            "No evaluator by that username holds one of your compartments."
+        )
+
+
+class BulkDeferSerializer(serializers.Serializer):
+    """Evaluate later: the reports leave the queue's default view until ``until``."""
+
+    reports = BulkReportsField()
+    until = serializers.DateField(
+        allow_null=True,
+        help_text="The day the reports come back to the queue: after today, within "
+        f"{DEFER_MAX_DAYS} days (null: back now).",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class QueueStateSerializer(serializers.ModelSerializer):
+    """A report's place in the evaluation queue after a bulk action."""
+
+    assigned_to = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    deferred_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Report
+        fields = ["id", "urn", "assigned_to", "assigned_at", "deferred_until", "deferred_by"]
+        read_only_fields = fields
+
+
+class BulkResultSerializer(serializers.Serializer):
+    reports = QueueStateSerializer(many=True)
 
 
 # --- Sources ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ writes go through the services and roll back if the result would leave the calle
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -10,9 +11,12 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit import services as audit
 from ilp_platform.accounts.security import RecentAuthentication
+from ilp_platform.core.justification import JustificationRequired, justification_in_force
 from ilp_platform.web.api import RestrictedViewSetMixin, requires
-from intelligence import selectors
+from ilp_platform.web.exports import export_queryset
+from intelligence import exports, selectors
 from intelligence.api import serializers as s
 from intelligence.choices import EntityKind, LinkKind, ReviewDecision
 from intelligence.filters import (
@@ -30,6 +34,7 @@ from intelligence.services.entities import (
     link_entity_to_report,
     merge_entities,
 )
+from intelligence.services.evaluation_queue import assign_reports, defer_reports
 from intelligence.services.incidents import record_incident
 from intelligence.services.mentions import (
     dismiss_suggestion,
@@ -60,6 +65,15 @@ class RecentAuthenticationToErase(RecentAuthentication):
         return data.get("decision") == ReviewDecision.ERASE
 
 
+_JUSTIFICATION = OpenApiParameter(
+    "X-Justification",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Why you consult this: a case reference or the purpose. Needed here (428 "
+    "without it) unless your browser session holds one.",
+)
+
 _Q = OpenApiParameter(
     "q",
     OpenApiTypes.STR,
@@ -78,7 +92,7 @@ def _kind_parameter(choices) -> OpenApiParameter:
 class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Intelligence reports. ``text`` is null unless you may read the original."""
 
-    json_only_actions = ("create", "partial_update")
+    json_only_actions = ("create", "partial_update", "bulk_assign", "bulk_defer", "bulk_export")
     queryset = Report.objects.all()
     serializer_class = s.ReportSerializer
     filterset_class = ReportFilter
@@ -92,8 +106,10 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         return super().get_permissions()
 
     def get_queryset(self):
-        queryset = selectors.report_list_queryset(super().get_queryset()).prefetch_related(
-            "crime_types", "mention_suggestions"
+        queryset = (
+            selectors.report_list_queryset(super().get_queryset())
+            .select_related("assigned_to", "deferred_by")
+            .prefetch_related("crime_types", "mention_suggestions")
         )
         query = (self.request.query_params.get("q") or "").strip()
         if query and self.action == "list":
@@ -258,6 +274,88 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             )
         )
         return Response(s.ReportEntitySerializer(link).data, status=status.HTTP_201_CREATED)
+
+    def _queue_states(self, reports) -> Response:
+        reports = (
+            Report.objects.visible_to(self.request.user)
+            .filter(pk__in=[r.pk for r in reports])
+            .select_related("assigned_to", "deferred_by")
+            .order_by("pk")
+        )
+        return Response(s.BulkResultSerializer({"reports": reports}).data)
+
+    @extend_schema(request=s.BulkAssignSerializer, responses={200: s.BulkResultSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk/assign",
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.evaluate_report")],
+    )
+    def bulk_assign(self, request):
+        """Assign reports awaiting evaluation to an evaluator, or to nobody. All or nothing:
+        a report the evaluator may not see, wrote, or that no longer awaits evaluation refuses
+        the request (400, each refusal by URN)."""
+        data = self.parse(s.BulkAssignSerializer)
+        reports = assign_reports(
+            data["reports"], actor=request.user, assignee=data["assignee"], reason=data["reason"]
+        )
+        return self._queue_states(reports)
+
+    @extend_schema(request=s.BulkDeferSerializer, responses={200: s.BulkResultSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk/defer",
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.evaluate_report")],
+    )
+    def bulk_defer(self, request):
+        """Evaluate later: reports awaiting evaluation leave the queue's default view until the
+        day given (null: back now); who deferred them is kept. All or nothing."""
+        data = self.parse(s.BulkDeferSerializer)
+        reports = defer_reports(
+            data["reports"], actor=request.user, until=data["until"], reason=data["reason"]
+        )
+        return self._queue_states(reports)
+
+    @extend_schema(
+        request=s.BulkExportSerializer,
+        parameters=[_JUSTIFICATION],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The reports named, as the list export writes them (CSV).",
+            ),
+            428: OpenApiResponse(description=JustificationRequired.default_detail),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk/export",
+        permission_classes=[*ACTION_PERMISSIONS, requires("intelligence.view_report")],
+    )
+    def bulk_export(self, request):
+        """The reports named, as CSV with the list export's columns (an export event names
+        them). A report missing or outside your compartments refuses the request (400)."""
+        if not justification_in_force():
+            raise JustificationRequired()
+        data = self.parse(s.BulkExportSerializer)
+        queryset, missing = selectors.selected_reports(request.user, data["reports"])
+        if missing:
+            for pk in missing:
+                audit.record_denied(
+                    object_type="intelligence.report",
+                    object_id=pk,
+                    reason="not found or outside the user's compartments",
+                )
+            raise ValidationError({"reports": [f"Report {pk}: not found." for pk in missing]})
+        return export_queryset(
+            exports.reports(queryset, request.user),
+            columns=exports.REPORT_COLUMNS,
+            stem="reports-selected",
+            object_type="intelligence.report",
+            filters={"selected": [str(pk) for pk in dict.fromkeys(data["reports"])]},
+        )
 
     def _suggestion(self, report: Report, suggestion_pk: str) -> MentionSuggestion:
         # Through the report (already checked visible): another report's suggestion is a 404.

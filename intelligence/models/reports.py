@@ -166,6 +166,26 @@ class Report(AuditedModel):
         related_name="erased_reports",
     )
     erasure_reason = models.TextField(_("erasure reason"), blank=True)
+    # The evaluation queue's workflow: who is to evaluate the report, and the day before which
+    # it stays out of the queue's default view (``intelligence.services.evaluation_queue``).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_reports",
+        verbose_name=_("assigned to"),
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    deferred_until = models.DateField(_("deferred until"), null=True, blank=True)
+    deferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deferred_reports",
+        verbose_name=_("deferred by"),
+    )
     # What full-text search reads: sanitised text, place, crime types, linked entities. Never
     # the original text. Kept by the services; on PostgreSQL a trigger derives search_vector.
     search_document = models.TextField(blank=True, editable=False)

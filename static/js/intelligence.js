@@ -45,3 +45,44 @@
     });
   });
 })();
+
+// Bulk bars of the report lists: "select all on this page" ticks every row, the count of the
+// reports ticked is announced, and Enter in the day box defers. Without it the form still
+// works: the all-on-this-page box posts the page's ids, and the buttons name their action.
+(function () {
+  function rows(form) {
+    return document.querySelectorAll('input[data-bulk-row][form="' + form.id + '"]');
+  }
+  function refresh(form) {
+    var boxes = rows(form);
+    var ticked = 0;
+    boxes.forEach(function (box) { if (box.checked) { ticked += 1; } });
+    var all = form.querySelector("[data-bulk-all]");
+    if (all) {
+      all.checked = boxes.length > 0 && ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    var count = form.querySelector("[data-bulk-count]");
+    if (count) {
+      count.textContent = ticked ? "(" + ticked + " " + (form.getAttribute("data-ticked-label") || "ticked") + ")" : "";
+    }
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches("[data-bulk-all]")) {
+      rows(target.form).forEach(function (box) { box.checked = target.checked; });
+      refresh(target.form);
+    } else if (target.matches("input[data-bulk-row]")) {
+      var form = document.getElementById(target.getAttribute("form"));
+      if (form) { refresh(form); }
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || !target.matches || !target.matches("[data-bulk-submit]")) { return; }
+    var button = target.form && target.form.querySelector(
+      'button[name="action"][value="' + target.getAttribute("data-bulk-submit") + '"]'
+    );
+    if (button) { event.preventDefault(); button.click(); }
+  });
+})();

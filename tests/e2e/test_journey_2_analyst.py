@@ -6,6 +6,7 @@ profile submitted for review (``product_reference``, ``product_pk``).
 
 import re
 import time
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -67,6 +68,72 @@ def test_analyst_evaluates_the_officers_report_grading_sanitising_and_compartmen
     expect(page.get_by_text("Compartment: Operation Restricted")).to_be_visible()
     assert pk_from(page.url, "/intelligence/reports/") == pk
     journey["report_evaluated"] = True
+
+
+def test_analyst_shares_out_the_queue_assigning_two_reports_and_deferring_one(person, journey):
+    """The queue's bulk bar: two reports ticked and assigned to a colleague, a third deferred
+    to next week (it leaves the queue until then); keyboard and phone too."""
+    analyst = person("analyst")
+    page = analyst.page
+    analyst.nav("Evaluate")
+    analyst.justify(CASE, "Sharing out the evaluation queue")
+    page.get_by_label("Compartment", exact=True).fill("general")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"compartment=general"))
+    analyst.settle()
+    boxes = analyst.main.get_by_role("checkbox", name=re.compile(r"^Select IR-"))
+    expect(boxes.nth(2)).to_be_visible()
+    urns = [
+        (boxes.nth(n).get_attribute("aria-label") or "").removeprefix("Select ") for n in range(3)
+    ]
+    count = page.locator("[data-bulk-count]")
+    # "Select all on this page" from the keyboard ticks every row; again, none.
+    select_all = page.get_by_label(re.compile(r"^Select all \d+ on this page"))
+    select_all.focus()
+    page.keyboard.press("Space")
+    expect(boxes.nth(2)).to_be_checked()
+    page.keyboard.press("Space")
+    expect(boxes.nth(0)).not_to_be_checked()
+
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    expect(count).to_contain_text("2 ticked")
+    choose(page.get_by_label("Assign to"), r"^Ana Second")
+    page.get_by_label("Reason (optional)").fill("Ana covers Easton this week")
+    analyst.shot("analyst-02b-queue-bulk-bar")
+    analyst.assert_accessible("the evaluation queue's bulk bar")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("2 reports assigned to Ana Second.")).to_be_visible()
+    assert "compartment=general" in page.url  # back to the queue as it was filtered
+    for urn in urns[:2]:
+        expect(analyst.main.get_by_role("row").filter(has_text=urn)).to_contain_text("Ana Second")
+
+    day = (date.today() + timedelta(days=7)).isoformat()
+    analyst.main.get_by_role("checkbox", name=f"Select {urns[2]}").check()
+    page.get_by_label("Evaluate on").fill(day)
+    page.get_by_role("button", name="Evaluate later").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text(f"1 report deferred: back in the queue on {day}.")).to_be_visible()
+    expect(analyst.main.get_by_role("link", name=urns[2], exact=True)).to_have_count(0)
+    page.get_by_label("Deferred reports").select_option("include")
+    page.wait_for_url(re.compile(r"deferred=include"))
+    analyst.settle()
+    deferred = analyst.main.get_by_role("row").filter(has_text=urns[2])
+    expect(deferred).to_contain_text(f"Deferred until {day} by Amir Analyst")
+    analyst.shot("analyst-02c-queue-deferred-included")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        analyst.shot("analyst-02d-queue-bulk-bar-phone")
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= 390, f"the queue is {width} px wide on a 390 px phone"
+        # Nothing of a row is cut off at the card's edge either.
+        for part in (deferred.get_by_text("Deferred until"), page.get_by_label("Assign to")):
+            box = part.bounding_box()
+            assert box and box["x"] + box["width"] <= 390, f"{part} runs off a 390 px phone"
+    finally:
+        page.set_viewport_size({"width": 1366, "height": 768})
 
 
 def test_analyst_links_the_report_to_a_person_accepting_a_duplicate_and_to_a_vehicle(

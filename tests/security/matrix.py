@@ -799,6 +799,11 @@ REGISTRY: dict[str, Entry] = {
     "report-submit": api_detail(
         "report", NOBODY, write={"POST": REPORT_READERS}, ok={"POST": _author_or_403}
     ),
+    # Bulk actions name their reports in the body (an empty one is a 400): assigning and
+    # deferring from the evaluation queue, exporting from any report list.
+    "report-bulk-assign": Entry(roles={"POST": EVALUATORS}),
+    "report-bulk-defer": Entry(roles={"POST": EVALUATORS}),
+    "report-bulk-export": Entry(roles={"POST": REPORT_READERS}),
     "report-link-entity": api_detail("report", NOBODY, write={"POST": ANALYSTS}),
     # The author's suggestions: an empty link names no entity (400); dismissing needs no body.
     "report-link-suggestion": Entry(
@@ -893,6 +898,9 @@ REGISTRY: dict[str, Entry] = {
         record="report", roles={"POST": ANALYSTS}, ok={"POST": 302}
     ),
     "intelligence:evaluation_queue": page_list(None, EVALUATORS),
+    # The lists' bulk bars: an empty post goes back to the list saying what to tick.
+    "intelligence:evaluation_bulk": Entry(roles={"POST": EVALUATORS}, ok={"POST": 302}),
+    "intelligence:report_bulk": Entry(roles={"POST": REPORT_READERS}, ok={"POST": 302}),
     "intelligence:review_queue": page_list(None, REVIEWERS),
     "intelligence:search": Entry(
         record="report", roles={"GET": REPORT_READERS}, query={"q": SEARCH_WORD}, lists=True
