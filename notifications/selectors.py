@@ -13,7 +13,7 @@ from operator import or_
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from notifications.choices import Kind
@@ -38,14 +38,21 @@ def _model(object_type: str) -> Any:
 
 
 def _visible_records(user: Any) -> Q:
-    """Notifications whose record ``user`` may see: one condition per record type, each a
-    subquery through that type's ``visible_to``."""
+    """Notifications whose record ``user`` may see: one condition per record type, each an
+    ``EXISTS`` through that type's ``visible_to`` tied to the notification's record. Tied, the
+    database looks each record up by its key; an ``IN`` over every visible record instead
+    built the set of all of them (a million reports: two seconds for the bell on every page)."""
     return reduce(
         or_,
         (
-            Q(
-                object_type=object_type,
-                object_id__in=_model(object_type).objects.visible_to(user).values("pk"),
+            Q(object_type=object_type)
+            & Q(
+                Exists(
+                    _model(object_type)
+                    .objects.visible_to(user)
+                    .filter(pk=OuterRef("object_id"))
+                    .values("pk")
+                )
             )
             for object_type in TARGETS
         ),
