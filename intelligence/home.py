@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from ilp_platform.core.home import Chart, Panel
 from intelligence.choices import ReportStatus
 from intelligence.models import Report, Source
-from intelligence.selectors import REVIEW_HORIZON_DAYS, awaiting_evaluation
+from intelligence.selectors import REVIEW_HORIZON_DAYS, awaiting_evaluation, by_deferral
 
 # How long reports have waited for evaluation, in days: (label, from, to); None = open-ended.
 WAITING_BANDS = (
@@ -104,7 +104,8 @@ def intelligence_panels(user) -> list[Panel]:
     panels: list[Panel] = []
     now = timezone.now()
     if user.has_perm("intelligence.evaluate_report"):
-        total, chart = _waiting_chart(awaiting_evaluation(user), now)
+        # What the queue shows by default: without the reports deferred to a later day.
+        total, chart = _waiting_chart(by_deferral(awaiting_evaluation(user)), now)
         panels.append(
             Panel(
                 title=_("Reports awaiting my evaluation"),

@@ -462,3 +462,22 @@ def test_the_api_assigns_defers_and_exports_all_or_nothing(world):
     refused = officer.post(url, {"reports": [one.pk], "assignee": None}, format="json")
     assert refused.status_code == 403
     assert officer.post(export_url, {"reports": [one.pk]}, format="json").status_code == 200
+
+
+def test_the_home_panel_counts_what_the_queue_shows_without_the_deferred(world):
+    from intelligence.home import intelligence_panels
+
+    def waiting() -> int:
+        panel = next(p for p in intelligence_panels(world.analyst) if "evaluation" in str(p.title))
+        return panel.count
+
+    _waiting(world)
+    deferred = _waiting(world)
+    before = waiting()
+    with as_user(world.analyst):
+        defer_reports(
+            [deferred.pk],
+            actor=world.analyst,
+            until=timezone.localdate() + timedelta(days=3),
+        )
+    assert waiting() == before - 1
