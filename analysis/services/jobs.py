@@ -49,7 +49,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action, Outcome
 from ilp_platform.accounts.models import Compartment
-from ilp_platform.core import context, jobs
+from ilp_platform.core import jobs
 from ilp_platform.core.jobs import JobError
 from intelligence.models import CrimeType
 
@@ -279,7 +279,7 @@ def request_job(*, actor, kind: str, params: dict | None = None, title: str = ""
         title=title,
         params=effective,
         requested_by=actor,
-        justification=context.current().justification[:500],
+        **jobs.requested_under(),
     )
     job.compartments.set(compartments)
     audit.record(

@@ -35,6 +35,7 @@ from audit import services as audit
 from audit.choices import Action
 from ilp_platform.core.jobs import JobStatus
 from ilp_platform.core.justification import justification_in_force
+from ilp_platform.web import purposes
 from ilp_platform.web.views import RestrictedDetailView, RestrictedListView, RestrictedViewMixin
 from intelligence.models import Incident
 
@@ -178,6 +179,10 @@ class JobDetailView(RestrictedDetailView):
                 "is_spatial": bool(kind and kind.spatial),
                 "map_help": kind.map_help if kind else "",
                 "shown_rows": SHOWN_ROWS,
+                # Named only when the reader may see it (the reference rule).
+                "purpose_label": purposes.describe(self.request.user, job.purpose)
+                if job.purpose
+                else None,
             }
         )
         if result:

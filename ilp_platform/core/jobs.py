@@ -41,6 +41,16 @@ class JobStatus(models.TextChoices):
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
 
+def requested_under() -> dict[str, str]:
+    """The requester's justification and the purpose it names, for a new job row: the worker
+    acts under both (``execute``)."""
+    current = context.current()
+    return {
+        "justification": (current.justification or "")[:500],
+        "purpose": (current.purpose or "")[:40],
+    }
+
+
 class JobError(Exception):
     """A failure the requester can act on; its text is shown on the job page as it is."""
 
@@ -59,6 +69,9 @@ class BackgroundJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     justification = models.CharField(_("justification"), max_length=500, blank=True)
+    # The purpose the requester's justification named ("operation:12"), carried into the
+    # worker so the job's own events are done for it too.
+    purpose = models.CharField(_("done for"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     enqueued_at = models.DateTimeField(_("last enqueued"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -211,6 +224,7 @@ def execute(
     with context.acting(
         user=job.requested_by,
         justification=job.justification,
+        purpose=job.purpose,
         via="job",
         request_id=uuid.uuid4().hex,
     ):

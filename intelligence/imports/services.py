@@ -20,7 +20,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action, Outcome
 from ilp_platform.accounts.models import Compartment
-from ilp_platform.core import context, jobs
+from ilp_platform.core import jobs
 from ilp_platform.core.jobs import JobError, JobStatus
 from intelligence.imports import files, loaders, mapping, validation
 from intelligence.imports.choices import Encoding, ImportMode
@@ -77,7 +77,7 @@ def start_import(
 
     job = ImportJob.objects.create(
         requested_by=actor,
-        justification=context.current().justification or "",
+        **jobs.requested_under(),
         compartment=compartment,
         mode=mode,
         file_name=stored.file_name,
