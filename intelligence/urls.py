@@ -28,6 +28,7 @@ urlpatterns = [
     path("reviews/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("entities/", views.EntityListView.as_view(), name="entity_list"),
+    path("entities/timeline/", views.EntitySetTimelineView.as_view(), name="entity_set_timeline"),
     path("entities/new/", views.EntityCreateView.as_view(), name="entity_create"),
     path("entities/<int:pk>/", views.EntityDetailView.as_view(), name="entity_detail"),
     path("entities/<int:pk>/merge/", views.EntityMergeView.as_view(), name="entity_merge"),

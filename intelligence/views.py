@@ -6,8 +6,10 @@ service and is undone if the saved record would fall outside its author's reach.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,7 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView, View
 
@@ -29,7 +33,8 @@ from ilp_platform.core import references
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.justification import OWN_SUBMISSION, justification_in_force
 from ilp_platform.web.charts import ring_chart
-from ilp_platform.web.exports import export_queryset
+from ilp_platform.web.dates import DateInput
+from ilp_platform.web.exports import csv_response, export_queryset
 from ilp_platform.web.forms import apply_errors
 from ilp_platform.web.views import (
     CreateFormView,
@@ -1030,6 +1035,176 @@ class EntityEditView(RecordFormView):
 
     def run(self, form):
         return update_entity(self.record, actor=self.request.user, data=dict(form.cleaned_data))
+
+
+class EntitySetTimelineForm(forms.Form):
+    """The entities of a set timeline and its filters: kinds of item and a period."""
+
+    ids = forms.CharField(
+        label=_lazy("Entities"),
+        max_length=2_000,
+        help_text=format_lazy(
+            _lazy("Entity ids, separated by commas or spaces (at most {n})."),
+            n=entity_graph.SET_TIMELINE_ENTITIES,
+        ),
+    )
+    kind = forms.MultipleChoiceField(
+        label=_lazy("Show"),
+        required=False,
+        choices=(("report", _lazy("reports")), ("link", _lazy("links"))),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    since = forms.DateField(label=_lazy("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_lazy("Until"), required=False, widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.entities: list[dict] = []
+        self.unseen: list[int] = []
+
+    def clean_ids(self):
+        try:
+            self.entities = entity_graph.entity_set(self.user, self.cleaned_data["ids"])
+        except entity_graph.EntitySetError as problem:
+            self.unseen = problem.unseen
+            raise ValidationError(problem.message) from None
+        return [entity["id"] for entity in self.entities]
+
+    def clean(self):
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end of the period is before its start."))
+        return data
+
+
+SET_TIMELINE_KINDS = {"report": _lazy("report"), "link": _lazy("link")}
+
+
+class EntitySetTimelineView(RestrictedViewMixin, TemplateView):
+    """The timeline of a set of entities (ticked on the entity list, or drawn on a link chart):
+    the reports and links of any of them, each once, with the filters and the CSV export of
+    the operation timeline. An id naming no entity the reader may see is refused with the
+    same message whether it is missing or hidden."""
+
+    model = Entity
+    permission_required = ("intelligence.view_entity", "intelligence.view_link")
+    template_name = "intelligence/entity_set_timeline.html"
+
+    def get(self, request, *args, **kwargs):
+        data = request.GET.copy()
+        # Ticked on the entity list, the ids come as one parameter each: one list.
+        if len(data.getlist("ids")) > 1:
+            data["ids"] = ",".join(data.getlist("ids"))
+        form = EntitySetTimelineForm(data or None, user=request.user)
+        if not form.is_bound:
+            return self.render_to_response(self.get_context_data(form=form, timeline=None))
+        if not form.is_valid():
+            if form.unseen:
+                audit.record_denied(
+                    object_type="intelligence.entity",
+                    object_id=str(form.unseen[0]),
+                    reason=f"{request.method} {request.path}: no visible entity with ids "
+                    + ", ".join(map(str, form.unseen[:20])),
+                )
+            return self.render_to_response(self.get_context_data(form=form, timeline=None))
+        cleaned = form.cleaned_data
+        ids = cleaned["ids"]
+        timeline = entity_graph.entity_set_timeline(
+            request.user,
+            ids,
+            kinds=cleaned.get("kind") or None,
+            since=_day_start(cleaned.get("since")),
+            until=_day_start(cleaned.get("until"), next_day=True),
+        )
+        asked = {k: v for k, v in request.GET.items() if k != "format"}
+        details = {
+            "view": "entity set timeline",
+            "filters": asked,
+            "reports": timeline.report_ids,
+            "links": timeline.link_ids,
+            "truncated": timeline.truncated,
+        }
+        names = {entity["id"]: entity["name"] for entity in form.entities}
+        if request.GET.get("format") == "csv":
+            audit.record(
+                Action.EXPORT,
+                object_type="intelligence.entity",
+                details={
+                    **details,
+                    "ids": [str(pk) for pk in ids],
+                    "format": "csv",
+                    "count": len(timeline.items),
+                },
+            )
+            rows = (
+                [
+                    item["at"].isoformat(),
+                    str(SET_TIMELINE_KINDS[item["kind"]]),
+                    item["title"],
+                    "; ".join(names[pk] for pk in item["entities"]),
+                    item["object_type"],
+                    item["object_id"],
+                ]
+                for item in timeline.items
+            )
+            return csv_response(
+                rows,
+                headers=[
+                    _("When"),
+                    _("Kind"),
+                    _("What"),
+                    _("Entities"),
+                    _("Record type"),
+                    _("Record id"),
+                ],
+                stem="entities-timeline",
+            )
+        audit.consultation(
+            Action.VIEW,
+            object_type="intelligence.entity",
+            ids=ids,
+            count=len(timeline.items),
+            details=details,
+        )
+        params = request.GET.copy()
+        params["format"] = "csv"
+        items = [
+            {
+                **item,
+                "kind_label": SET_TIMELINE_KINDS[item["kind"]],
+                "url": reverse("intelligence:report_detail", args=[item["object_id"]])
+                if item["kind"] == "report"
+                else "",
+                "concerns": [
+                    {
+                        "id": pk,
+                        "name": names[pk],
+                        "url": reverse("intelligence:entity_detail", args=[pk]),
+                    }
+                    for pk in item["entities"]
+                ],
+            }
+            for item in timeline.items
+        ]
+        context = self.get_context_data(
+            form=form,
+            entities=form.entities,
+            timeline=items,
+            truncated=timeline.truncated,
+            export_querystring=params.urlencode(),
+        )
+        return self.render_to_response(context)
+
+
+def _day_start(day, next_day: bool = False):
+    """A date as the start of that day (or of the next) in the platform's time zone."""
+    if day is None:
+        return None
+    if next_day:
+        day = day + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class EntityCreateView(RestrictedViewMixin, FormView):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from intelligence.api import views
 from intelligence.api.graph import (
+    EntitySetTimelineView,
     EntityTimelineView,
     GraphNeighboursView,
     GraphPathView,
@@ -20,6 +21,7 @@ router_entries = [
 
 # The analyst's workbench (issue 16): reads that are not one model's list or detail.
 urlpatterns = [
+    path("entities/timeline/", EntitySetTimelineView.as_view(), name="entity-set-timeline"),
     path("entities/<int:pk>/timeline/", EntityTimelineView.as_view(), name="entity-timeline"),
     path("graph/neighbours/", GraphNeighboursView.as_view(), name="graph-neighbours"),
     path("graph/path/", GraphPathView.as_view(), name="graph-path"),

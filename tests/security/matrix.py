@@ -834,6 +834,9 @@ REGISTRY: dict[str, Entry] = {
     # test_lookup_api.py cover each parameter). The graph routes take the entity as a query
     # parameter: without one they answer 400 naming it, after the role and justification checks.
     "entity-timeline": api_detail("entity", INTEL_READERS),
+    # A set of entities by ``?ids=`` (tests/intelligence/test_entity_set_timeline.py): without
+    # one it answers 400 naming it, after the role and justification checks.
+    "entity-set-timeline": Entry(roles={"GET": INTEL_READERS}, ok={"GET": 400}),
     "graph-neighbours": Entry(roles={"GET": INTEL_READERS}, ok={"GET": 400}),
     "graph-path": Entry(roles={"GET": INTEL_READERS}, ok={"GET": 400}),
     "lookup": Entry(
@@ -912,6 +915,8 @@ REGISTRY: dict[str, Entry] = {
         consults=False,
     ),
     "intelligence:entity_detail": Entry(record="entity", roles={"GET": INTEL_READERS}),
+    # Without ``?ids=`` the page shows its empty form and consults nothing.
+    "intelligence:entity_set_timeline": Entry(roles={"GET": INTEL_READERS}, consults=False),
     "intelligence:entity_merge": Entry(record="entity", roles={"POST": ANALYSTS}, ok={"POST": 302}),
     "intelligence:entity_edit": Entry(
         record="entity", roles=dict.fromkeys(("GET", "POST", "PUT"), ANALYSTS), ok=_FORM
