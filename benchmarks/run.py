@@ -1070,6 +1070,12 @@ def measure_subjects(ctx: Context) -> list[Row]:
     return measure(ctx)
 
 
+def measure_workbench(ctx: Context) -> list[Row]:
+    from benchmarks.workbench import measure_workbench as measure
+
+    return measure(ctx)
+
+
 def measure_exchange(ctx: Context) -> list[Row]:
     from benchmarks.exchange import measure_exchange as measure
 
@@ -1083,6 +1089,7 @@ MEASURES = {
     "audit": measure_audit,
     "visible": measure_visible,
     "subjects": measure_subjects,
+    "workbench": measure_workbench,
     "exchange": measure_exchange,
 }
 # Measures that build a large data set of their own (minutes even at scale S): run only when
