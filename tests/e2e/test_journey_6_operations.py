@@ -297,3 +297,57 @@ def test_an_officer_cannot_open_a_chart(person):
     officer = person("officer")
     response = officer.page.goto(officer.url("/operations/charts/1/"))
     assert response.status == 403
+
+
+# Run on the platform's own database: an entity of the demo's general compartment and an
+# evaluated report of it that does not name it yet; then that report is linked to the entity by
+# another analyst, through the service (what the report page's "Link an entity" does).
+_PICK = """
+from intelligence.models import Entity, Report
+entity = Entity.objects.filter(compartment__slug="general", kind="person").order_by("pk").first()
+report = (Report.objects.filter(compartment__slug="general", status="evaluated")
+          .exclude(entity_links__entity=entity).order_by("-pk").first())
+print(entity.pk, report.pk, report.urn)
+"""
+_LINK = """
+from ilp_platform.accounts.models import User
+from ilp_platform.core import context
+from intelligence.models import Entity, Report
+from intelligence.services.entities import link_entity_to_report
+actor = User.objects.get(username="analyst")
+with context.acting(user=actor, justification="OP-E2E journey", via="command"):
+    link_entity_to_report(Report.objects.get(pk={report}), Entity.objects.get(pk={entity}),
+                          actor=actor, subject_category="suspect")
+"""
+
+
+def test_a_watcher_is_notified_of_a_new_report_naming_the_entity(person):
+    watcher = person("analyst2")
+    page = watcher.page
+    picked = watcher.platform.manage("shell", "-c", _PICK)
+    assert picked.returncode == 0, picked.stderr
+    entity, report, urn = picked.stdout.split()[-3:]
+    watcher.goto(f"/intelligence/entities/{entity}/")
+    watcher.justify("OP-NIGHTJAR", "Following a person of the operation")
+    watcher.goto(f"/intelligence/entities/{entity}/")
+    watcher.main.get_by_role("button", name="Watch").click()
+    page.wait_for_load_state()
+    expect(watcher.main.get_by_role("button", name="Stop watching")).to_be_visible()
+    bell = page.get_by_role("link", name=re.compile(r"^Notifications, \d+ unread"))
+    before = int(re.search(r"(\d+) unread", bell.get_attribute("aria-label")).group(1))
+
+    linked = watcher.platform.manage(
+        "shell", "-c", _LINK.format(report=int(report), entity=int(entity))
+    )
+    assert linked.returncode == 0, linked.stderr
+
+    watcher.goto(f"/intelligence/entities/{entity}/")
+    expect(bell).to_have_attribute("aria-label", f"Notifications, {before + 1} unread")
+    bell.click()
+    page.wait_for_load_state()
+    item = watcher.main.get_by_role("link", name=re.compile(urn))
+    expect(item.first).to_be_visible()
+    watcher.shot("analyst-26-notification-watched-entity")
+    item.first.click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(urn)
