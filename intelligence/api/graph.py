@@ -295,6 +295,7 @@ class EntitySetTimelineView(_EntityReadView):
     serializer_class = EntitySetTimelineSerializer
 
     @extend_schema(
+        operation_id="entities_set_timeline",
         parameters=[_IDS, _KIND, _FROM, _TO, _SET_LIMIT], responses=EntitySetTimelineSerializer
     )
     def get(self, request: Request) -> Response:
