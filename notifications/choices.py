@@ -12,3 +12,9 @@ class Kind(models.TextChoices):
     SHARE_RECEIVED = "share_received", _("Intelligence shared with your unit")
     REQUIREMENT_ISSUED = "requirement_issued", _("Requirement from a higher level")
     PRIORITY_ISSUED = "priority_issued", _("Priority from a higher level's control strategy")
+    # Watched operations: a record gathered into one, and its closing or reopening.
+    OPERATION_GATHERED = "operation_gathered", _("Added to an operation you watch")
+    OPERATION_CLOSED = "operation_closed", _("An operation you watch was closed")
+    OPERATION_REOPENED = "operation_reopened", _("An operation you watch was reopened")
+    # A watched search: a new report it finds.
+    SEARCH_MATCHED = "search_matched", _("A new report matches a search you watch")

@@ -16,6 +16,9 @@ from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from intelligence.filters import ReportFilter
+from intelligence.models import Report
+from intelligence.selectors import filter_matching
 from notifications.choices import Kind
 from notifications.models import Notification, Watch
 
@@ -30,7 +33,13 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "intelligence.report": (),
     "tasking.requirement": (),
     "tasking.priority": (),
+    # Watched operations: the operation itself (closed, reopened) and what was gathered into
+    # one (the kinds not listed above).
+    "operations.operation": (),
+    "intelligence.entity": (),
+    "analysis.analysisjob": (),
 }
+OPERATION = "operations.operation"
 
 
 def _model(object_type: str) -> Any:
@@ -59,11 +68,28 @@ def _visible_records(user: Any) -> Q:
     )
 
 
+def _visible_operation(user: Any) -> Q:
+    """Notifications naming no operation, or one ``user`` may see (an ``EXISTS`` tied to it):
+    that a record was gathered into an operation is shown only with both."""
+    return Q(gathered_into__isnull=True) | Q(
+        Exists(
+            _model(OPERATION)
+            .objects.visible_to(user)
+            .filter(pk=OuterRef("gathered_into"))
+            .values("pk")
+        )
+    )
+
+
 def notifications_for(user: Any) -> QuerySet[Notification]:
-    """The person's own notifications whose record they may still see."""
+    """The person's own notifications whose record (and operation) they may still see."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Notification.objects.none()
-    return Notification.objects.filter(recipient=user.pk).filter(_visible_records(user))
+    return (
+        Notification.objects.filter(recipient=user.pk)
+        .filter(_visible_records(user))
+        .filter(_visible_operation(user))
+    )
 
 
 def unread_count(user: Any) -> int:
@@ -72,14 +98,37 @@ def unread_count(user: Any) -> int:
 
 
 def watches_for(user: Any) -> QuerySet[Watch]:
-    """The person's own watches of entities they may see."""
-    return Watch.objects.visible_to(user).select_related("entity")
+    """The person's own watches of entities and operations they may see."""
+    return Watch.objects.visible_to(user).select_related("entity", "operation")
+
+
+def search_watches_matching(report: Any, watches: list[Watch]) -> list[Watch]:
+    """The search watches among ``watches`` whose search finds ``report`` among the reports
+    their person may see: the search page's own matching (``intelligence.selectors``: the
+    full-text query on PostgreSQL, every word in the search document on SQLite) over its own
+    filter set, pinned to this one report. One query per watch (two on PostgreSQL, where the
+    search asks the planner first), each a look-up by the report's key."""
+    found = []
+    for watch in watches:
+        visible = Report.objects.visible_to(watch.user).filter(pk=report.pk)
+        filterset = ReportFilter(watch.filters or {}, queryset=visible)
+        if not filterset.is_valid():  # a filter no longer valid finds nothing
+            continue
+        if filter_matching(filterset.qs, watch.query).exists():
+            found.append(watch)
+    return found
 
 
 def watch_of(user: Any, entity: Any) -> Watch | None:
     if entity is None:
         return None
     return watches_for(user).filter(entity=entity.pk).first()
+
+
+def operation_watch_of(user: Any, operation: Any) -> Watch | None:
+    if operation is None:
+        return None
+    return watches_for(user).filter(operation=operation.pk).first()
 
 
 @dataclass
@@ -96,7 +145,7 @@ class Shown:
         return self.notification.read_at is None
 
 
-def _describe(notification: Notification, record: Any) -> Shown:
+def _describe(notification: Notification, record: Any, operation: Any = None) -> Shown:
     kind = notification.kind
     title = str(Kind(kind).label) if kind in Kind.values else kind
     if kind == Kind.ENTITY_MENTIONED:
@@ -108,6 +157,12 @@ def _describe(notification: Notification, record: Any) -> Shown:
     elif kind == Kind.REQUIREMENT_ANSWERED:
         subject = str(record.requirement)
         url = record.requirement.get_absolute_url()
+    elif kind == Kind.OPERATION_GATHERED and operation is not None:
+        subject = _("%(record)s in %(operation)s") % {
+            "record": record,
+            "operation": operation.reference,
+        }
+        url = operation.get_absolute_url()
     else:
         subject = str(record)
         url = record.get_absolute_url()
@@ -115,11 +170,14 @@ def _describe(notification: Notification, record: Any) -> Shown:
 
 
 def describe(notifications: list[Notification], user: Any) -> list[Shown]:
-    """What each notification says, from its record as ``user`` may see it (one query per
-    record type on the page); one whose record is out of reach is left out."""
+    """What each notification says, from its record (and the operation it was gathered into)
+    as ``user`` may see it (one query per record type on the page); one whose record or
+    operation is out of reach is left out."""
     wanted: dict[str, set[int]] = {}
     for n in notifications:
         wanted.setdefault(n.object_type, set()).add(n.object_id)
+        if n.gathered_into is not None:
+            wanted.setdefault(OPERATION, set()).add(n.gathered_into)
     records: dict[tuple[str, int], Any] = {}
     for object_type, ids in wanted.items():
         if object_type not in TARGETS:
@@ -132,6 +190,12 @@ def describe(notifications: list[Notification], user: Any) -> list[Shown]:
     shown = []
     for n in notifications:
         record = records.get((n.object_type, n.object_id))
-        if record is not None:
+        if record is None:
+            continue
+        if n.gathered_into is None:
             shown.append(_describe(n, record))
+            continue
+        operation = records.get((OPERATION, n.gathered_into))
+        if operation is not None:
+            shown.append(_describe(n, record, operation))
     return shown

@@ -1,5 +1,6 @@
 """Pages: the notifications list (newest first, keyset-paged; a consultation of the ids
-shown), marking read, one's watches, and watching or no longer watching an entity."""
+shown), marking read, one's watches, and watching or no longer watching an entity, an operation or a
+search."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
@@ -20,7 +22,7 @@ from ilp_platform.web.views import (
 )
 from intelligence.models import Entity
 from notifications import selectors, services
-from notifications.models import Notification, Watch
+from notifications.models import Notification, Watch, operation_model
 
 
 class _Own:
@@ -127,3 +129,90 @@ class UnwatchEntityView(_EntityWatchView):
             return
         services.unwatch(watch, actor=request.user)
         messages.success(request, _("You no longer watch this entity."))
+
+
+class _OperationModel:
+    """The view's ``model``: the operation model, found when first asked (see
+    ``notifications.models.operation_model``)."""
+
+    def __get__(self, obj, owner):
+        return operation_model()
+
+
+class _OperationWatchView(RestrictedViewMixin, View):
+    """A POST about one operation the person may see (others: a logged 404)."""
+
+    model = _OperationModel()
+    permission_required = ("operations.view_operation",)
+    requires_justification = False
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        operation = visible_or_404(request.user, operation_model(), pk)
+        try:
+            self.run(request, operation)
+        except ValidationError as exc:
+            errors_to_messages(request, exc.message_dict, {})
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect(_back(request, operation.get_absolute_url()))
+
+    def run(self, request, operation):  # pragma: no cover - declared by subclasses
+        raise NotImplementedError
+
+
+class WatchOperationView(_OperationWatchView):
+    def run(self, request, operation):
+        services.watch_operation(actor=request.user, operation=operation)
+        messages.success(request, _("You now watch this operation."))
+
+
+class UnwatchOperationView(_OperationWatchView):
+    def run(self, request, operation):
+        watch = selectors.operation_watch_of(request.user, operation)
+        if watch is None:
+            messages.info(request, _("You were not watching this operation."))
+            return
+        services.unwatch(watch, actor=request.user)
+        messages.success(request, _("You no longer watch this operation."))
+
+
+class WatchSearchView(RestrictedViewMixin, View):
+    """ "Watch this search" on the report search page: its words and filters become a watch;
+    back to the same search."""
+
+    model = Watch
+    permission_required = ("intelligence.view_entity",)
+    requires_justification = False
+    http_method_names = ["post"]
+
+    def post(self, request):
+        query = request.POST.get("q") or ""
+        params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "next")}
+        try:
+            services.watch_search(actor=request.user, query=query, filters=params)
+            messages.success(
+                request, _("You now watch this search: new reports it finds will be notified.")
+            )
+        except ValidationError as exc:
+            errors_to_messages(request, exc.message_dict, {})
+        back = reverse("intelligence:search")
+        if params:
+            back = f"{back}?{urlencode(params)}"
+        return redirect(back)
+
+
+class UnwatchView(RestrictedViewMixin, View):
+    """Stop one of one's own watches by its id (any kind; from the watches page). Someone
+    else's watch, or one whose record is out of reach, is a logged 404."""
+
+    model = Watch
+    permission_required = ("intelligence.view_entity",)
+    requires_justification = False
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        watch = visible_or_404(request.user, Watch, pk)
+        services.unwatch(watch, actor=request.user)
+        messages.success(request, _("You no longer watch this."))
+        return redirect(_back(request, reverse("notifications:watch_list")))

@@ -3,6 +3,10 @@
 Every function is an ``@action`` (role checked first, one transaction, its own audit events).
 Gathering a record into an operation is a combination (LED Art. 25): it is logged as a link
 event on the operation naming the records added or removed.
+
+Gathering records in, closing and reopening publish domain events (``operation.gathered``,
+``operation.closed``, ``operation.reopened``; ``ilp_platform.core.events``), which the
+notifications app turns into notifications for the people watching the operation.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment, User
+from ilp_platform.core import events
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.references import stored_values
 from operations.choices import ItemKind, OperationStatus
@@ -119,6 +124,7 @@ def close_operation(operation: Operation, *, actor: User, note: str = "") -> Ope
         obj=operation,
         details={"changes": {"status": ["open", "closed"]}, "note": note.strip()},
     )
+    events.publish("operation.closed", operation=operation, actor=actor)
     return operation
 
 
@@ -130,6 +136,7 @@ def reopen_operation(operation: Operation, *, actor: User) -> Operation:
     operation.closed_on = None
     operation.save(update_fields=["status", "closed_on", "updated_at"])
     audit.record(Action.UPDATE, obj=operation, details={"changes": {"status": ["closed", "open"]}})
+    events.publish("operation.reopened", operation=operation, actor=actor)
     return operation
 
 
@@ -163,6 +170,8 @@ def gather(
             }
         )
     related = getattr(operation, kind)
+    # Only the records not gathered before are news to the operation's watchers.
+    before = set(related.filter(pk__in=ids).values_list("pk", flat=True))
     if remove:
         related.remove(*ids)
     else:
@@ -172,4 +181,7 @@ def gather(
         obj=operation,
         details={"removed" if remove else "added": {kind: ids}},
     )
+    added = [pk for pk in ids if pk not in before]
+    if not remove and added:
+        events.publish("operation.gathered", operation=operation, kind=kind, ids=added, actor=actor)
     return operation

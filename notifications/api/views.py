@@ -1,8 +1,8 @@
 """API: one's watches (list, create, delete) and notifications (list, mark read).
 
-Watching an entity you may not see answers exactly as for a missing entity (400 on the
-``entity`` field); someone else's watch, or a notification that is not yours or whose record
-you may no longer see, is a 404.
+Watching an entity (or an operation) you may not see answers exactly as for a missing one (400
+on the ``entity`` or ``operation`` field); someone else's watch, or a notification that is not
+yours or whose record you may no longer see, is a 404.
 """
 
 from __future__ import annotations
@@ -28,16 +28,25 @@ class WatchViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The entities you watch: a new report naming one notifies you (when you may see it)."""
+    """The entities, operations and searches you watch: a new report naming a watched entity,
+    a record gathered into a watched operation or its closing or reopening, and a new report a
+    watched search finds, notify you (when you may see what is named)."""
 
-    queryset = Watch.objects.select_related("entity")
+    queryset = Watch.objects.select_related("entity", "operation")
     serializer_class = s.WatchSerializer
     permission_classes = [permissions.IsAuthenticated, requires("intelligence.view_entity")]
 
     @extend_schema(request=s.WatchWriteSerializer, responses={201: s.WatchSerializer})
     def create(self, request, *args, **kwargs):
         data = self.parse(s.WatchWriteSerializer)
-        watch = services.watch_entity(actor=request.user, entity=data["entity"])
+        if "query" in data:
+            watch = services.watch_search(
+                actor=request.user, query=data["query"], filters=data.get("filters") or {}
+            )
+        elif "operation" in data:
+            watch = services.watch_operation(actor=request.user, operation=data["operation"])
+        else:
+            watch = services.watch_entity(actor=request.user, entity=data["entity"])
         watch = self.get_queryset().get(pk=watch.pk)
         return Response(self.get_serializer(watch).data, status=status.HTTP_201_CREATED)
 

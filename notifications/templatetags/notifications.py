@@ -21,3 +21,13 @@ def watch_button(context, entity):
     user = getattr(request, "user", None)
     watching = bool(user and user.is_authenticated and selectors.watch_of(user, entity))
     return {"entity": entity, "watching": watching, "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("notifications/_watch_operation_button.html", takes_context=True)
+def watch_operation_button(context, operation):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    watching = bool(
+        user and user.is_authenticated and selectors.operation_watch_of(user, operation)
+    )
+    return {"operation": operation, "watching": watching, "csrf_token": context.get("csrf_token")}

@@ -1288,6 +1288,18 @@ REGISTRY: dict[str, Entry] = {
     "notifications:unwatch_entity": Entry(
         record="entity", roles={"POST": INTEL_READERS}, ok={"POST": 302}, consults=False
     ),
+    "notifications:watch_operation": Entry(
+        record="operation", roles={"POST": OPERATION_READERS}, ok={"POST": 302}, consults=False
+    ),
+    "notifications:unwatch_operation": Entry(
+        record="operation", roles={"POST": OPERATION_READERS}, ok={"POST": 302}, consults=False
+    ),
+    "notifications:watch_search": Entry(
+        roles={"POST": INTEL_READERS}, ok={"POST": 302}, justification=False, consults=False
+    ),
+    "notifications:unwatch": Entry(
+        record="watch", roles={"POST": INTEL_READERS}, ok={"POST": 302}, consults=False
+    ),
 }
 
 

@@ -182,6 +182,15 @@ def _general_answer(world, hidden):
         )
 
 
+def _general_operation_watch(world, hidden):
+    """analyst2's watch of a restricted operation (stored as if the operation had moved out of
+    their reach since): their watches show nothing of it."""
+    from notifications.models import Watch
+
+    with audit.service_scope():
+        return Watch.objects.create(user=world.analyst2, operation=hidden)
+
+
 def _general_tasking(world):
     from tests.tasking.helpers import make_tasking
 
@@ -267,6 +276,7 @@ GENERAL_WITH = {
     ("tasking.decision", "tasking"): _general_decision("tasking"),
     ("tasking.decision", "product"): _general_decision("product"),
     ("tasking.decision", "requirement"): _general_decision("requirement"),
+    ("notifications.watch", "operation"): _general_operation_watch,
 }
 
 
