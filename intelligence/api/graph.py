@@ -296,7 +296,8 @@ class EntitySetTimelineView(_EntityReadView):
 
     @extend_schema(
         operation_id="entities_set_timeline",
-        parameters=[_IDS, _KIND, _FROM, _TO, _SET_LIMIT], responses=EntitySetTimelineSerializer
+        parameters=[_IDS, _KIND, _FROM, _TO, _SET_LIMIT],
+        responses=EntitySetTimelineSerializer,
     )
     def get(self, request: Request) -> Response:
         since = _moment(request, "from", end=False)
