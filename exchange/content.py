@@ -23,6 +23,7 @@ from django.db.models import JSONField, Model
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit import services as audit
 from audit.choices import Action
@@ -31,7 +32,14 @@ from exchange import package as pkg
 from exchange.models import Partner, ReceivedPackage
 from intelligence import grading
 from intelligence import provenance as provenance_service
-from intelligence.choices import EntityKind, LinkKind, LinkStrength, ReportStatus
+from intelligence.choices import (
+    EntityKind,
+    IdentifierKind,
+    LinkKind,
+    LinkStrength,
+    ReportStatus,
+    SubjectCategory,
+)
 from intelligence.models import (
     ORIGINATOR_CONSENT,
     Entity,
@@ -475,6 +483,46 @@ def build_document(actor, job, head: dict, check: SelectionCheck) -> dict:
 
 
 # --- Receiving ----------------------------------------------------------------------------
+#
+# A partner's package is untrusted input even when its signature is good: every field of every
+# item is checked here, before anything is stored, for its type, its length (the column's
+# max_length), its choices (the model's) and text a column cannot hold (``pkg.storable``), so
+# that a bad value is a refusal naming the item and the field, never a database error.
+
+# The longest text each column a received item fills may hold.
+_REF_MAX = 20  # an entity's ref is the package's own label (E1, E2...), not stored
+_REFERENCE_MAX = Provenance._meta.get_field("original_reference").max_length or 100
+_PLACE_MAX = Report._meta.get_field("place_name").max_length or 200
+_SCHEME_MAX = Report._meta.get_field("grading_scheme").max_length or 10
+_CODE_MAX = Report._meta.get_field("source_evaluation").max_length or 2
+_NAME_MAX = Entity._meta.get_field("name").max_length or 200
+_VALUE_MAX = Identifier._meta.get_field("value").max_length or 200
+# A condition code is a short name (the longest known one has 30 characters); the package's
+# collection event lists every report's conditions, so they are bounded.
+_CONDITION_MAX = 100
+_GRADE_FIELDS = ("scheme", grading.SOURCE, grading.INTELLIGENCE, grading.HANDLING)
+_GRADE_LIMITS = {
+    "scheme": _SCHEME_MAX,
+    grading.SOURCE: _CODE_MAX,
+    grading.INTELLIGENCE: _CODE_MAX,
+    grading.HANDLING: _CODE_MAX,
+}
+# validate_grading's error keys, as the package's fields are named.
+_GRADE_ERROR_FIELDS = {grading.SCHEME: "scheme"}
+_TIMES = ("occurred_at", "occurred_from", "occurred_to")
+_COORDINATES = (("latitude", -90, 90), ("longitude", -180, 180))
+# The data-quality statements a report carries; others a sender adds are ignored (readers
+# ignore fields they do not know) and not stored.
+DATA_QUALITY_TEXTS = ("reliability", "accuracy", "completeness", "nature")
+DATA_QUALITY_KEYS = (*DATA_QUALITY_TEXTS, "evaluated_at")
+_MISSING = object()
+# What an unknown choice is called in a refusal (translated only when one is written).
+_KIND = gettext_lazy("kind")
+_IDENTIFIER_KIND = gettext_lazy("identifier kind")
+_LINK_KIND = gettext_lazy("kind or strength")  # a link's kind and strength, named together
+_SCHEME = gettext_lazy("grading scheme")
+_AXIS = gettext_lazy("grading axis")
+_CATEGORY = gettext_lazy("data-subject category")
 
 
 def _bad(message: str) -> pkg.Refused:
@@ -482,36 +530,185 @@ def _bad(message: str) -> pkg.Refused:
 
 
 class _Where:
-    """Which item of a package a message names ("report 12"), put into words only when a
-    message is written: a package of 10,000 reports is checked without translating 20,000
-    labels that no message uses."""
+    """Which item of a package a message names ("report 12", "entity 3, identifier 2"), put
+    into words only when a message is written: a package of 10,000 reports is checked without
+    translating 20,000 labels that no message uses."""
 
-    __slots__ = ("kind", "number")
+    __slots__ = ("kind", "number", "part", "part_number")
 
-    def __init__(self, kind: str, number: int):
+    def __init__(self, kind: str, number: int = 0, part: str = "", part_number: int = 0):
         self.kind = kind
         self.number = number
+        self.part = part
+        self.part_number = part_number
+
+    def within(self, part: str, number: int) -> _Where:
+        return _Where(self.kind, self.number, part, number)
 
     def __str__(self) -> str:
+        if self.kind == "package":
+            return _("The package")
         if self.kind == "entity":
-            return _("entity %(n)s") % {"n": self.number}
-        if self.kind == "link":
-            return _("link %(n)s") % {"n": self.number}
-        return _("report %(n)s") % {"n": self.number}
+            item = _("entity %(n)s") % {"n": self.number}
+        elif self.kind == "link":
+            item = _("link %(n)s") % {"n": self.number}
+        else:
+            item = _("report %(n)s") % {"n": self.number}
+        if self.part == "identifier":
+            return _("%(item)s, identifier %(n)s") % {"item": item, "n": self.part_number}
+        if self.part == "mention":
+            return _("%(item)s, mention %(n)s") % {"item": item, "n": self.part_number}
+        return item
 
 
-def _text(item: dict, key: str, where: _Where, *, required: bool = False, limit: int = 0) -> str:
-    value = item.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise _bad(_("%(where)s: “%(field)s” must be text.") % {"where": where, "field": key})
-    if limit and len(value) > limit:
-        raise _bad(
-            _("%(where)s: “%(field)s” is longer than %(limit)s characters.")
-            % {"where": where, "field": key, "limit": limit}
+def _missing(where: _Where, field: str) -> pkg.Refused:
+    return _bad(_("%(where)s: “%(field)s” is missing.") % {"where": where, "field": field})
+
+
+def _wrong(where: _Where, field: str, what: str) -> pkg.Refused:
+    return _bad(
+        _("%(where)s: “%(field)s” must be %(what)s.")
+        % {"where": where, "field": field, "what": what}
+    )
+
+
+def _unstorable(where: _Where, field: str) -> pkg.Refused:
+    return _bad(
+        _(
+            "%(where)s: “%(field)s” holds a character that cannot be stored (NUL or an "
+            "unpaired surrogate)."
         )
-    return value
+        % {"where": where, "field": field}
+    )
+
+
+def _too_long(where: _Where, field: str, limit: int) -> pkg.Refused:
+    return _bad(
+        _("%(where)s: “%(field)s” is longer than %(limit)s characters.")
+        % {"where": where, "field": field, "limit": limit}
+    )
+
+
+def _unknown(where: _Where, field: str, what: object, allowed) -> pkg.Refused:
+    return _bad(
+        _("%(where)s: unknown %(what)s. “%(field)s” must be one of %(choices)s.")
+        % {
+            "where": where,
+            "what": what,
+            "field": field,
+            "choices": ", ".join(code or "“”" for code in sorted(allowed)),
+        }
+    )
+
+
+def _text(
+    item: dict,
+    key: str,
+    where: _Where,
+    *,
+    required: bool = False,
+    blank: bool = True,
+    limit: int = 0,
+    field: str = "",
+) -> str:
+    """``item[key]`` as text ("" when absent or null and not ``required``); ``blank``: whether
+    it may be empty or spaces only."""
+    value = item.get(key)
+    if (
+        type(value) is str
+        and (not limit or len(value) <= limit)
+        and pkg.storable(value)
+        and (blank or value.strip())
+    ):
+        return value
+    field = field or key
+    if value is None:
+        if not required:
+            return ""
+        if key not in item:
+            raise _missing(where, field)
+    if type(value) is not str or not (blank or value.strip()):
+        raise _wrong(where, field, _("text"))
+    if limit and len(value) > limit:
+        raise _too_long(where, field, limit)
+    raise _unstorable(where, field)
+
+
+def _choice(
+    item: dict,
+    key: str,
+    where: _Where,
+    allowed: frozenset[str],
+    what: object,
+    *,
+    required: bool = False,
+    field: str = "",
+) -> str | None:
+    value = item.get(key)
+    if type(value) is str and value in allowed:
+        return value
+    if value is None and not required:
+        return None
+    field = field or key
+    if key not in item:
+        raise _missing(where, field)
+    raise _unknown(where, field, what, allowed)
+
+
+def _list(item: dict, key: str, where: _Where, *, required: bool = False) -> list:
+    value = item.get(key, _MISSING)
+    if type(value) is list:
+        return value
+    if value is _MISSING and required:
+        raise _missing(where, key)
+    if (value is None or value is _MISSING) and not required:
+        return []
+    raise _wrong(where, key, _("a list"))
+
+
+def _object(item: dict, key: str, where: _Where, *, required: bool = False) -> dict | None:
+    value = item.get(key, _MISSING)
+    if type(value) is dict:
+        return value
+    if value is _MISSING and required:
+        raise _missing(where, key)
+    if (value is None or value is _MISSING) and not required:
+        return None
+    raise _wrong(where, key, _("an object"))
+
+
+def _check_time(item: dict, key: str, where: _Where, *, field: str = "") -> None:
+    value = item.get(key)
+    if value is None:
+        return
+    parsed = pkg.parse_time(value)
+    if parsed is not None:
+        try:
+            parsed.astimezone(dt.UTC)  # a time the database can hold (years 1 to 9999 in UTC)
+            return
+        except OverflowError:
+            pass
+    raise _bad(
+        _("%(where)s: “%(field)s” is not a time with a zone.")
+        % {"where": where, "field": field or key}
+    )
+
+
+def _texts(
+    item: dict, key: str, where: _Where, *, required: bool = False, limit: int = 0
+) -> list[str]:
+    """``item[key]`` as a list of text, each at most ``limit`` characters."""
+    values = _list(item, key, where, required=required)
+    for value in values:
+        if type(value) is not str:
+            raise _bad(
+                _("%(where)s: “%(field)s” must be a list of text.") % {"where": where, "field": key}
+            )
+        if limit and len(value) > limit:
+            raise _too_long(where, key, limit)
+        if not pkg.storable(value):
+            raise _unstorable(where, key)
+    return values
 
 
 def check_document(document: dict) -> None:
@@ -531,22 +728,30 @@ def _check_items(document: dict) -> None:
             raise _bad(_("The package has no “%(field)s” list.") % {"field": key})
     if not document["reports"]:
         raise _bad(_("The package holds no reports."))
-    # The choices' values once (``Choices.values`` builds a new list at every call).
-    entity_kinds = set(EntityKind.values)
-    link_kinds = set(LinkKind.values)
-    link_strengths = set(LinkStrength.values)
-    refs = set()
-    for index, item in enumerate(document["entities"]):
+    _text(document, "legal_basis", _Where("package"), required=True)
+    refs = _check_entities(document["entities"])
+    _check_reports(document["reports"], refs)
+    _check_links(document["links"], refs)
+
+
+def _check_entities(items: list) -> set[str]:
+    """The entities' refs, once each checked."""
+    kinds = frozenset(EntityKind.values)
+    identifier_kinds = frozenset(IdentifierKind.values)
+    refs: set[str] = set()
+    for index, item in enumerate(items):
         where = _Where("entity", index + 1)
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             raise _bad(_("%(where)s is not an object.") % {"where": where})
-        ref = _text(item, "ref", where, required=True, limit=20)
+        ref = _text(item, "ref", where, required=True, blank=False, limit=_REF_MAX)
         if ref in refs:
             raise _bad(_("%(where)s: ref “%(ref)s” is used twice.") % {"where": where, "ref": ref})
         refs.add(ref)
-        if item.get("kind") not in entity_kinds:
-            raise _bad(_("%(where)s: unknown kind.") % {"where": where})
-        _text(item, "name", where, required=True, limit=200)
+        if type(item.get("kind")) is not str or item["kind"] not in kinds:
+            if "kind" not in item:
+                raise _missing(where, "kind")
+            raise _unknown(where, "kind", _KIND, kinds)
+        _text(item, "name", where, required=True, blank=False, limit=_NAME_MAX)
         _text(item, "description", where)
         dob = item.get("date_of_birth")
         if dob is not None:
@@ -554,73 +759,201 @@ def _check_items(document: dict) -> None:
                 dt.date.fromisoformat(dob)
             except (TypeError, ValueError):
                 raise _bad(
-                    _("%(where)s: date_of_birth is not a date.") % {"where": where}
+                    _("%(where)s: “%(field)s” is not a date.")
+                    % {"where": where, "field": "date_of_birth"}
                 ) from None
-        for ident in item.get("identifiers") or []:
-            if not isinstance(ident, dict) or not isinstance(ident.get("value"), str):
-                raise _bad(_("%(where)s: an identifier has no value.") % {"where": where})
-    # A package repeats a few gradings over many reports: each is validated once.
-    gradings: dict[tuple[str, ...], dict[str, list[str]]] = {}
-    for index, item in enumerate(document["reports"]):
-        where = _Where("report", index + 1)
-        if not isinstance(item, dict):
-            raise _bad(_("%(where)s is not an object.") % {"where": where})
-        reference = _text(item, "reference", where, required=True, limit=100)
-        _text(item, "text", where, required=True)
-        _text(item, "place_name", where, limit=200)
-        mark = item.get("grading")
-        if not isinstance(mark, dict):
-            raise _bad(_("%(where)s has no grading.") % {"where": where})
-        grade = (
-            str(mark.get("scheme", "")),
-            str(mark.get("source_evaluation", "")),
-            str(mark.get("intelligence_assessment", "")),
-            str(mark.get("handling_code", "")),
-            str(mark.get("handling_conditions") or ""),
+        for number, ident in enumerate(_list(item, "identifiers", where), start=1):
+            at = where.within("identifier", number)
+            if type(ident) is not dict:
+                raise _bad(_("%(where)s is not an object.") % {"where": at})
+            _choice(ident, "kind", at, identifier_kinds, _IDENTIFIER_KIND)
+            _text(ident, "value", at, required=True, limit=_VALUE_MAX)
+    return refs
+
+
+def _grade_values(mark: dict) -> tuple:
+    return (
+        mark.get("scheme"),
+        mark.get(grading.SOURCE),
+        mark.get(grading.INTELLIGENCE),
+        mark.get(grading.HANDLING),
+        mark.get(grading.CONDITIONS),
+    )
+
+
+def _known(values: tuple, seen: set) -> bool:
+    """Whether ``values`` were already found valid: a package repeats a few gradings and
+    data-quality statements over many reports, and each is validated once."""
+    try:
+        return values in seen
+    except TypeError:  # a list or an object among the values: not valid, checked anew
+        return False
+
+
+def _check_grade(mark: dict, where: _Where, name: str, *, required: bool) -> tuple[str, ...]:
+    """The grade's fields as text (scheme, the three codes, the handling conditions); without
+    ``required``, one left out is "" (and ``validate_grading`` names it)."""
+    values = tuple(
+        _text(
+            mark,
+            key,
+            where,
+            required=required,
+            limit=_GRADE_LIMITS[key],
+            field=f"{name}.{key}",
         )
-        errors = gradings.get(grade)
-        if errors is None:
-            errors = gradings[grade] = grading.validate_grading(*grade)
-        if errors:
+        for key in _GRADE_FIELDS
+    )
+    conditions = _text(mark, grading.CONDITIONS, where, field=f"{name}.{grading.CONDITIONS}")
+    return (*values, conditions)
+
+
+def _check_reports(items: list, refs: set[str]) -> None:
+    categories = frozenset(["", *SubjectCategory.values])
+    axes = frozenset(grading.AXES_IN_ORDER)
+    schemes = frozenset(grading.SCHEMES)
+    references: set[str] = set()
+    # Gradings and data-quality statements repeat over many reports: each is validated once.
+    valid_grades: set = set()
+    valid_given: set = set()
+    valid_quality: set = set()
+    valid_times: set = set()
+    for index, item in enumerate(items):
+        where = _Where("report", index + 1)
+        if type(item) is not dict:
+            raise _bad(_("%(where)s is not an object.") % {"where": where})
+        reference = _text(
+            item, "reference", where, required=True, blank=False, limit=_REFERENCE_MAX
+        )
+        if reference in references:
             raise _bad(
-                _("%(where)s (%(ref)s): the grading is not valid: %(errors)s")
-                % {
-                    "where": where,
-                    "ref": reference,
-                    "errors": "; ".join(" ".join(map(str, v)) for v in errors.values()),
-                }
+                _("%(where)s: reference “%(ref)s” is used twice.")
+                % {"where": where, "ref": reference}
             )
-        for key in ("occurred_at", "occurred_from", "occurred_to"):
-            if item.get(key) is not None and pkg.parse_time(item[key]) is None:
+        references.add(reference)
+        _text(item, "text", where, required=True, blank=False)
+        _text(item, "place_name", where, limit=_PLACE_MAX)
+        for key in _TIMES:
+            value = item.get(key)
+            if value is not None and (type(value) is not str or value not in valid_times):
+                _check_time(item, key, where)
+                valid_times.add(value)
+        for key, low, high in _COORDINATES:
+            value = item.get(key)
+            if value is None:
+                continue
+            if type(value) is not int and type(value) is not float:  # true and false are not
+                raise _wrong(where, key, _("a number"))
+            if not low <= value <= high:  # NaN is in no range
                 raise _bad(
-                    _("%(where)s: %(field)s is not a time with a zone.")
+                    _("%(where)s: “%(field)s” is out of range.") % {"where": where, "field": key}
+                )
+        mark = item.get("grading")
+        if type(mark) is not dict or not _known(_grade_values(mark), valid_grades):
+            mark = _object(item, "grading", where, required=True)
+            assert mark is not None
+            grade = _check_grade(mark, where, "grading", required=False)
+            errors = grading.validate_grading(*grade)
+            if errors:
+                raise _bad(
+                    _("%(where)s (%(ref)s): the grading is not valid: %(errors)s")
+                    % {
+                        "where": where,
+                        "ref": reference,
+                        "errors": "; ".join(
+                            f"“grading.{_GRADE_ERROR_FIELDS.get(key, key)}”: "
+                            + " ".join(map(str, messages))
+                            for key, messages in errors.items()
+                        ),
+                    }
+                )
+            valid_grades.add(_grade_values(mark))
+        given = item.get("grading_as_given")
+        if given is not None and (
+            type(given) is not dict or not _known(_grade_values(given), valid_given)
+        ):
+            given = _object(item, "grading_as_given", where)
+            assert given is not None
+            scheme, *codes, _conditions_text = _check_grade(
+                given, where, "grading_as_given", required=True
+            )
+            if scheme not in schemes:
+                raise _unknown(where, "grading_as_given.scheme", _SCHEME, schemes)
+            for axis, code in zip(grading.AXES_IN_ORDER, codes, strict=True):
+                allowed = grading.codes(scheme, axis)
+                if code not in allowed:
+                    raise _unknown(
+                        where, f"grading_as_given.{axis}", _axis_name(axis), frozenset(allowed)
+                    )
+            valid_given.add(_grade_values(given))
+        for axis in _list(item, "grading_chosen_by_sender", where):
+            if type(axis) is not str or axis not in axes:
+                raise _unknown(where, "grading_chosen_by_sender", _AXIS, axes)
+        _texts(item, "conditions", where, required=True, limit=_CONDITION_MAX)
+        quality = _object(item, "data_quality", where, required=True)
+        assert quality is not None
+        statements = (
+            quality.get("reliability"),
+            quality.get("accuracy"),
+            quality.get("completeness"),
+            quality.get("nature"),
+        )
+        if not _known(statements, valid_quality):
+            for key in DATA_QUALITY_TEXTS:
+                _text(quality, key, where, field=f"data_quality.{key}")
+            valid_quality.add(statements)
+        value = quality.get("evaluated_at")
+        if value is not None and (type(value) is not str or value not in valid_times):
+            _check_time(quality, "evaluated_at", where, field="data_quality.evaluated_at")
+            valid_times.add(value)
+        for number, mention in enumerate(_list(item, "entities", where, required=True), start=1):
+            if type(mention) is dict:
+                entity = mention.get("entity")
+                category = mention.get("subject_category")
+                assessment = mention.get("is_assessment")
+                if (
+                    type(entity) is str
+                    and entity in refs
+                    and (category is None or type(category) is str and category in categories)
+                    and (assessment is None or type(assessment) is bool)
+                ):
+                    continue
+            _check_mention(mention, where.within("mention", number), refs, categories)
+
+
+def _check_mention(mention: Any, at: _Where, refs: set[str], categories: frozenset[str]) -> None:
+    """Raise the refusal naming what is wrong with a report's mention of an entity."""
+    if type(mention) is not dict:
+        raise _bad(_("%(where)s is not an object.") % {"where": at})
+    entity = _text(mention, "entity", at, required=True)
+    if entity not in refs:
+        raise _bad(
+            _("%(where)s: “%(field)s” names an entity the package does not hold.")
+            % {"where": at, "field": "entity"}
+        )
+    _choice(mention, "subject_category", at, categories, _CATEGORY)
+    if mention.get("is_assessment") is not None and type(mention["is_assessment"]) is not bool:
+        raise _wrong(at, "is_assessment", _("true or false"))
+
+
+def _check_links(items: list, refs: set[str]) -> None:
+    kinds = frozenset(LinkKind.values)
+    strengths = frozenset(LinkStrength.values)
+    for index, item in enumerate(items):
+        where = _Where("link", index + 1)
+        if type(item) is not dict:
+            raise _bad(_("%(where)s is not an object.") % {"where": where})
+        for key in ("from", "to"):
+            if _text(item, key, where, required=True) not in refs:
+                raise _bad(
+                    _("%(where)s: “%(field)s” names an entity the package does not hold.")
                     % {"where": where, "field": key}
                 )
-        for key, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
-            value = item.get(key)
-            if value is not None and (
-                not isinstance(value, int | float) or not low <= value <= high
-            ):
-                raise _bad(
-                    _("%(where)s: %(field)s is out of range.") % {"where": where, "field": key}
-                )
-        if not isinstance(item.get("conditions", []), list) or not all(
-            isinstance(c, str) for c in item.get("conditions", [])
-        ):
-            raise _bad(_("%(where)s: conditions must be a list of codes.") % {"where": where})
-        if not isinstance(item.get("data_quality", {}), dict):
-            raise _bad(_("%(where)s: data_quality must be an object.") % {"where": where})
-        for mention in item.get("entities") or []:
-            if not isinstance(mention, dict) or mention.get("entity") not in refs:
-                raise _bad(
-                    _("%(where)s names an entity the package does not hold.") % {"where": where}
-                )
-    for index, item in enumerate(document["links"]):
-        where = _Where("link", index + 1)
-        if not isinstance(item, dict) or item.get("from") not in refs or item.get("to") not in refs:
-            raise _bad(_("%(where)s joins entities the package does not hold.") % {"where": where})
-        if item.get("kind") not in link_kinds or item.get("strength") not in link_strengths:
-            raise _bad(_("%(where)s: unknown kind or strength.") % {"where": where})
+        _choice(item, "kind", where, kinds, _LINK_KIND, required=True)
+        _choice(item, "strength", where, strengths, _LINK_KIND, required=True)
+        # The reports a link rests on: those the package does not hold are left out when it is
+        # stored (the sender's link may rest on reports it did not send).
+        _texts(item, "reports", where, limit=_REFERENCE_MAX)
 
 
 def _as_given(item: dict) -> str:
@@ -911,7 +1244,11 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
             item["reference"].strip()[:100],
             _as_given(item),
             _conditions(item.get("conditions") or []),
-            dict(item.get("data_quality") or {}),
+            {
+                key: item["data_quality"][key]
+                for key in DATA_QUALITY_KEYS
+                if key in item["data_quality"]
+            },
         )
         for report_id, item in zip(report_ids, items, strict=True)
     ]

@@ -47,16 +47,41 @@ MAX_HEADER_FIELD = 64
 # A fingerprint as crypto.fingerprint_of writes it (SHA-256 in hex, groups of four); spaces
 # may be left out or added, as when a person copies one.
 FINGERPRINT = re.compile(r"^\s*(?:[0-9a-fA-F]\s*){64}$")
+# Characters a text column cannot hold: NUL (PostgreSQL refuses it in text and JSON; SQLite
+# would store it) and the halves of a surrogate pair standing alone (JSON's ``\ud800`` escapes
+# decode to them, and they cannot be encoded as UTF-8 to reach any database).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> bool:
+    """Whether ``value`` can be stored as text: no NUL, no unpaired surrogate. Cheap on the
+    text a package is made of (ASCII text is not searched for surrogates)."""
+    if "\x00" in value:
+        return False
+    return value.isascii() or _UNSTORABLE.search(value) is None
+
+
+def storable_text(value: str) -> str:
+    """``value`` made storable (for the audit of a refusal, whose reason may quote the input):
+    NUL left out, an unpaired surrogate written as “?”."""
+    if storable(value):
+        return value
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 class Refused(Exception):
-    """A received package refused; ``code`` names the check (for the audit trail and tests)."""
+    """A received package refused; ``code`` names the check (for the audit trail and tests).
+    ``signed``: the refusal came after the package's signature was verified (its sender is a
+    registered partner), so a push refused so was authenticated."""
 
-    def __init__(self, code: str, message: str, *, header: dict | None = None):
+    def __init__(
+        self, code: str, message: str, *, header: dict | None = None, signed: bool = False
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.header = header or {}
+        self.signed = signed
 
 
 def dumps(document: dict) -> bytes:
@@ -141,7 +166,10 @@ def read_envelope(raw: bytes) -> dict:
     for key in HEADER_FIELDS:
         value = envelope.get(key)
         if key not in ("sender", "recipient") and not (
-            value is None or isinstance(value, int | str) and len(str(value)) <= MAX_HEADER_FIELD
+            value is None
+            or isinstance(value, int | str)
+            and len(str(value)) <= MAX_HEADER_FIELD
+            and storable(str(value))
         ):
             raise Refused(
                 "malformed",
@@ -212,10 +240,14 @@ def open_sealed(head: dict, *, own: crypto.PrivateIdentity, sender: crypto.Publi
         ) from None
     try:
         document = json.loads(message.decode("utf-8"))
-    except ValueError:
-        raise Refused("malformed", _("The signed content is not JSON."), header=public) from None
+    except (ValueError, RecursionError):
+        raise Refused(
+            "malformed", _("The signed content is not JSON."), header=public, signed=True
+        ) from None
     if not isinstance(document, dict):
-        raise Refused("malformed", _("The signed content is not a package."), header=public)
+        raise Refused(
+            "malformed", _("The signed content is not a package."), header=public, signed=True
+        )
     changed = [key for key in HEADER_FIELDS if document.get(key) != head[key]]
     if changed:
         raise Refused(
@@ -223,6 +255,7 @@ def open_sealed(head: dict, *, own: crypto.PrivateIdentity, sender: crypto.Publi
             _("The envelope was changed after signing: %(fields)s differ from the signed package.")
             % {"fields": ", ".join(changed)},
             header=public,
+            signed=True,
         )
     return document
 

@@ -494,22 +494,24 @@ def inbox_account() -> User:
 
 
 def _refuse(exc: pkg.Refused, *, channel: str, actor, partner: Partner | None) -> None:
+    # Bounded and storable: the header comes from whoever posted the package (read_envelope
+    # caps it and refuses NUL in it too; this keeps the trail small and the event storable
+    # whatever a later check puts in a message).
+    package_id = pkg.storable_text(str(exc.header.get("package_id") or ""))
     audit.record(
         Action.CREATE,
         object_type="exchange.receivedpackage",
         object_id="",
-        object_repr=str(exc.header.get("package_id") or "")[: pkg.MAX_HEADER_FIELD],
+        object_repr=package_id[: pkg.MAX_HEADER_FIELD],
         outcome=Outcome.DENIED,
         recipient="",
         actor=actor,
-        # Bounded: the header comes from whoever posted the package (read_envelope caps it
-        # too; this keeps the trail small whatever a later check puts in a message).
         details={
             "refused": exc.code,
-            "reason": exc.message[:500],
+            "reason": pkg.storable_text(exc.message[:500]),
             "channel": channel,
-            "package_id": str(exc.header.get("package_id") or "")[: pkg.MAX_HEADER_FIELD],
-            "sender": str(exc.header.get("sender") or "")[:128],
+            "package_id": package_id[: pkg.MAX_HEADER_FIELD],
+            "sender": pkg.storable_text(str(exc.header.get("sender") or "")[:128]),
             "partner": partner.name if partner else "",
         },
     )
@@ -521,6 +523,7 @@ def receive(raw: bytes, *, channel: str, actor=None) -> ReceivedPackage:
     refusal audited, nothing stored), then the reports land in the partner's intake
     compartment as received intelligence with provenance, in one transaction."""
     partner = None
+    signed = False  # the signature verified: a refusal from here on is a registered partner's
     try:
         head = pkg.read_envelope(raw)
         public = {key: head[key] for key in pkg.HEADER_FIELDS}
@@ -552,6 +555,7 @@ def receive(raw: bytes, *, channel: str, actor=None) -> ReceivedPackage:
             )
         sender = crypto.parse_public_key(partner.public_key)
         document = pkg.open_sealed(head, own=crypto.open_private(key.sealed_private), sender=sender)
+        signed = True
         pkg.check_times(head)
         content.check_document(document)
         if ReceivedPackage.objects.filter(package_id=head["package_id"]).exists():
@@ -595,6 +599,7 @@ def receive(raw: bytes, *, channel: str, actor=None) -> ReceivedPackage:
                 ) from None
             raise
     except pkg.Refused as exc:
+        exc.signed = exc.signed or signed
         with transaction.atomic():
             _refuse(exc, channel=channel, actor=actor, partner=partner)
         raise

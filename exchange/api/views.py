@@ -303,8 +303,9 @@ class InboxViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         try:
             received = services.receive(raw, channel=channel, actor=actor)
         except pkg.Refused as exc:
-            if exc.code == "malformed" and not request.user.is_authenticated:
-                # No package, so no signature to authenticate the push by.
+            if exc.code == "malformed" and not exc.signed and not request.user.is_authenticated:
+                # No package, so no signature to authenticate the push by. (A signed package
+                # whose items fail the format is a registered partner's: it hears why.)
                 raise _PushNotAuthenticated() from None
             return Response(
                 {"package": [exc.message], "refused": exc.code}, status=status.HTTP_400_BAD_REQUEST
