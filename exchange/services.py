@@ -286,7 +286,7 @@ def request_package(
         legal_basis=legal_basis.strip(),
         expires_at=timezone.now() + dt.timedelta(days=days),
         requested_by=actor,
-        justification=audit_justification(),
+        **jobs.requested_under(),
         params={
             "reports": report_ids,
             "conditions": sorted(set(conditions)),
@@ -307,12 +307,6 @@ def request_package(
     )
     jobs.enqueue(package)
     return package
-
-
-def audit_justification() -> str:
-    from ilp_platform.core import context
-
-    return (context.current().justification or "")[:500]
 
 
 @content.collector_paused()

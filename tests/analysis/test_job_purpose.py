@@ -53,3 +53,26 @@ def test_a_job_without_a_named_purpose_carries_none(world, job_incidents):
     assert job.purpose == ""
     events = AuditEvent.objects.filter(object_type="analysis.analysisjob", object_id=str(job.pk))
     assert events.exists() and not events.exclude(purpose_type="").exists()
+
+
+def test_an_exchange_package_keeps_the_purpose_it_was_requested_under(world):
+    from exchange import services as exchange
+    from tests.exchange.helpers import LEGAL_BASIS, make_partner, own_keys
+    from tests.intelligence.helpers import make_report
+
+    operation = _open(world, reference="OP-PKG")
+    if exchange.current_key() is None:
+        own_keys()
+    general = world.general
+    side = make_partner(
+        world, name="Purpose partner", scheme="3x5x2", intake=general, sendable=[general]
+    )
+    report = make_report(world, world.general)
+    with context.acting(
+        user=world.analyst, justification="OP-PKG disclosure", purpose=f"operation:{operation.pk}"
+    ):
+        package = exchange.request_package(
+            actor=world.analyst, partner=side.partner, reports=[report], legal_basis=LEGAL_BASIS
+        )
+    assert package.purpose == f"operation:{operation.pk}"
+    assert package.justification == "OP-PKG disclosure"
