@@ -74,3 +74,27 @@ def setup_django(database: str, data_dir: str) -> None:
     import django
 
     django.setup()
+
+
+def run_alone(measure, description: str, prefix: str) -> None:
+    """A measure of the runner run on its own against a generated database: ``--scale`` and
+    ``--database`` (default ``bench_<scale>``); prints its rows as the table does."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="S")
+    parser.add_argument("--database", default=None, help="default: bench_<scale>")
+    args = parser.parse_args()
+    scale = SCALES[args.scale]
+    name = args.database or f"bench_{scale.name.lower()}"
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    setup_django(database_url(name), str(tmp / "data"))
+    from benchmarks.run import Context
+
+    ctx = Context(scale, name, tmp, print)
+    for row in measure(ctx):
+        print(
+            f"| {row.number} | {row.measure} | {row.figure} | {row.reference} | "
+            f"{row.ratio_text()} | {row.goal} | {row.met_text()} | {row.note} {row.skipped} |"
+        )

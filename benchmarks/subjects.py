@@ -19,12 +19,9 @@ does for a real request. The goal is absolute (seconds), so the row has no refer
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -149,24 +146,9 @@ def measure_subjects(ctx) -> list:
 
 
 def main() -> None:
-    from benchmarks.common import SCALES, database_url, setup_django
+    from benchmarks.common import run_alone
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=sorted(SCALES), default="S")
-    parser.add_argument("--database", default=None, help="default: bench_<scale>")
-    args = parser.parse_args()
-    scale = SCALES[args.scale]
-    name = args.database or f"bench_{scale.name.lower()}"
-    tmp = Path(tempfile.mkdtemp(prefix="ilp-bench-subjects-"))
-    setup_django(database_url(name), str(tmp / "data"))
-    from benchmarks.run import Context
-
-    ctx = Context(scale, name, tmp, print)
-    for row in measure_subjects(ctx):
-        print(
-            f"| {row.number} | {row.measure} | {row.figure} | {row.reference} | "
-            f"{row.ratio_text()} | {row.goal} | {row.met_text()} | {row.note} {row.skipped} |"
-        )
+    run_alone(measure_subjects, __doc__.splitlines()[0], "ilp-bench-subjects-")
 
 
 if __name__ == "__main__":

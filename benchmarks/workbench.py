@@ -23,11 +23,8 @@ Run on its own: ``python -m benchmarks.workbench --scale M`` (``--database`` to 
 
 from __future__ import annotations
 
-import argparse
 import collections
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -249,24 +246,9 @@ def measure_workbench(ctx) -> list:
 
 
 def main() -> None:
-    from benchmarks.common import SCALES, database_url, setup_django
+    from benchmarks.common import run_alone
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=sorted(SCALES), default="S")
-    parser.add_argument("--database", default=None, help="default: bench_<scale>")
-    args = parser.parse_args()
-    scale = SCALES[args.scale]
-    name = args.database or f"bench_{scale.name.lower()}"
-    tmp = Path(tempfile.mkdtemp(prefix="ilp-bench-workbench-"))
-    setup_django(database_url(name), str(tmp / "data"))
-    from benchmarks.run import Context
-
-    ctx = Context(scale, name, tmp, print)
-    for row in measure_workbench(ctx):
-        print(
-            f"| {row.number} | {row.measure} | {row.figure} | {row.reference} | "
-            f"{row.ratio_text()} | {row.goal} | {row.met_text()} | {row.note} {row.skipped} |"
-        )
+    run_alone(measure_workbench, __doc__.splitlines()[0], "ilp-bench-workbench-")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,38 @@ def receiving_intakes(
     return intakes
 
 
+def record_copy(copy, original, unit: Unit, actor, kind: str, **details) -> None:
+    """The copy of ``original`` made in ``unit``'s intake: its creation in the log, and the
+    receiving unit's managers told (naming the copy in their intake)."""
+    audit.record(
+        Action.CREATE,
+        obj=copy,
+        actor=actor,
+        details={
+            "operation": "issued from a higher level",
+            "issued_from": original.pk,
+            "unit": unit.pk,
+            **details,
+        },
+    )
+    events.publish(f"{kind}.issued", record=copy, unit=unit, actor=actor)
+
+
+def record_issued(original, copies: list, units: list[Unit], actor, kind: str) -> None:
+    """The disclosure of ``original`` to ``units``, naming the copies made there."""
+    audit.record(
+        Action.DISCLOSE,
+        obj=original,
+        actor=actor,
+        recipient=", ".join(unit.name for unit in units)[:300],
+        details={
+            "operation": f"{kind} issued down",
+            "units": [unit.pk for unit in units],
+            "copies": [copy.pk for copy in copies],
+        },
+    )
+
+
 @action("tasking.add_requirement")
 def issue_down(requirement: Requirement, *, actor, units: Iterable[Unit]) -> Requirement:
     """Disclosure of the requirement to ``units`` below; a copy in each unit's intake."""
@@ -119,31 +151,9 @@ def issue_down(requirement: Requirement, *, actor, units: Iterable[Unit]) -> Req
             owning_unit=unit,
             issued_from=requirement,
         )
-        audit.record(
-            Action.CREATE,
-            obj=copy,
-            actor=actor,
-            details={
-                "operation": "issued from a higher level",
-                "issued_from": requirement.pk,
-                "unit": unit.pk,
-                "due_date": copy.due_date,
-            },
-        )
-        # The receiving unit's managers are told, naming the copy in their intake.
-        events.publish("requirement.issued", record=copy, unit=unit, actor=actor)
+        record_copy(copy, requirement, unit, actor, "requirement", due_date=copy.due_date)
         copies.append(copy)
-    audit.record(
-        Action.DISCLOSE,
-        obj=requirement,
-        actor=actor,
-        recipient=", ".join(unit.name for unit in units)[:300],
-        details={
-            "operation": "requirement issued down",
-            "units": [unit.pk for unit in units],
-            "copies": [copy.pk for copy in copies],
-        },
-    )
+    record_issued(requirement, copies, units, actor, "requirement")
     return requirement
 
 

@@ -28,7 +28,6 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Unit
-from ilp_platform.core import events
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.references import stored
 from sharing import levels
@@ -152,31 +151,11 @@ def issue_priority_down(priority: Priority, *, actor, units: Iterable[Unit]) -> 
             issued_from=priority,
         )
         copy.save()
-        audit.record(
-            Action.CREATE,
-            obj=copy,
-            actor=actor,
-            details={
-                "operation": "issued from a higher level",
-                "issued_from": priority.pk,
-                "unit": receiving.pk,
-                "subject_entity": copy.subject_entity_id,
-            },
+        levels.record_copy(
+            copy, priority, receiving, actor, "priority", subject_entity=copy.subject_entity_id
         )
-        # The receiving unit's managers are told, naming the copy in their intake.
-        events.publish("priority.issued", record=copy, unit=receiving, actor=actor)
         copies.append(copy)
-    audit.record(
-        Action.DISCLOSE,
-        obj=priority,
-        actor=actor,
-        recipient=", ".join(u.name for u in units)[:300],
-        details={
-            "operation": "priority issued down",
-            "units": [u.pk for u in units],
-            "copies": [copy.pk for copy in copies],
-        },
-    )
+    levels.record_issued(priority, copies, units, actor, "priority")
     return priority
 
 
