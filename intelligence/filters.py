@@ -23,6 +23,7 @@ from intelligence.choices import (
     SourceType,
 )
 from intelligence.models import CrimeType, Entity, Incident, Link, Report, ReportEntity, Source
+from intelligence.pickers import PickerWidget
 
 _SELECT = {"class": "form-select form-select-sm"}
 _INPUT = {"class": "form-control form-control-sm"}
@@ -75,8 +76,9 @@ class ReportFilter(RestrictedFilterSet):
     crime_type = django_filters.CharFilter(
         label=_("Crime type"), method="filter_crime_type", widget=forms.TextInput(attrs=_INPUT)
     )
+    # A typeahead (its id still typed works): the reports naming the entity chosen.
     entity = IdFilter(
-        label=_("Entity id"), method="filter_entity", widget=forms.NumberInput(attrs=_INPUT)
+        label=_("Entity"), method="filter_entity", widget=PickerWidget("entity", attrs=_INPUT)
     )
     occurred_after = django_filters.DateFilter(
         label=_("Occurred on or after"), method="filter_after", widget=DateInput(attrs=_DATE)

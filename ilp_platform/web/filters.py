@@ -128,6 +128,18 @@ class RestrictedFilterSetMixin:
 class RestrictedFilterSet(RestrictedFilterSetMixin, django_filters.FilterSet):
     """The base of every filter set of the platform (pages)."""
 
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_readers_bound", False):
+            # A widget that names records (a picker) draws their labels for this person only.
+            for field in form.fields.values():
+                bind = getattr(field.widget, "bind_reader", None)
+                if callable(bind) and self.reader is not None:
+                    bind(self.reader)
+            form._readers_bound = True
+        return form
+
 
 class RestrictedAPIFilterSet(RestrictedFilterSetMixin, drf_filters.FilterSet):
     """The base of every filter set of the API."""

@@ -286,3 +286,24 @@ def test_the_answer_form_takes_a_report_urn_typed_or_picked(world):
     form = AnswerForm({"report": report.urn.lower()}, user=world.manager)
     assert form.is_valid(), form.errors
     assert form.cleaned_data["report"] == report
+
+
+def test_the_report_lists_entity_filter_is_a_picker_naming_only_what_the_reader_may_see(
+    world, login, hidden
+):
+    """The list's filter took a typed entity id; it is a typeahead now, and a value shown again
+    is named only for a reader who may see the entity."""
+    visible = make_entity(world, name="Alpine Ann")
+    client = login(world.analyst2)
+    page = client.get(reverse("intelligence:report_list"), {"entity": visible.pk})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-picker data-kind="entity"' in html and "Alpine Ann" in html
+    assert "Entity id" not in html
+    hidden_page = client.get(reverse("intelligence:report_list"), {"entity": hidden.pk})
+    assert hidden_page.status_code == 200
+    assert "Zzhidden" not in hidden_page.content.decode()
+    assert not hidden_page.context["page"].items
+    # The analyst who holds the restricted compartment is told its name.
+    own = login(world.analyst).get(reverse("intelligence:report_list"), {"entity": hidden.pk})
+    assert HIDDEN in own.content.decode()
