@@ -93,26 +93,30 @@ class WatchListView(RestrictedListView):
         return selectors.watches_for(self.request.user)
 
 
-class _EntityWatchView(RestrictedViewMixin, View):
-    """A POST about one entity the person may see (others: a logged 404)."""
+class _WatchTargetView(RestrictedViewMixin, View):
+    """A POST about one record of ``model`` the person may see (others: a logged 404); the
+    subclass's ``run`` does the work, and the person goes back where they came from."""
 
-    model = Entity
-    permission_required = ("intelligence.view_entity",)
     requires_justification = False
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        entity = visible_or_404(request.user, Entity, pk)
+        record = visible_or_404(request.user, self.model, pk)
         try:
-            self.run(request, entity)
+            self.run(request, record)
         except ValidationError as exc:
             errors_to_messages(request, exc.message_dict, {})
         except PermissionDenied as exc:
             messages.error(request, str(exc))
-        return redirect(_back(request, entity.get_absolute_url()))
+        return redirect(_back(request, record.get_absolute_url()))
 
-    def run(self, request, entity):  # pragma: no cover - declared by subclasses
+    def run(self, request, record):  # pragma: no cover - declared by subclasses
         raise NotImplementedError
+
+
+class _EntityWatchView(_WatchTargetView):
+    model = Entity
+    permission_required = ("intelligence.view_entity",)
 
 
 class WatchEntityView(_EntityWatchView):
@@ -139,26 +143,9 @@ class _OperationModel:
         return operation_model()
 
 
-class _OperationWatchView(RestrictedViewMixin, View):
-    """A POST about one operation the person may see (others: a logged 404)."""
-
+class _OperationWatchView(_WatchTargetView):
     model = _OperationModel()
     permission_required = ("operations.view_operation",)
-    requires_justification = False
-    http_method_names = ["post"]
-
-    def post(self, request, pk):
-        operation = visible_or_404(request.user, operation_model(), pk)
-        try:
-            self.run(request, operation)
-        except ValidationError as exc:
-            errors_to_messages(request, exc.message_dict, {})
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-        return redirect(_back(request, operation.get_absolute_url()))
-
-    def run(self, request, operation):  # pragma: no cover - declared by subclasses
-        raise NotImplementedError
 
 
 class WatchOperationView(_OperationWatchView):
