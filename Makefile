@@ -65,7 +65,7 @@ seed: $(STAMP)
 # Refresh the translation catalogues after changing user-facing strings, then compile them.
 # The compiled .mo files are committed, so a deployment needs no gettext tools.
 messages: $(STAMP)
-	ILP_ENV=test $(BIN)/python manage.py makemessages -l en -l fr --no-obsolete \
+	ILP_ENV=test $(BIN)/python manage.py makemessages -l en -l fr -l de -l it -l ru -l es --no-obsolete --add-location=file \
 		--ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*' --ignore='tests/*' \
 		--ignore='benchmarks/*'
 	ILP_ENV=test $(BIN)/python manage.py compilemessages --ignore='.venv/*'

@@ -221,8 +221,15 @@ AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-# English is complete; French is partial (untranslated strings fall back to English).
-LANGUAGES = [("en", "English"), ("fr", "Français")]
+# The OSCE's six official languages, each named in itself (the switcher shows them so).
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("ru", "Русский"),
+    ("es", "Español"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # One date shape per language, ISO 8601 in both (ilp_platform/formats/<lang>/formats.py;
 # docs/dates.md): pages, forms, PDFs and CSV files alike.
