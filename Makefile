@@ -18,11 +18,18 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# SCENARIO=training loads the fictional training scenario instead of the demo data (in
+# LANGUAGE, e.g. LANGUAGE=fr) on a fresh data dir: docs/guides/training.md.
+SCENARIO ?= demo
 run: $(STAMP)
 	@mkdir -p "$(ILP_DATA_DIR)"
 	$(BIN)/python manage.py migrate --noinput -v 0
 	@if [ ! -f "$(ILP_DATA_DIR)/.seeded" ]; then \
-		$(BIN)/python manage.py seed_demo && touch "$(ILP_DATA_DIR)/.seeded"; \
+		if [ "$(SCENARIO)" = "training" ]; then \
+			$(BIN)/python manage.py seed_training $(if $(LANGUAGE),--language $(LANGUAGE)); \
+		else \
+			$(BIN)/python manage.py seed_demo; \
+		fi && touch "$(ILP_DATA_DIR)/.seeded"; \
 	fi
 	$(BIN)/python manage.py run_platform --port $(PORT)
 

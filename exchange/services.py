@@ -34,7 +34,7 @@ from exchange.models import (
     ReceivedPackage,
 )
 from ilp_platform.accounts.models import Compartment, User
-from ilp_platform.core import jobs
+from ilp_platform.core import jobs, training
 from intelligence import grading
 
 FOLDER = "exchange"
@@ -344,6 +344,9 @@ def build_package(job: ExchangePackage, progress) -> dict:
         expires_at=job.expires_at,
     )
     document = content.build_document(actor, job, head, check)
+    if training.is_training():
+        # Signed with the rest: a real installation refuses the package (``receive``).
+        document["training"] = True
     progress(60, _("Signing and sealing"))
     sealed = pkg.seal(document, signer=own, recipient=recipient)
     stored_name = f"{job.package_id}.json"
@@ -550,6 +553,16 @@ def receive(raw: bytes, *, channel: str, actor=None) -> ReceivedPackage:
         sender = crypto.parse_public_key(partner.public_key)
         document = pkg.open_sealed(head, own=crypto.open_private(key.sealed_private), sender=sender)
         signed = True
+        if document.get("training") is True and not training.is_training():
+            raise pkg.Refused(
+                "training_package",
+                _(
+                    "The package comes from a training installation (marked TRAINING): its "
+                    "data is fictional and is never taken in as real intelligence."
+                ),
+                header=public,
+                signed=True,
+            )
         pkg.check_times(head)
         content.check_document(document)
         if ReceivedPackage.objects.filter(package_id=head["package_id"]).exists():

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "exchange",
     "subjectrequests",
     "dataprotection",
+    "training",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ilp_platform.web.context_processors.navigation",
+                "training.context_processors.training_installation",
             ],
         },
     },

@@ -57,6 +57,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("ilp_platform.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("training/", include("training.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/me/", MeView.as_view(), name="api-me"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -35,6 +35,7 @@ from audit import services as audit
 from audit.actions import action
 from audit.choices import Action
 from ilp_platform.accounts.models import Compartment, User
+from ilp_platform.core import training
 from ilp_platform.core.errors import StateConflict
 from ilp_platform.core.separators import split_list
 from ilp_platform.web.exports import neutralise_cell
@@ -793,9 +794,11 @@ def _cell(value: Any) -> Any:
 def _csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row[column]) for column in columns])
+    headers, values = training.csv_rows(
+        columns, ([_cell(row[column]) for column in columns] for row in rows)
+    )
+    writer.writerow(headers)
+    writer.writerows(values)
     return out.getvalue()
 
 
@@ -819,10 +822,12 @@ class Export:
 def export(chart: Chart, drawn: Drawing, export_format: str) -> Export:
     """The file of one export format (``EXPORT_FORMATS``) of a drawing."""
     if export_format == "svg":
-        return Export(svg(chart, drawn), "image/svg+xml; charset=utf-8", "svg")
+        picture = training.watermark_svg(svg(chart, drawn))
+        return Export(picture, "image/svg+xml; charset=utf-8", "svg")
     if export_format == "csv":
         return Export(csv_zip(chart, drawn), "application/zip", "csv.zip")
-    return Export(graphml(chart, drawn), "application/graphml+xml; charset=utf-8", "graphml")
+    document = training.watermark_graphml(graphml(chart, drawn))
+    return Export(document, "application/graphml+xml; charset=utf-8", "graphml")
 
 
 EXPORT_FORMATS = ("graphml", "svg", "csv")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core import training
 from ilp_platform.web.exports import csv_lines
 from tasking import minutes as minutes_of
 from tasking import selectors
@@ -91,8 +92,10 @@ def minutes(meeting: Meeting, user, fmt: str) -> tuple[bytes, str, str]:
             "tasking/pdf/minutes.html", {**context, "for_pdf": True}, marking=context["marking"]
         )
         return body, "application/pdf", f"{stem}.pdf"
-    html = render_to_string(
-        "tasking/pdf/minutes.html", {**context, "for_pdf": False, "print_css": _print_css()}
+    html = training.watermark_html(
+        render_to_string(
+            "tasking/pdf/minutes.html", {**context, "for_pdf": False, "print_css": _print_css()}
+        )
     )
     return html.encode("utf-8"), "text/html; charset=utf-8", f"{stem}.html"
 

@@ -33,6 +33,7 @@ from analysis.models import AnalysisJob
 from analysis.services import jobs as services
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core import training
 from ilp_platform.core.jobs import JobStatus
 from ilp_platform.core.justification import justification_in_force
 from ilp_platform.web import purposes
@@ -327,9 +328,11 @@ class JobCsvView(_JobExportView):
         self.record(job, f"csv:{name}", len(rows))
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow([_cell(h) for h in headers])
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
+        headers, marked = training.csv_rows(
+            [_cell(h) for h in headers], ([_cell(v) for v in row] for row in rows)
+        )
+        writer.writerow(headers)
+        writer.writerows(marked)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="{self.filename(job, name + ".csv")}"'
@@ -344,6 +347,8 @@ class JobGeoJsonView(_JobExportView):
         if not collection:
             raise Http404
         self.record(job, "geojson", len(collection.get("features", [])))
+        if training.is_training():
+            collection = {**collection, "training": True}
         response = HttpResponse(
             json.dumps(collection, ensure_ascii=False), content_type="application/geo+json"
         )

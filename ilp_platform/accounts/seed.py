@@ -32,6 +32,36 @@ COMPARTMENTS = [
 ]
 
 
+def ensure_user(
+    username: str,
+    first: str,
+    last: str,
+    role: str,
+    unit: Unit,
+    *,
+    password: str,
+    password_given: bool,
+) -> User:
+    """A seeded person in ``role``: created once; the password set when new or given."""
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@example.invalid",
+            "unit": unit,
+        },
+    )
+    if created or password_given:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    if role == Role.ADMINISTRATOR and not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 @register(10, "users and compartments")
 def seed_accounts(command) -> None:
     password = command.demo_password
@@ -39,22 +69,15 @@ def seed_accounts(command) -> None:
     for code, name in UNITS:
         units[code], _ = Unit.objects.get_or_create(code=code, defaults={"name": name})
     for username, first, last, role, unit in DEMO_USERS:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": f"{username}@example.invalid",
-                "unit": units[unit],
-            },
+        ensure_user(
+            username,
+            first,
+            last,
+            role,
+            units[unit],
+            password=password,
+            password_given=command.password_given,
         )
-        if created or command.password_given:
-            user.set_password(password)
-            user.save(update_fields=["password"])
-        if role == Role.ADMINISTRATOR and not (user.is_staff and user.is_superuser):
-            user.is_staff = user.is_superuser = True
-            user.save(update_fields=["is_staff", "is_superuser"])
-        user.groups.add(Group.objects.get(name=role))
 
     compartments = {}
     for slug, name, description in COMPARTMENTS:

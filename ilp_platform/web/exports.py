@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core import training
 
 # Rows fetched from the database per round trip while streaming: large enough to keep the
 # number of fetches low, small enough that a worker holds only a few megabytes at a time.
@@ -55,7 +56,9 @@ class _Echo:
 
 
 def csv_lines(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """The header line, then one neutralised line per row, produced lazily."""
+    """The header line, then one neutralised line per row, produced lazily; on a training
+    installation the first column is ``TRAINING`` (``core.training.csv_rows``)."""
+    headers, rows = training.csv_rows(headers, rows)
     writer = csv.writer(_Echo())
     yield writer.writerow(list(headers))
     for row in rows:

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from ilp_platform.core import training
+
 
 class LocalOnlyFetchError(ValueError):
     pass
@@ -65,10 +67,15 @@ def _local_fetcher_class():
 
 
 def render_pdf(template_name: str, context: dict, *, marking: str, footer: str | None = None):
-    """Render a template to PDF bytes with ``marking`` on every page."""
+    """Render a template to PDF bytes with ``marking`` on every page; on a training
+    installation every page says TRAINING too (``core.training``)."""
     from weasyprint import CSS, HTML
 
-    html = render_to_string(template_name, context)
+    is_training = training.is_training()
+    html = training.watermark_html(render_to_string(template_name, context), is_training)
+    marking = training.pdf_marking(marking, is_training)
+    if footer is not None:
+        footer = training.pdf_marking(footer, is_training)
     fetcher = _local_fetcher_class()(allowed_protocols=("http", "https", "data"))
     document = HTML(string=html, base_url="http://localhost/", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[CSS(string=marking_css(marking, footer))])

@@ -13,6 +13,7 @@ from analysis.models import Product, ProductVersion
 from analysis.services.products.content import current_version, product_content
 from audit import services as audit
 from audit.choices import Action
+from ilp_platform.core import training
 
 
 def _print_css() -> str:
@@ -88,8 +89,10 @@ def export_product(product: Product, *, actor, fmt: str, number=None) -> tuple[b
                 "analysis/pdf/product.html", {**context, "for_pdf": True}, marking=mark
             )
             return data, f"{stem}.pdf", "application/pdf"
-        html = render_to_string(
-            "analysis/pdf/product.html",
-            {**context, "for_pdf": False, "print_css": _print_css()},
+        html = training.watermark_html(
+            render_to_string(
+                "analysis/pdf/product.html",
+                {**context, "for_pdf": False, "print_css": _print_css()},
+            )
         )
         return html.encode("utf-8"), f"{stem}.html", "text/html; charset=utf-8"
