@@ -233,8 +233,8 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# One date shape per language, ISO 8601 in both (ilp_platform/formats/<lang>/formats.py;
-# docs/dates.md): pages, forms, PDFs and CSV files alike.
+# Each language's own day-first date shape and number separators on pages, in forms and PDFs;
+# ISO 8601 in CSV files and the API (ilp_platform/formats/<lang>/formats.py; docs/dates.md).
 FORMAT_MODULE_PATH = ["ilp_platform.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True

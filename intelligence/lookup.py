@@ -19,6 +19,7 @@ from typing import Any, cast
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils.formats import date_format
 
 from ilp_platform.accounts.models import User
 from intelligence.choices import EntityKind, ReportStatus, SourceType
@@ -101,7 +102,7 @@ def _report_item(r: dict[str, Any]) -> dict[str, Any]:
     when = r["occurred_at"] or r["occurred_from"] or r["created_at"]
     detail = str(ReportStatus(r["status"]).label)
     if when is not None:
-        detail += f", {when:%Y-%m-%d}"
+        detail += ", " + date_format(when, "SHORT_DATE_FORMAT")
     return {"id": r["id"], "label": r["urn"], "detail": detail}
 
 

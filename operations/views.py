@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -17,6 +18,7 @@ from django.views import View
 from audit import services as audit
 from audit.choices import Action
 from ilp_platform.web.charts import ring_chart
+from ilp_platform.web.dates import shape_hint
 from ilp_platform.web.exports import csv_response
 from ilp_platform.web.views import (
     CreateFormView,
@@ -410,6 +412,8 @@ def _chart_page_data(chart: Chart, drawn: charts.Drawing, can_change: bool) -> d
             "entity": entity_url.replace("/0/", "/{id}/"),
         },
         "entity_kinds": {value: str(label) for value, label in EntityKind.choices},
+        # The period boxes take the language's date shape (or ISO 8601); the script keeps ISO.
+        "date_shape": str(get_format("DATE_INPUT_FORMATS")[0]),
         "kind_style": {k: {"shape": v[0], "colour": v[1]} for k, v in charts.KIND_STYLE.items()},
         "strength_style": {
             k: {"width": v[0], "dash": v[1]} for k, v in charts.STRENGTH_STYLE.items()
@@ -440,6 +444,7 @@ def _chart_page_data(chart: Chart, drawn: charts.Drawing, can_change: bool) -> d
             "operation_added": _("Entities of the operation added: %(n)s."),
             "operation_truncated": _("Only the first %(n)s entities of the operation were added."),
             "bad_dates": _("The end of the period comes before its start."),
+            "bad_date": _("Type a date as %(shape)s or %(iso)s."),
         },
     }
 
@@ -470,6 +475,7 @@ class ChartDetailView(RestrictedDetailView):
                 "can_change": can_change,
                 "start_form": ChartStartForm(user=user),
                 "legend": _chart_legend(user),
+                "date_hint": shape_hint(str(get_format("DATE_INPUT_FORMATS")[0])),
             }
         )
         return context

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ilp_platform.core.home import Panel
@@ -35,7 +36,8 @@ def subject_request_panels(user) -> list[Panel]:
     )
     items: list[tuple[str, str | None]] = [
         (
-            _("%(ref)s: due %(date)s") % {"ref": ref, "date": deadline.isoformat()},
+            _("%(ref)s: due %(date)s")
+            % {"ref": ref, "date": date_format(deadline, "SHORT_DATE_FORMAT")},
             reverse("subjectrequests:detail", args=[pk]),
         )
         for pk, ref, deadline in first

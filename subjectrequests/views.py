@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
@@ -98,7 +99,7 @@ class RequestCreateView(OfficerMixin, CreateFormView):
     def success_message(self, request):
         return _("Request %(ref)s registered; answer due by %(date)s.") % {
             "ref": request.reference,
-            "date": request.deadline.isoformat(),
+            "date": date_format(request.deadline, "SHORT_DATE_FORMAT"),
         }
 
     def get_context_data(self, **kwargs):

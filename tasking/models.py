@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from audit.mixins import AuditedModel
@@ -108,7 +109,7 @@ class Meeting(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.scheduled_for:%Y-%m-%d})"
+        return f"{self.title} ({date_format(self.scheduled_for, 'SHORT_DATE_FORMAT')})"
 
     def get_absolute_url(self) -> str:
         return reverse("tasking:meeting_detail", args=[self.pk])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -26,6 +27,7 @@ from analysis.kinds.shared import (
     wall_seconds,
 )
 from ilp_platform.core.jobs import JobError
+from ilp_platform.web.dates import week_order
 
 DAYS = tuple(gettext_noop(d) for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
 
@@ -80,7 +82,10 @@ def _run(user, params, compartment_ids, progress, zone: str) -> dict:
     if count == 0:
         raise JobError(_("No incident you may read lies inside the polygon; widen the area."))
     progress(90, _("Building the charts"))
-    day_labels = [_(d) for d in DAYS]
+    # Rows in the order the reader's language lists the week (matrix rows are Monday first).
+    order = week_order()
+    matrix = matrix[order]
+    day_labels = [_(DAYS[d]) for d in order]
     hours = [f"{h:02d}" for h in range(24)]
     peak = np.unravel_index(int(np.argmax(matrix)), matrix.shape)
     by_hour = matrix.sum(axis=0)
@@ -158,9 +163,9 @@ def method_note(zone: str, count: int, exact_n: int) -> list[dict]:
             )
             % {
                 "zone": zone,
-                "count": f"{count:,}",
-                "exact": f"{exact_n:,}",
-                "windows": f"{count - exact_n:,}",
+                "count": number_format(count, force_grouping=True),
+                "exact": number_format(exact_n, force_grouping=True),
+                "windows": number_format(count - exact_n, force_grouping=True),
             },
         },
         {

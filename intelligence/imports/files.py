@@ -46,6 +46,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from intelligence.imports.choices import Encoding, FileFormat
@@ -110,7 +111,7 @@ def max_bytes() -> int:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):,.1f}"
+    return number_format(size / (1024 * 1024), 1, force_grouping=True)
 
 
 def too_large_message(size: int | None = None) -> str:

@@ -14,6 +14,7 @@ import time
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from audit import services as audit
@@ -181,12 +182,17 @@ def _store(job: ImportJob, **fields) -> None:
         setattr(job, name, value)
 
 
+def _count(n: int) -> str:
+    """A count with the language's thousand separator (12,345; 12 345; 12.345)."""
+    return number_format(n, force_grouping=True)
+
+
 def _refusal_message(outcome: validation.Outcome) -> str:
     first = outcome.errors[0] if outcome.errors else None
     message = _(
         "%(refused)s of %(total)s rows refused; nothing was loaded. Correct the file and "
         "upload it again."
-    ) % {"refused": f"{outcome.refused:,}", "total": f"{outcome.total:,}"}
+    ) % {"refused": _count(outcome.refused), "total": _count(outcome.total)}
     if first:
         message += " " + _("First: line %(line)s, %(field)s: %(reason)s.") % first
     for hint in outcome.hints:
@@ -229,7 +235,7 @@ def _work(job: ImportJob, progress) -> dict:
         raise JobError(str(exc)) from None
     if not len(frame):
         raise JobError(_("The file has no rows to import."))
-    progress(_CHECK, _("Checking %(rows)s rows") % {"rows": f"{len(frame):,}"})
+    progress(_CHECK, _("Checking %(rows)s rows") % {"rows": _count(len(frame))})
     outcome = validation.validate(frame, mode=job.mode, compartment_id=job.compartment_id)
     _store(
         job,
@@ -242,7 +248,7 @@ def _work(job: ImportJob, progress) -> dict:
         raise JobError(_refusal_message(outcome))
     checked = time.monotonic()
 
-    progress(_LOAD, _("Loading %(rows)s incidents") % {"rows": f"{outcome.total:,}"})
+    progress(_LOAD, _("Loading %(rows)s incidents") % {"rows": _count(outcome.total)})
     side = _SideProgress(job, _LOAD, _LOADED)
     try:
         with transaction.atomic(), audit.service_scope():
@@ -274,7 +280,7 @@ def _work(job: ImportJob, progress) -> dict:
                 Action.CREATE,
                 object_type="intelligence.incident",
                 object_repr=_("%(rows)s incidents imported from %(file)s")
-                % {"rows": f"{outcome.total:,}", "file": job.file_name},
+                % {"rows": _count(outcome.total), "file": job.file_name},
                 compartment=job.compartment.slug,
                 details={
                     "import_job": job.pk,

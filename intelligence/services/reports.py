@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit import services as audit
@@ -128,7 +129,7 @@ def check_report_data(data: dict, actor, *, new_report: bool) -> None:
                 errors,
                 name,
                 _("%(when)s is in the future: give the time it happened.")
-                % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M")},
+                % {"when": date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")},
             )
     latitude, longitude = data.get("latitude"), data.get("longitude")
     if (latitude is None) != (longitude is None):

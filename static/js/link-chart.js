@@ -513,11 +513,40 @@
         applyFilters();
       });
     });
+    // A day typed in the language's shape (data.date_shape, e.g. %d/%m/%Y or %d.%m.%Y) or as
+    // ISO 8601, as YYYY-MM-DD; "" for an empty box, null for anything else.
+    function isoDay(typed) {
+      typed = typed.trim();
+      if (!typed) { return ""; }
+      var iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(typed);
+      var parts = iso ? { Y: iso[1], m: iso[2], d: iso[3] } : null;
+      if (!parts) {
+        var order = [];
+        var pattern = "^" + data.date_shape.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&").replace(/%([dmY])/g, function (all, code) {
+          order.push(code);
+          return code === "Y" ? "(\\d{4})" : "(\\d{1,2})";
+        }) + "$";
+        var found = new RegExp(pattern).exec(typed);
+        if (!found) { return null; }
+        parts = {};
+        order.forEach(function (code, i) { parts[code] = found[i + 1]; });
+      }
+      var day = new Date(Date.UTC(+parts.Y, +parts.m - 1, +parts.d));
+      if (day.getUTCMonth() !== +parts.m - 1 || day.getUTCDate() !== +parts.d) { return null; }
+      return day.toISOString().slice(0, 10);
+    }
+
     var dateBoxes = Array.prototype.slice.call(document.querySelectorAll("#chart-filters input[data-date]"));
     dateBoxes.forEach(function (box) {
       box.addEventListener("change", function () {
-        var since = document.getElementById("filter-since").value;
-        var until = document.getElementById("filter-until").value;
+        var since = isoDay(document.getElementById("filter-since").value);
+        var until = isoDay(document.getElementById("filter-until").value);
+        if (since === null || until === null) {
+          var hint = box.getAttribute("placeholder");
+          say(format(text.bad_date, { shape: hint, iso: "YYYY-MM-DD" }), true);
+          box.setAttribute("aria-invalid", "true");
+          return;
+        }
         if (since && until && until < since) {
           say(text.bad_dates, true);
           box.setAttribute("aria-invalid", "true");

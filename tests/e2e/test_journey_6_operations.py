@@ -205,7 +205,9 @@ def test_analyst_builds_a_link_chart_finds_a_path_saves_reopens_and_exports_it(
 
     # The date filter: every demo link was recorded when the demo was seeded, so links
     # recorded until a day long past are none; the entities stay. The SVG export follows it.
-    page.locator("#filter-until").fill("2001-01-01")
+    # A day in the page's shape (English: day first); the box reads it when left.
+    page.locator("#filter-until").fill("01/01/2001")
+    page.locator("#filter-until").press("Tab")
     page.wait_for_function(
         "() => window.linkChart.network.body.data.edges.get({filter: (e) => !e.hidden}).length"
         " === 0"
@@ -220,7 +222,8 @@ def test_analyst_builds_a_link_chart_finds_a_path_saves_reopens_and_exports_it(
     assert len(picture.find(f".//{SVG}g[@class='entities']")) == built["nodes"]
     assert len(picture.find(f".//{SVG}g[@class='links']")) == 0
     page.locator("#filter-until").fill("")
-    page.locator("#filter-since").fill("2001-01-01")
+    page.locator("#filter-since").fill("2001-01-01")  # ISO 8601 is read too
+    page.locator("#filter-since").press("Tab")
     page.wait_for_function(
         "(n) => window.linkChart.network.body.data.edges.get({filter: (e) => !e.hidden}).length"
         " === n",

@@ -216,8 +216,11 @@ def test_the_page_offers_only_the_compartments_the_reader_holds(world, setup, lo
     assert "filter-compartment-restricted" not in html
     assert HIDDEN_NAME not in html
     # The date filter says which date it reads.
-    assert 'type="date" id="filter-since"' in html and "the day the link was recorded" in html
+    # A text box in the language's shape (not the browser's date box, in the browser's locale).
+    assert 'type="text" inputmode="numeric" placeholder="DD/MM/YYYY"' in html
+    assert 'type="date"' not in html and "the day the link was recorded" in html
     data = json.loads(html.split('id="link-chart-data" type="application/json">')[1].split("<")[0])
+    assert data["date_shape"] == "%d/%m/%Y"
     assert {node["compartment"] for node in data["nodes"]} == {"general"}
     assert {edge["recorded"] for edge in data["edges"]} >= {OLD_DAY.isoformat()}
     assert "restricted" not in json.dumps(data)

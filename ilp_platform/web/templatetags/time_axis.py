@@ -23,6 +23,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ilp_platform.web.dates import week_start
+
 register = template.Library()
 
 SINCE, UNTIL = "since", "until"
@@ -56,8 +58,9 @@ def parse_day(value: str | None) -> dt.date | None:
 
 
 def format_day(day: dt.date) -> str:
-    """A date in the shape the timeline forms read first."""
-    return day.strftime(str(formats.get_format("DATE_INPUT_FORMATS")[0]))
+    """A date for the axis's links: ISO 8601, which every language's form reads, so a link
+    passed from a reader in one language to one in another still opens the same period."""
+    return day.isoformat()
 
 
 def choose_unit(start: dt.date, end: dt.date) -> str:
@@ -70,7 +73,7 @@ def choose_unit(start: dt.date, end: dt.date) -> str:
 
 def _unit_start(day: dt.date, unit: str) -> dt.date:
     if unit == "week":
-        return day - dt.timedelta(days=day.weekday())
+        return week_start(day)
     if unit == "month":
         return day.replace(day=1)
     if unit == "year":
