@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template.loader import get_template
 from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.accounts.choices import Role
@@ -48,8 +49,52 @@ def _grouped(axis: str, schemes: list[str]):
     ]
 
 
+class GradingSelect(forms.Select):
+    """One grading axis's select with its codes' meanings at the field.
+
+    Under the select, the chosen code's meaning, whole (a phone cuts a long option), drawn on
+    the server from the value and kept up to date by ``static/js/intelligence.js``; then a
+    collapsible "What the codes mean" listing every code of this axis for each scheme offered
+    (the script shows only the chosen scheme's). Both work without JavaScript.
+    """
+
+    template_name = "intelligence/widgets/grading_select.html"
+
+    def __init__(self, axis: str, attrs: dict | None = None):
+        super().__init__(attrs={**_SELECT, "data-grading-axis": "1", **(attrs or {})})
+        self.axis = axis
+        self.schemes: list[str] = []
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        meaning_id = f"{widget['attrs'].get('id') or name}_meaning"
+        described = widget["attrs"].get("aria-describedby", "")
+        widget["attrs"]["aria-describedby"] = f"{described} {meaning_id}".strip()
+        chosen = (widget["value"] or [""])[0] or ""
+        scheme, _sep, code = chosen.partition(":")
+        text = grading.meaning(scheme, self.axis, code) if code else ""
+        widget.update(
+            {
+                "meaning_id": meaning_id,
+                "chosen_meaning": f"{code} — {text}" if text else "",
+                "schemes": [
+                    (scheme, _SCHEME_LABELS[scheme], list(grading.codes(scheme, self.axis).items()))
+                    for scheme in self.schemes
+                ],
+            }
+        )
+        return context
+
+    def _render(self, template_name, context, renderer=None):
+        # The select itself by Django's own template; the meanings around it by the project's
+        # engine, where the template sits with the others (both escape every value).
+        select = super()._render(forms.Select.template_name, context, renderer)
+        return get_template(template_name).render({**context, "select": select})
+
+
 class GradingFieldsMixin(forms.Form):
-    """The three codes and the conditions, with the meaning of every code beside it.
+    """The three codes and the conditions, with the meaning of every code at its field.
 
     Options are grouped by scheme; ``static/js/intelligence.js`` shows only the chosen
     scheme's group. The posted value "scheme:code" must belong to the chosen scheme.
@@ -62,17 +107,17 @@ class GradingFieldsMixin(forms.Form):
     source_evaluation = forms.ChoiceField(
         label=_("Source evaluation"),
         help_text=_("How reliable the source has proved."),
-        widget=forms.Select(attrs={**_SELECT, "data-grading-axis": "1"}),
+        widget=GradingSelect(grading.SOURCE),
     )
     intelligence_assessment = forms.ChoiceField(
         label=_("Intelligence assessment"),
         help_text=_("How the source came to know it."),
-        widget=forms.Select(attrs={**_SELECT, "data-grading-axis": "1"}),
+        widget=GradingSelect(grading.INTELLIGENCE),
     )
     handling_code = forms.ChoiceField(
         label=_("Handling code"),
         help_text=_("Who may receive it. Some codes require written handling conditions."),
-        widget=forms.Select(attrs={**_SELECT, "data-grading-axis": "1"}),
+        widget=GradingSelect(grading.HANDLING),
     )
     handling_conditions = forms.CharField(
         label=_("Handling conditions"),
@@ -86,7 +131,9 @@ class GradingFieldsMixin(forms.Form):
     def setup_grading(self, schemes: list[str], instance: Report | None = None) -> None:
         self.fields["grading_scheme"].choices = [(s, _SCHEME_LABELS[s]) for s in schemes]
         for axis in (grading.SOURCE, grading.INTELLIGENCE, grading.HANDLING):
-            self.fields[axis].choices = _grouped(axis, schemes)
+            field = self.fields[axis]
+            field.choices = _grouped(axis, schemes)
+            field.widget.schemes = list(schemes)
         if instance is not None and not self.is_bound:
             self.initial.update(
                 {

@@ -244,14 +244,3 @@ def validate_grading(
             % {"code": handling, "scheme": scheme}
         ]
     return errors
-
-
-def as_teaching_data() -> dict:
-    """Every scheme's codes with meanings, for the submission form's explanations."""
-    return {
-        scheme: {
-            axis: [(code, str(text)) for code, text in values.items()]
-            for axis, values in axes.items()
-        }
-        for scheme, axes in SCHEMES.items()
-    }

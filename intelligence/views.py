@@ -46,7 +46,7 @@ from ilp_platform.web.views import (
     visible_or_404,
     write_visibly,
 )
-from intelligence import exports, grading, selectors
+from intelligence import exports, selectors
 from intelligence import graph as entity_graph
 from intelligence.choices import (
     EntityKind,
@@ -659,7 +659,6 @@ class ReportActionView(RecordFormView):
                 "report": self.report,
                 "can_see_original": self.report.original_visible_to(self.request.user),
                 "action_label": self.action_label,
-                "schemes": grading.as_teaching_data(),
                 "suggestions": self.open_suggestions(),
             }
         )

@@ -56,7 +56,15 @@ def test_officer_submits_a_graded_report_and_sees_it_in_their_submissions(person
     # Each chosen code's meaning sits under its field, whole, even where a phone cuts the option.
     meaning = page.locator("#id_intelligence_assessment ~ [data-grading-meaning]")
     expect(meaning).to_have_text("B — Known indirectly to the source but corroborated")
-    expect(page.get_by_text("What the codes mean")).to_have_count(0)
+    # Beside each grading field, its codes in a collapsible list (opened from the keyboard):
+    # the chosen scheme's only; no table of every scheme follows the form.
+    codes = page.locator("#id_intelligence_assessment ~ details")
+    codes.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(codes.locator('[data-scheme-help="3x5x2"]')).to_be_visible()
+    expect(codes.get_by_text("Known indirectly to the source but corroborated")).to_be_visible()
+    expect(codes.locator('[data-scheme-help="5x5x5"]')).to_be_hidden()
+    expect(page.locator("form ~ * details, form ~ details")).to_have_count(0)
     # The place is clicked on the map (it fills latitude and longitude); the crime type ticked.
     place_map = page.locator("#report-location")
     expect(place_map).to_be_visible()

@@ -50,19 +50,63 @@ def test_the_evaluation_and_regrade_forms_explain_every_code_inline(world, login
     report = make_report(world, evaluate=(action == "report_regrade"))
     body = login(world.analyst2).get(reverse(f"intelligence:{action}", args=[report.pk]))
     body = body.content.decode()
-    assert "What the codes mean" in body
+    assert body.count("What the codes mean") == 3  # one at each grading field
     assert "2 — Untested" in body  # the option itself carries the meaning
     assert "Known indirectly to the source but corroborated" in body
     assert "How reliable the source has proved." in body
-    assert 'aria-describedby="id_source_evaluation_helptext"' in body
+    assert (
+        'aria-describedby="id_source_evaluation_helptext id_source_evaluation_meaning"' in body
+    )
     assert 'id="id_source_evaluation_helptext"' in body
+    # The report's own codes are the chosen ones: their meaning is drawn without the script.
+    meaning = re.search(r'<div[^>]*id="id_source_evaluation_meaning"[^>]*>([^<]*)</div>', body)
+    assert meaning and meaning.group(1) == "2 — Untested"
 
 
 def test_the_report_form_names_each_codes_meaning_at_its_field_without_a_table_below(world, login):
     body = login(world.officer).get(reverse("intelligence:report_create")).content.decode()
-    assert "What the codes mean" not in body
     assert "B — Known indirectly to the source but corroborated" in body
-    assert 'aria-describedby="id_intelligence_assessment_helptext"' in body
+    assert (
+        'aria-describedby="id_intelligence_assessment_helptext id_intelligence_assessment_meaning"'
+        in body
+    )
+    # Each grading field carries its own collapsible list of codes, for every scheme offered,
+    # right after its select; nothing of the kind follows the form.
+    start = body.index('<form method="post" novalidate')
+    end = body.index("</form>", start)
+    form = body[start:end]
+    assert form.count("What the codes mean") == 3
+    assert "What the codes mean" not in body[end:]
+    field = form[form.index('id="id_intelligence_assessment"') :]
+    codes = field[field.index("<details") : field.index("</details>")]
+    for scheme in ("3x5x2", "5x5x5", "4x4", "admiralty"):
+        assert f'data-scheme-help="{scheme}"' in codes
+    assert "Known indirectly to the source but corroborated" in codes
+    assert "Suspected to be false or malicious" in codes  # 5x5x5 intelligence code 5
+    assert "Reliable in most instances" not in codes  # a 4x4 source code: another axis
+
+
+def test_a_returned_form_names_the_chosen_codes_meaning_without_javascript(world, login):
+    client = login(world.officer, justification="")
+    response = client.post(
+        reverse("intelligence:report_create"),
+        {
+            "compartment": world.general.pk,
+            "text": "",
+            "grading_scheme": "3x5x2",
+            "source_evaluation": "3x5x2:2",
+            "intelligence_assessment": "3x5x2:B",
+            "handling_code": "3x5x2:P",
+            "action": "submit",
+        },
+    )
+    body = response.content.decode()
+    meaning = re.search(
+        r'<div[^>]*id="id_intelligence_assessment_meaning"[^>]*>([^<]*)</div>', body
+    )
+    assert meaning and meaning.group(1) == "B — Known indirectly to the source but corroborated"
+    source = re.search(r'<div[^>]*id="id_source_evaluation_meaning"([^>]*)>([^<]*)</div>', body)
+    assert source and "hidden" not in source.group(1) and source.group(2) == "2 — Untested"
 
 
 def test_an_error_sits_beside_its_field_and_is_tied_to_the_control(world, login):
