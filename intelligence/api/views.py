@@ -12,13 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audit import services as audit
+from audit.choices import Action
 from ilp_platform.accounts.security import RecentAuthentication
 from ilp_platform.core.justification import JustificationRequired, justification_in_force
 from ilp_platform.web.api import RestrictedViewSetMixin, requires
 from ilp_platform.web.exports import export_queryset
 from intelligence import exports, selectors
 from intelligence.api import serializers as s
-from intelligence.choices import EntityKind, LinkKind, ReviewDecision
+from intelligence.choices import EntityKind, LinkKind, ReviewDecision, SuggestionStatus
 from intelligence.filters import (
     EntityFilter,
     IncidentFilter,
@@ -115,6 +116,12 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         if query and self.action == "list":
             queryset = selectors.filter_matching(queryset, query)
         return queryset
+
+    def filter_queryset(self, queryset):
+        # The suggestions' own "status" is not the report list's filter of the same name.
+        if self.action == "suggestions":
+            return queryset
+        return super().filter_queryset(queryset)
 
     def _respond(self, report, code=status.HTTP_200_OK):
         report = self.get_queryset().get(pk=report.pk)
@@ -356,6 +363,47 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             object_type="intelligence.report",
             filters={"selected": [str(pk) for pk in dict.fromkeys(data["reports"])]},
         )
+
+    @extend_schema(
+        parameters=[
+            _JUSTIFICATION,
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=SuggestionStatus.values,
+                description="Only the suggestions in this state (open, linked or dismissed).",
+            ),
+        ],
+        responses={200: s.MentionSuggestionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="suggestions")
+    def suggestions(self, request, pk=None):
+        """The people, vehicles and places the report's author says it mentions, oldest
+        first. The same reach as the report page: its author and those who may link entities
+        to it read them; anyone else who sees the report gets an empty list. The ids returned
+        are logged as a list consultation."""
+        report = self.get_object()
+        wanted = request.query_params.get("status", "")
+        if wanted and wanted not in SuggestionStatus.values:
+            raise ValidationError(
+                {"status": [f"Choose one of: {', '.join(SuggestionStatus.values)}."]}
+            )
+        rows: list[MentionSuggestion] = []
+        user = request.user
+        if not report.is_erased and (
+            report.submitted_by_id == user.pk or user.has_perm("intelligence.change_report")
+        ):
+            queryset = MentionSuggestion.objects.visible_to(user).filter(report=report)
+            if wanted:
+                queryset = queryset.filter(status=wanted)
+            rows = list(queryset.order_by("id"))
+        audit.consultation(
+            Action.LIST,
+            object_type=MentionSuggestion._meta.label_lower,
+            ids=[row.pk for row in rows],
+            details={"report": str(report.pk), "filters": {"status": wanted} if wanted else {}},
+        )
+        return Response(s.MentionSuggestionSerializer(rows, many=True).data)
 
     def _suggestion(self, report: Report, suggestion_pk: str) -> MentionSuggestion:
         # Through the report (already checked visible): another report's suggestion is a 404.

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from audit.services import service_scope as audit_scope
 from intelligence.models import MentionSuggestion, ReportEntity
-from tests.intelligence.helpers import GRADING_3X5X2, make_entity
+from tests.intelligence.helpers import GRADING_3X5X2, make_entity, make_report
 from tests.utils.access import api_client
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,65 @@ def test_another_reports_suggestion_is_not_found_through_this_report(world):
     assert api_client(world.analyst2).post(url).status_code == 404
     suggestion.refresh_from_db()
     assert suggestion.status == "open"
+
+
+def _list(user, report_id, **query):
+    url = reverse("report-suggestions", args=[report_id])
+    return api_client(user).get(url, query, HTTP_X_JUSTIFICATION="Evaluation")
+
+
+def test_the_suggestions_of_a_report_are_listed_and_the_ids_logged(world):
+    report_id = _submit(world).json()["id"]
+    first, second = MentionSuggestion.objects.filter(report_id=report_id).order_by("id")
+    response = _list(world.analyst2, report_id)
+    assert response.status_code == 200, response.content
+    assert [(row["id"], row["name"], row["status"]) for row in response.json()] == [
+        (first.pk, "Dean Marsh", "open"),
+        (second.pk, "AB12 CDE", "open"),
+    ]
+    event = AuditEvent.objects.filter(
+        object_type="intelligence.mentionsuggestion", action="list"
+    ).latest("id")
+    assert event.actor_username == "analyst2"
+    assert event.details["ids"] == [str(first.pk), str(second.pk)]
+    assert event.details["report"] == str(report_id)
+    # The author reads their own back too.
+    assert len(_list(world.officer, report_id).json()) == 2
+
+
+def test_the_list_filters_by_status_and_refuses_an_unknown_one(world):
+    report_id = _submit(world).json()["id"]
+    second = MentionSuggestion.objects.filter(report_id=report_id).order_by("id").last()
+    api_client(world.analyst2).post(
+        reverse("report-dismiss-suggestion", args=[report_id, second.pk])
+    )
+    dismissed = _list(world.analyst2, report_id, status="dismissed").json()
+    assert [row["id"] for row in dismissed] == [second.pk]
+    assert [row["name"] for row in _list(world.analyst2, report_id, status="open").json()] == [
+        "Dean Marsh"
+    ]
+    bad = _list(world.analyst2, report_id, status="maybe")
+    assert bad.status_code == 400
+    assert "status" in bad.json()
+
+
+def test_the_list_keeps_the_report_pages_reach(world):
+    report_id = _submit(world).json()["id"]
+    # A manager reads the report but links no entities: an empty list, as on the report.
+    manager = _list(world.manager, report_id)
+    assert manager.status_code == 200
+    assert manager.json() == []
+    # Without a stated purpose nothing is read.
+    url = reverse("report-suggestions", args=[report_id])
+    assert api_client(world.analyst2, justification=None).get(url).status_code == 428
+
+
+def test_a_report_outside_the_readers_compartments_is_not_found(world):
+    report = make_report(world, world.restricted, evaluate=False)
+    with audit_scope():
+        MentionSuggestion.objects.create(
+            report=report, kind="person", name="Hidden Person", created_by=report.submitted_by
+        )
+    response = _list(world.analyst2, report.pk)
+    assert response.status_code == 404
+    assert b"Hidden Person" not in response.content

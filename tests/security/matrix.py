@@ -805,6 +805,8 @@ REGISTRY: dict[str, Entry] = {
     "report-bulk-defer": Entry(roles={"POST": EVALUATORS}),
     "report-bulk-export": Entry(roles={"POST": REPORT_READERS}),
     "report-link-entity": api_detail("report", NOBODY, write={"POST": ANALYSTS}),
+    # The author's suggestions, listed (an empty list for a reader who links no entities).
+    "report-suggestions": api_detail("report", REPORT_READERS),
     # The author's suggestions: an empty link names no entity (400); dismissing needs no body.
     "report-link-suggestion": Entry(
         record="suggestion",
