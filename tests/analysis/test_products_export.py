@@ -4,7 +4,7 @@ import re
 import zlib
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 from weasyprint.document import Document
 
 from analysis.services.products import content
@@ -135,7 +135,7 @@ def test_a_frozen_version_is_exported_as_approved_even_after_new_edits(
     assert filename.endswith("-v1.html")
     # The approval time in the language's one shape (as on the pages), not the snapshot's text.
     approved = product.versions.get(number=1).approved_at
-    shown = timezone.localtime(approved).strftime("%Y-%m-%d %H:%M")
+    shown = formats.date_format(timezone.localtime(approved), "SHORT_DATETIME_FORMAT")
     assert re.search(rf"approved by \S.* {re.escape(shown)} · sha256", html), html[:600]
     assert approved.isoformat()[:16] not in html
 
