@@ -12,6 +12,19 @@ _TRANSACTIONAL = {"transactional_db", "live_server", "django_db_serialized_rollb
 
 
 @pytest.fixture(autouse=True)
+def _no_training_flag_left_over():
+    """The training flag is cached (``core.training``); a test that made this a training
+    installation has its row rolled back, not its cached flag."""
+    yield
+    from django.core.cache import cache
+
+    from ilp_platform.core import training
+
+    if cache.get(training.CACHE_KEY):
+        training.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_context():
     """Each test starts with no actor or justification left over from another."""
     with context.acting(user=None, justification="", ip="127.0.0.1", via="test"):

@@ -126,7 +126,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 # Apps added later declare their roles' permissions beside their models, in ``<app>/roles.py``
 # (a ``ROLE_PERMISSIONS`` of the same shape); they are merged here.
-EXTENSION_APPS = ("sharing", "exchange", "subjectrequests", "dataprotection")
+EXTENSION_APPS = ("sharing", "exchange", "subjectrequests", "dataprotection", "training")
 
 
 def _merge_extensions() -> None:
