@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication: a signed-in person's own language over the browser's.
+    "ilp_platform.accounts.middleware.UserLanguageMiddleware",
     "ilp_platform.web.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: both end or hold a session with a message for the person.

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from ilp_platform.accounts import views as accounts_views
 from ilp_platform.accounts.api.views import MeView, TokenView
 from ilp_platform.web import pages
 
@@ -56,7 +57,8 @@ urlpatterns = [
     path("healthz", pages.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("ilp_platform.accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, also remembering a signed-in person's choice on their account.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("training/", include("training.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/me/", MeView.as_view(), name="api-me"),

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit import services as audit
@@ -74,20 +74,26 @@ def notify_gathered(
 
 
 def _email(recipient: Any, notification: Notification) -> None:
+    """The e-mail saying there is a notification, in the recipient's own language."""
     if getattr(settings, "NOTIFY_BY_EMAIL", False) and recipient.email:
         try:
-            send_mail(
-                _("You have a new notification"),
-                _(
-                    "You have a new notification on the intelligence platform. "
-                    "Sign in and open %(path)s to read it."
-                )
-                % {"path": reverse("notifications:list")},
-                None,
-                [recipient.email],
-            )
+            with translation.override(recipient.language_code):
+                _send_notice(recipient)
         except Exception:  # the notification stands without its e-mail
             logger.exception("notification %s: the e-mail could not be sent", notification.pk)
+
+
+def _send_notice(recipient: Any) -> None:
+    send_mail(
+        _("You have a new notification"),
+        _(
+            "You have a new notification on the intelligence platform. "
+            "Sign in and open %(path)s to read it."
+        )
+        % {"path": reverse("notifications:list")},
+        None,
+        [recipient.email],
+    )
 
 
 @action()

@@ -1,4 +1,5 @@
-"""Session lifetime and the two-factor step, enforced on every request."""
+"""Session lifetime and the two-factor step, enforced on every request; the signed-in person's
+own language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ilp_platform.accounts import security
@@ -139,3 +141,44 @@ class TwoFactorMiddleware:
         )
         target = request.get_full_path() if request.method == "GET" else "/"
         return HttpResponseRedirect(f"{reverse(name)}?{urlencode({'next': target})}")
+
+
+def _own_language(request) -> str:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    return getattr(user, "language", "") or ""
+
+
+class UserLanguageMiddleware:
+    """The signed-in person's own language (``User.language``) on every page, whatever the
+    browser's cookie says, so it follows them to another browser; and the browser's language
+    cookie brought in step (at login too), so the pages they see signed out in it (the login
+    page) follow. A person with no language of their own, and anyone not signed in, gets the
+    browser's choice (the cookie, else Accept-Language) as ``LocaleMiddleware`` reads it.
+    After the authentication middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = _own_language(request)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        # Read again: the request may have signed the person in or changed their language.
+        language = _own_language(request)
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        if language and request.COOKIES.get(cookie) != language and cookie not in response.cookies:
+            response.set_cookie(
+                cookie,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

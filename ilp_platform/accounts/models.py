@@ -124,6 +124,16 @@ class User(AbstractUser):
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     collar_number = models.CharField(_("collar or staff number"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language of the pages, e-mails and documents this person receives, in any "
+            "browser; blank: the platform's default."
+        ),
+    )
 
     audit_as_configuration = True
 
@@ -133,6 +143,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def language_code(self) -> str:
+        """The language to address this person in: theirs, else the platform's default."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def time_zone(self) -> str:

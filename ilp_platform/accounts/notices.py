@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,16 +20,21 @@ from ilp_platform.accounts.models import LoginLockout, User
 _MAIL_THROTTLE_KEY = "accounts:lockout-mail-sent"
 
 
-def administrator_addresses() -> list[str]:
-    """E-mail addresses of the active administrators (role or superuser) that have one."""
-    return sorted(
-        set(
-            User.objects.filter(is_active=True)
-            .filter(Q(groups__name=Role.ADMINISTRATOR) | Q(is_superuser=True))
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
+def _administrators():
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=Role.ADMINISTRATOR) | Q(is_superuser=True))
+        .exclude(email="")
     )
+
+
+def addresses_by_language() -> dict[str, list[str]]:
+    """The administrators' addresses grouped by the language each reads e-mails in (their
+    own, else the platform's default)."""
+    grouped: dict[str, set[str]] = {}
+    for email, language in _administrators().values_list("email", "language"):
+        grouped.setdefault(language or settings.LANGUAGE_CODE, set()).add(email)
+    return {language: sorted(emails) for language, emails in sorted(grouped.items())}
 
 
 @shared_task(acks_late=True, name="ilp_platform.accounts.tasks.mail_lockout_notice")
@@ -38,21 +43,31 @@ def mail_lockout_notice() -> int:
 
     Sent only when EMAIL_HOST is configured, and at most once every
     LOCKOUT_MAIL_INTERVAL_MINUTES: a burst of lockouts (someone trying many usernames) makes
-    one message, not hundreds. It names no username or address (e-mail leaves the platform);
-    the administrators' home page and the admin list them.
+    one message (one per language the administrators read), not hundreds. It names no
+    username or address (e-mail leaves the platform); the administrators' home page and the
+    admin list them.
     """
     if not settings.EMAIL_HOST:
         return 0
     locked = LoginLockout.objects.current().count()
     if not locked:
         return 0
-    recipients = administrator_addresses()
-    if not recipients:
+    by_language = addresses_by_language()
+    if not by_language:
         return 0
     if not cache.add(
         _MAIL_THROTTLE_KEY, timezone.now().isoformat(), LOCKOUT_MAIL_INTERVAL_MINUTES * 60
     ):
         return 0
+    sent = 0
+    for language, recipients in by_language.items():
+        with translation.override(language):  # one message per language, each in its own
+            send_mail(*_lockout_message(locked), None, recipients, fail_silently=False)
+        sent += len(recipients)
+    return sent
+
+
+def _lockout_message(locked: int) -> tuple[str, str]:
     subject = _("%(name)s: logins locked after failed attempts") % {
         "name": settings.ILP.get("DEPLOYMENT_NAME", "ILP platform")
     }
@@ -73,5 +88,4 @@ def mail_lockout_notice() -> int:
             % {"n": LOCKOUT_MAIL_INTERVAL_MINUTES},
         ]
     )
-    send_mail(subject, body, None, recipients, fail_silently=False)
-    return len(recipients)
+    return subject, body

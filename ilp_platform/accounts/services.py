@@ -1,6 +1,6 @@
 """Authentication actions: lockouts and their cool-off, ending sessions, two-factor enrolment
 (with administrators' enrolment codes) and verification, recovery codes, re-authentication and
-API token issuance. Each writes its audit events."""
+API token issuance; a person's own language. Each writes its audit events."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -325,6 +327,37 @@ def end_access(user: User, *, reason: str = LogoutReason.ACCOUNT_DISABLED) -> tu
                 details={"reason": reason, "sessions_ended": len(keys), "tokens_revoked": tokens},
             )
     return len(keys), tokens
+
+
+# --- Language ---------------------------------------------------------------------------------
+
+
+def set_language(user: User, language: str) -> bool:
+    """Remember ``language`` (a code of ``settings.LANGUAGES``; blank: the platform's default)
+    as the one ``user`` reads the platform in, in any browser, and receives e-mails in: a
+    change of the person's own settings, audited as one. Returns whether anything changed; a
+    code the platform does not offer is refused, naming the field, and nothing is saved."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            {
+                "language": _("“%(value)s” is not one of the platform's languages.")
+                % {"value": language[:20]}
+            }
+        )
+    before = user.language
+    if before == language:
+        return False
+    with transaction.atomic(), audit.service_scope():
+        user.language = language
+        user.save(update_fields=["language"])
+        audit.record(
+            Action.CONFIGURATION_CHANGE,
+            obj=user,
+            object_repr=user.get_username(),
+            actor=user,
+            details={"own_settings": True, "changes": {"language": [before, language]}},
+        )
+    return True
 
 
 # --- Two-factor ---------------------------------------------------------------------------------

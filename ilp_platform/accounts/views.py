@@ -16,7 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ilp_platform.accounts import lockout, security, services
 from ilp_platform.accounts.forms import CodeForm, EnrolmentForm, ReauthForm
@@ -218,3 +219,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if user.is_authenticated:  # always: changing one's password needs a login
             services.remember_session(user, self.request.session.session_key)
         return response
+
+
+@require_POST
+def set_language(request):
+    """The language menu: Django's switch (the cookie, back to ``next``), and for a signed-in
+    person the choice remembered on their account (audited), so it follows them to another
+    browser and their e-mails are written in it."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.set_language(request.user, language)
+    return response

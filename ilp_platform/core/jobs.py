@@ -23,7 +23,7 @@ from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ilp_platform.core import context
@@ -221,12 +221,17 @@ def execute(
     job = claim(model, pk)
     if job is None:
         return "skipped"
-    with context.acting(
-        user=job.requested_by,
-        justification=job.justification,
-        purpose=job.purpose,
-        via="job",
-        request_id=uuid.uuid4().hex,
+    # The job's messages and result in the language of the person who asked for it.
+    language = getattr(job.requested_by, "language", "") or settings.LANGUAGE_CODE
+    with (
+        translation.override(language),
+        context.acting(
+            user=job.requested_by,
+            justification=job.justification,
+            purpose=job.purpose,
+            via="job",
+            request_id=uuid.uuid4().hex,
+        ),
     ):
         try:
             result = work(job, Progress(job))

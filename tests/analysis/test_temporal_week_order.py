@@ -5,7 +5,7 @@ would put Sunday's row, and its weights, first."""
 import datetime as dt
 
 import pytest
-from django.utils import formats
+from django.utils import formats, translation
 
 from ilp_platform.web import dates
 
@@ -38,3 +38,26 @@ def test_days_follow_the_languages_week(world, job_incidents, job_run, monkeypat
     assert matrix[0][0] == "Sun" and matrix[0][1 + 22] == 1.0
     assert all(v == 0 for row in matrix[1:] for v in row[1:])
     assert job.result["summary"]["peak_day"] == "Sun"
+
+
+def test_a_job_runs_in_the_language_of_the_person_who_asked(
+    world, job_incidents, job_run, monkeypatch
+):
+    from analysis.kinds import temporal
+
+    seen = []
+    real = temporal.week_order
+
+    def spy():
+        seen.append(translation.get_language())
+        return real()
+
+    monkeypatch.setattr(temporal, "week_order", spy)
+    job_incidents([{"lat": 51.45, "lon": -2.59, "at": SUNDAY_2230_UTC}])
+    world.analyst2.language = "fr"
+    world.analyst2.save(update_fields=["language"])
+    job = job_run(world.analyst2, "temporal")
+    assert job.status == "succeeded", job.message
+    assert seen == ["fr"]
+    with translation.override("fr"):
+        assert _rows(job)[0] == translation.gettext("Mon")
