@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from audit import services as audit
@@ -83,7 +84,7 @@ class RecordEditView(RecordFormView):
     template_name = "dataprotection/form.html"
     form_class = RecordForm
     requires_justification = False
-    success_message = _("Record of processing saved.")
+    success_message = gettext_lazy("Record of processing saved.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.record}
@@ -241,7 +242,7 @@ class AssessmentEditView(RecordFormView):
     template_name = "dataprotection/form.html"
     form_class = AssessmentForm
     requires_justification = False
-    success_message = _("Impact assessment saved.")
+    success_message = gettext_lazy("Impact assessment saved.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.record}
@@ -265,7 +266,7 @@ class AssessmentEditView(RecordFormView):
 class AssessmentApproveView(RecordPostView):
     model = ImpactAssessment
     permission_required = "dataprotection.approve_impactassessment"
-    success_message = _("Impact assessment approved.")
+    success_message = gettext_lazy("Impact assessment approved.")
 
     def run(self, request, assessment):
         form = ApproveForm(request.POST)

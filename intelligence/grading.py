@@ -11,7 +11,7 @@ handling codes (P, C), with the same rule that C needs written conditions.
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from intelligence.choices import GradingScheme
@@ -213,20 +213,22 @@ def validate_grading(
     errors: dict[str, list[str]] = {}
     if scheme not in SCHEMES:
         errors[SCHEME] = [
-            _t("Unknown grading scheme “%(scheme)s”: choose one of %(choices)s.")
+            gettext("Unknown grading scheme “%(scheme)s”: choose one of %(choices)s.")
             % {"scheme": scheme, "choices": ", ".join(SCHEMES)}
         ]
         return errors
     if new_report and scheme not in enabled_schemes():
         errors[SCHEME] = [
-            _t("The %(scheme)s scheme is not enabled here: choose one of %(choices)s.")
+            gettext("The %(scheme)s scheme is not enabled here: choose one of %(choices)s.")
             % {"scheme": scheme, "choices": ", ".join(enabled_schemes())}
         ]
     for axis, value in ((SOURCE, source), (INTELLIGENCE, intelligence), (HANDLING, handling)):
         allowed = codes(scheme, axis)
         if value not in allowed:
             errors[axis] = [
-                _t("“%(code)s” is not a %(axis)s code of the %(scheme)s scheme: use %(choices)s.")
+                gettext(
+                    "“%(code)s” is not a %(axis)s code of the %(scheme)s scheme: use %(choices)s."
+                )
                 % {
                     "code": value or "",
                     "axis": str(AXIS_LABELS[axis]).lower(),
@@ -237,7 +239,7 @@ def validate_grading(
     needs_conditions = HANDLING not in errors and conditions_required(scheme, handling)
     if needs_conditions and not (conditions or "").strip():
         errors[CONDITIONS] = [
-            _t(
+            gettext(
                 "Handling code %(code)s of the %(scheme)s scheme allows sharing only under "
                 "conditions: write the handling conditions."
             )

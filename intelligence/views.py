@@ -22,8 +22,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 
 from audit import services as audit
@@ -199,7 +198,7 @@ class ReportListView(FilteredListMixin, RestrictedListView):
     filterset_class = ReportFilter
     template_name = "intelligence/report_list.html"
     partial_template_name = "intelligence/_report_results.html"
-    title = _("Reports")
+    title = gettext_lazy("Reports")
     export_columns = exports.REPORT_COLUMNS
     export_stem = "reports"
     # Newest first unless the person sorts by a column (URNs run in the order of recording).
@@ -254,7 +253,7 @@ class EvaluationQueueView(ReportListView):
     template_name = "intelligence/evaluation_queue.html"
     partial_template_name = "intelligence/_evaluation_results.html"
     filterset_class = EvaluationQueueFilter
-    title = _("Reports awaiting evaluation")
+    title = gettext_lazy("Reports awaiting evaluation")
     export_stem = "reports-awaiting-evaluation"
     sort_columns = {
         "urn": "urn",
@@ -293,7 +292,7 @@ class ReviewQueueView(ReportListView):
     permission_required = "intelligence.review_report"
     template_name = "intelligence/review_queue.html"
     partial_template_name = "intelligence/_review_results.html"
-    title = _("Retention reviews due")
+    title = gettext_lazy("Retention reviews due")
     export_stem = "reviews-due"
     bulk_url_name = None
     bulk_actions = ()
@@ -681,7 +680,7 @@ class ReportEvaluateView(ReportActionView):
     permission_required = "intelligence.evaluate_report"
     form_class = EvaluationForm
     template_name = "intelligence/report_action.html"
-    action_label = _("Evaluate")
+    action_label = gettext_lazy("Evaluate")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "report": self.report}
@@ -704,7 +703,7 @@ class ReportRegradeView(ReportActionView):
     permission_required = "intelligence.evaluate_report"
     form_class = RegradeForm
     template_name = "intelligence/report_action.html"
-    action_label = _("Re-grade")
+    action_label = gettext_lazy("Re-grade")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "report": self.report}
@@ -724,7 +723,7 @@ class ReportReviewView(ReportActionView):
     permission_required = "intelligence.review_report"
     form_class = ReviewForm
     template_name = "intelligence/report_action.html"
-    action_label = _("Review for retention")
+    action_label = gettext_lazy("Review for retention")
 
     def form_valid(self, form):
         # Erasure is irreversible: it needs a recent password confirmation.
@@ -1019,7 +1018,7 @@ class EntityEditView(RecordFormView):
     permission_required = "intelligence.change_entity"
     form_class = EntityEditForm
     template_name = "intelligence/entity_edit.html"
-    success_message = _("Entity saved.")
+    success_message = gettext_lazy("Entity saved.")
 
     def get_initial(self):
         entity = self.record
@@ -1040,21 +1039,21 @@ class EntitySetTimelineForm(forms.Form):
     """The entities of a set timeline and its filters: kinds of item and a period."""
 
     ids = forms.CharField(
-        label=_lazy("Entities"),
+        label=gettext_lazy("Entities"),
         max_length=2_000,
         help_text=format_lazy(
-            _lazy("Entity ids, separated by commas or spaces (at most {n})."),
+            gettext_lazy("Entity ids, separated by commas or spaces (at most {n})."),
             n=entity_graph.SET_TIMELINE_ENTITIES,
         ),
     )
     kind = forms.MultipleChoiceField(
-        label=_lazy("Show"),
+        label=gettext_lazy("Show"),
         required=False,
-        choices=(("report", _lazy("reports")), ("link", _lazy("links"))),
+        choices=(("report", gettext_lazy("reports")), ("link", gettext_lazy("links"))),
         widget=forms.CheckboxSelectMultiple,
     )
-    since = forms.DateField(label=_lazy("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=_lazy("Until"), required=False, widget=DateInput())
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -1078,7 +1077,7 @@ class EntitySetTimelineForm(forms.Form):
         return data
 
 
-SET_TIMELINE_KINDS = {"report": _lazy("report"), "link": _lazy("link")}
+SET_TIMELINE_KINDS = {"report": gettext_lazy("report"), "link": gettext_lazy("link")}
 
 
 class EntitySetTimelineView(RestrictedViewMixin, TemplateView):

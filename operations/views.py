@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from audit import services as audit
@@ -45,22 +45,22 @@ from operations.models import Chart, Operation
 
 TIMELINE_ON_PAGE = 40
 PLURALS = {
-    "reports": _lazy("Reports"),
-    "entities": _lazy("Entities"),
-    "jobs": _lazy("Analyses"),
-    "products": _lazy("Products"),
-    "priorities": _lazy("Priorities"),
-    "requirements": _lazy("Requirements"),
-    "taskings": _lazy("Taskings"),
+    "reports": gettext_lazy("Reports"),
+    "entities": gettext_lazy("Entities"),
+    "jobs": gettext_lazy("Analyses"),
+    "products": gettext_lazy("Products"),
+    "priorities": gettext_lazy("Priorities"),
+    "requirements": gettext_lazy("Requirements"),
+    "taskings": gettext_lazy("Taskings"),
 }
 TIMELINE_KINDS = {
-    "report": _lazy("report"),
-    "link": _lazy("link"),
-    "analysis": _lazy("analysis"),
-    "product": _lazy("product"),
-    "requirement": _lazy("requirement"),
-    "tasking": _lazy("tasking"),
-    "decision": _lazy("decision"),
+    "report": gettext_lazy("report"),
+    "link": gettext_lazy("link"),
+    "analysis": gettext_lazy("analysis"),
+    "product": gettext_lazy("product"),
+    "requirement": gettext_lazy("requirement"),
+    "tasking": gettext_lazy("tasking"),
+    "decision": gettext_lazy("decision"),
 }
 
 
@@ -173,7 +173,7 @@ class OperationEditView(RecordFormView):
     permission_required = "operations.change_operation"
     template_name = "operations/form.html"
     form_class = OperationForm
-    success_message = _("Operation saved.")
+    success_message = gettext_lazy("Operation saved.")
 
     def get_form_kwargs(self):
         return {
@@ -202,7 +202,7 @@ class OperationGatherView(RecordFormView):
     permission_required = "operations.change_operation"
     template_name = "operations/gather.html"
     form_class = GatherForm
-    success_message = _("Added to the operation.")
+    success_message = gettext_lazy("Added to the operation.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -221,7 +221,7 @@ class OperationGatherView(RecordFormView):
 class OperationRemoveItemView(RecordPostView):
     model = Operation
     permission_required = "operations.change_operation"
-    success_message = _("Taken out of the operation.")
+    success_message = gettext_lazy("Taken out of the operation.")
 
     def run(self, request, operation):
         kind = request.POST.get("kind", "")
@@ -240,7 +240,7 @@ class OperationCloseView(RecordPostView):
     permission_required = "operations.change_operation"
     recheck_visibility = False
     name_fields = False
-    success_message = _("Operation closed: it gathers nothing new.")
+    success_message = gettext_lazy("Operation closed: it gathers nothing new.")
 
     def run(self, request, operation):
         form = CloseForm(request.POST)
@@ -253,7 +253,7 @@ class OperationReopenView(RecordPostView):
     permission_required = "operations.change_operation"
     recheck_visibility = False
     name_fields = False
-    success_message = _("Operation reopened.")
+    success_message = gettext_lazy("Operation reopened.")
 
     def run(self, request, operation):
         services.reopen_operation(operation, actor=request.user)
@@ -516,7 +516,7 @@ class ChartDeleteView(RecordPostView):
     permission_required = "operations.change_operation"
     recheck_visibility = False
     name_fields = False
-    success_message = _lazy("Chart deleted.")
+    success_message = gettext_lazy("Chart deleted.")
 
     def run(self, request, chart):
         charts.delete_chart(chart, actor=request.user)

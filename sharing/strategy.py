@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from audit import services as audit
 from audit.actions import action
@@ -43,9 +43,9 @@ STATES = {
     PriorityStatus.CANDIDATE: WAITING,
 }
 STATE_LABELS = {
-    ADOPTED: _lazy("Adopted"),
-    DECLINED: _lazy("Declined"),
-    WAITING: _lazy("Waiting"),
+    ADOPTED: gettext_lazy("Adopted"),
+    DECLINED: gettext_lazy("Declined"),
+    WAITING: gettext_lazy("Waiting"),
 }
 # What travels down with an issued priority (the subject is chosen separately: an entity the
 # receiving unit cannot see stays behind).

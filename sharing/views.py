@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from analysis.models import Product
@@ -44,7 +44,11 @@ from tasking.models import Priority, Requirement
 # (waiting ones first): a control strategy holds tens, not thousands.
 FROM_ABOVE_PRIORITIES = 100
 
-SIDES = {"all": _lazy("All"), "sent": _lazy("Sent"), "received": _lazy("Received")}
+SIDES = {
+    "all": gettext_lazy("All"),
+    "sent": gettext_lazy("Sent"),
+    "received": gettext_lazy("Received"),
+}
 
 
 class ShareListView(RestrictedListView):
@@ -173,7 +177,9 @@ class ConsentView(RecordFormView):
     permission_required = "intelligence.evaluate_report"
     template_name = "sharing/consent_form.html"
     form_class = ConsentForm
-    success_message = _lazy("The originator's consent is recorded: the report may be shared on.")
+    success_message = gettext_lazy(
+        "The originator's consent is recorded: the report may be shared on."
+    )
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "report": self.record}
@@ -237,7 +243,7 @@ class FromAboveListView(RestrictedListView):
 class RequirementAcceptView(RecordPostView):
     model = Requirement
     permission_required = "tasking.change_requirement"
-    success_message = _lazy("Requirement accepted: task against it and answer it.")
+    success_message = gettext_lazy("Requirement accepted: task against it and answer it.")
 
     def run(self, request, requirement):
         return levels.accept_requirement(requirement, actor=request.user)
@@ -248,7 +254,7 @@ class RequirementIssueView(RecordFormView):
     permission_required = "tasking.add_requirement"
     template_name = "sharing/issue_form.html"
     form_class = IssueForm
-    success_message = _lazy("Requirement issued to the units below.")
+    success_message = gettext_lazy("Requirement issued to the units below.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "units": levels.units_below(self.record)}
@@ -269,7 +275,7 @@ class RequirementIssueView(RecordFormView):
 class RequirementCloseView(RecordPostView):
     model = Requirement
     permission_required = "tasking.change_requirement"
-    success_message = _lazy("Requirement closed here and in the units below.")
+    success_message = gettext_lazy("Requirement closed here and in the units below.")
 
     def run(self, request, requirement):
         form = CloseForm(request.POST)
@@ -289,7 +295,7 @@ class PriorityIssueView(RecordFormView):
     permission_required = "tasking.approve_priority"
     template_name = "sharing/priority_issue_form.html"
     form_class = IssueForm
-    success_message = _lazy("Priority issued to the units below.")
+    success_message = gettext_lazy("Priority issued to the units below.")
 
     def get_form_kwargs(self):
         # The units below that have no copy yet (the service refuses the others anyway).
@@ -328,7 +334,7 @@ class _FromAbovePostView(RecordPostView):
 
 
 class PriorityAdoptView(_FromAbovePostView):
-    success_message = _lazy("Adopted: the priority is in your unit's control strategy.")
+    success_message = gettext_lazy("Adopted: the priority is in your unit's control strategy.")
 
     def run(self, request, priority):
         form = AdoptForm(request.POST, user=request.user)
@@ -337,7 +343,7 @@ class PriorityAdoptView(_FromAbovePostView):
 
 
 class PriorityDeclineView(_FromAbovePostView):
-    success_message = _lazy("Declined: the issuing level sees that your unit declined it.")
+    success_message = gettext_lazy("Declined: the issuing level sees that your unit declined it.")
 
     def run(self, request, priority):
         form = DeclineForm(request.POST)

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from audit import services as audit
 from audit.actions import action
@@ -51,12 +51,12 @@ REQUEST_FIELDS = (
     "identity_checked_on",
 )
 REQUIRED = {
-    "kind": _lazy("Choose the kind of request."),
-    "subject_name": _lazy("Give the person's name."),
-    "received_on": _lazy("Give the date the request was received."),
-    "identity_method": _lazy("Say how the person's identity was checked."),
-    "identity_checked_by": _lazy("Name who checked the person's identity."),
-    "identity_checked_on": _lazy("Give the date the identity was checked."),
+    "kind": gettext_lazy("Choose the kind of request."),
+    "subject_name": gettext_lazy("Give the person's name."),
+    "received_on": gettext_lazy("Give the date the request was received."),
+    "identity_method": gettext_lazy("Say how the person's identity was checked."),
+    "identity_checked_by": gettext_lazy("Name who checked the person's identity."),
+    "identity_checked_on": gettext_lazy("Give the date the identity was checked."),
 }
 
 

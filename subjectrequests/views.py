@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
 from audit import services as audit
@@ -209,7 +210,7 @@ class SearchView(_RequestPost):
 
 
 class DecideView(_RequestPost):
-    success_message = _("Decision recorded.")
+    success_message = gettext_lazy("Decision recorded.")
 
     def run(self, request, record):
         data = _form(DecisionForm, request, "hit").cleaned_data
@@ -226,7 +227,7 @@ class DecideView(_RequestPost):
 
 
 class RectifyView(_RequestPost):
-    success_message = _("Entity rectified.")
+    success_message = gettext_lazy("Entity rectified.")
 
     def run(self, request, record):
         form = _form(RectifyForm, request, "fix")
@@ -236,7 +237,9 @@ class RectifyView(_RequestPost):
 
 
 class EraseView(_RequestPost):
-    success_message = _("Report erased: a tombstone keeps its reference, dates, who and why.")
+    success_message = gettext_lazy(
+        "Report erased: a tombstone keeps its reference, dates, who and why."
+    )
 
     def run(self, request, record):
         data = _form(EraseForm, request, "erase").cleaned_data
@@ -244,7 +247,7 @@ class EraseView(_RequestPost):
 
 
 class AnswerView(_RequestPost):
-    success_message = _("Request answered.")
+    success_message = gettext_lazy("Request answered.")
     name_fields = False
 
     def run(self, request, record):

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from audit import services as audit
@@ -170,14 +171,14 @@ class _MeetingAction(RecordPostView):
 
 
 class MeetingOpenView(_MeetingAction):
-    success_message = _("Meeting open: the agenda is fixed as it stood now.")
+    success_message = gettext_lazy("Meeting open: the agenda is fixed as it stood now.")
 
     def run(self, request, meeting):
         services.open_meeting(meeting, actor=request.user)
 
 
 class MeetingCloseView(_MeetingAction):
-    success_message = _("Meeting closed: its decisions are now read-only.")
+    success_message = gettext_lazy("Meeting closed: its decisions are now read-only.")
 
     def run(self, request, meeting):
         services.close_meeting(meeting, actor=request.user)
@@ -598,8 +599,8 @@ class RequirementCreateView(_RaisedAtMeeting):
     model = Requirement
     form_class = RequirementForm
     permission_required = "tasking.add_requirement"
-    title = _("Raise an intelligence requirement")
-    done = _("Intelligence requirement raised.")
+    title = gettext_lazy("Raise an intelligence requirement")
+    done = gettext_lazy("Intelligence requirement raised.")
 
     def create(self, data):
         return services.raise_requirement(actor=self.request.user, data=data, meeting=self.meeting)
@@ -609,8 +610,8 @@ class TaskingCreateView(_RaisedAtMeeting):
     model = Tasking
     form_class = TaskingForm
     permission_required = "tasking.add_tasking"
-    title = _("Raise a tasking")
-    done = _("Tasking raised.")
+    title = gettext_lazy("Raise a tasking")
+    done = gettext_lazy("Tasking raised.")
 
     def create(self, data):
         return services.create_tasking(actor=self.request.user, data=data, meeting=self.meeting)

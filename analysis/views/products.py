@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from analysis import templates_products
@@ -214,7 +215,7 @@ class ProductPostView(ProductObjectMixin, RecordPostView):
 
 class ProductSubmitView(ProductPostView):
     permission_required = CHANGE
-    success_message = _("Submitted for review.")
+    success_message = gettext_lazy("Submitted for review.")
 
     def run(self, request, product):
         return submit_product(product, actor=request.user)
@@ -222,7 +223,9 @@ class ProductSubmitView(ProductPostView):
 
 class ProductApproveView(ProductPostView):
     permission_required = APPROVE
-    success_message = _("Approved: the version is frozen and can be exported and disseminated.")
+    success_message = gettext_lazy(
+        "Approved: the version is frozen and can be exported and disseminated."
+    )
 
     def run(self, request, product):
         approve_product(product, actor=request.user)
@@ -231,7 +234,7 @@ class ProductApproveView(ProductPostView):
 
 class ProductReturnView(ProductPostView):
     permission_required = APPROVE
-    success_message = _("Returned to the author with your comment.")
+    success_message = gettext_lazy("Returned to the author with your comment.")
 
     def run(self, request, product):
         form = ReturnForm(request.POST)
@@ -241,7 +244,9 @@ class ProductReturnView(ProductPostView):
 
 class ProductReviseView(ProductPostView):
     permission_required = CHANGE
-    success_message = _("A new version is open for editing; the approved one stays frozen.")
+    success_message = gettext_lazy(
+        "A new version is open for editing; the approved one stays frozen."
+    )
 
     def run(self, request, product):
         return revise_product(product, actor=request.user)
@@ -249,7 +254,7 @@ class ProductReviseView(ProductPostView):
 
 class ProductCiteView(ProductPostView):
     permission_required = CHANGE
-    success_message = _("Cited; the material is kept as it is now.")
+    success_message = gettext_lazy("Cited; the material is kept as it is now.")
     recheck_visibility = False
 
     def run(self, request, product):
@@ -273,7 +278,7 @@ class ProductCiteView(ProductPostView):
 
 class ProductUnciteView(ProductPostView):
     permission_required = CHANGE
-    success_message = _("Citation removed.")
+    success_message = gettext_lazy("Citation removed.")
     recheck_visibility = False  # as for citing: the product stays where it is
 
     def run(self, request, product):

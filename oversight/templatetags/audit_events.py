@@ -6,7 +6,7 @@ import json
 import re
 
 from django import template
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -45,9 +45,9 @@ def type_words(object_type: str) -> str:
 
 
 _PURPOSE_WORDS = {
-    "operation": _lazy("Operation"),
-    "requirement": _lazy("Requirement"),
-    "tasking": _lazy("Tasking"),
+    "operation": gettext_lazy("Operation"),
+    "requirement": gettext_lazy("Requirement"),
+    "tasking": gettext_lazy("Tasking"),
 }
 
 
