@@ -90,7 +90,7 @@ class Platform:
                 proc.kill()
 
 
-def start_platform() -> Platform:
+def start_platform(seed: tuple[str, ...] = ("seed_demo",)) -> Platform:
     data_dir = Path(tempfile.mkdtemp(prefix="ilp-e2e-"))
     env = {
         key: value
@@ -120,7 +120,7 @@ def start_platform() -> Platform:
         env["REDIS_URL"] = parsed._replace(path="/8").geturl()
     port = free_port()
     platform = Platform(base_url=f"http://127.0.0.1:{port}", env=env, data_dir=data_dir)
-    for step in (("migrate", "--noinput", "-v", "0"), ("seed_demo",)):
+    for step in (("migrate", "--noinput", "-v", "0"), seed):
         result = platform.manage(*step)
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(step)} failed:\n{result.stderr[-4000:]}")
