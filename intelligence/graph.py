@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
-from ilp_platform.core.separators import HELP as SEPARATORS_HELP
 from ilp_platform.core.separators import split_list
 from intelligence.choices import LinkKind, LinkStrength, SubjectCategory
 from intelligence.models import Entity, Link, Report, ReportEntity
@@ -384,23 +384,26 @@ def entity_set(user: User, text: str | None) -> list[dict[str, Any]]:
     may see, whether it is missing or outside their compartments (the same message)."""
     parts = split_list(text)
     if not parts:
-        raise EntitySetError(f"Name at least one entity: ids {SEPARATORS_HELP}.")
+        raise EntitySetError(_("Name at least one entity: ids separated by commas or spaces."))
     wanted: list[int] = []
     for part in parts:
         if not (part.isascii() and part.isdigit()):
-            raise EntitySetError("An entity id is a whole number.")
+            raise EntitySetError(_("An entity id is a whole number."))
         number = int(part)
         if number not in wanted:
             wanted.append(number)
     if len(wanted) > SET_TIMELINE_ENTITIES:
-        raise EntitySetError(f"At most {SET_TIMELINE_ENTITIES} entities at once.")
+        raise EntitySetError(
+            _("At most %(count)s entities at once.") % {"count": SET_TIMELINE_ENTITIES}
+        )
     # Beyond a bigint no record can exist: never sent to the database.
     found = visible_entities(user, [pk for pk in wanted if 0 < pk <= 2**63 - 1])
     seen = {row["id"] for row in found}
     unseen = [pk for pk in wanted if pk not in seen]
     if unseen:
         raise EntitySetError(
-            "No entity visible to you has these ids: " + ", ".join(map(str, unseen)) + ".",
+            _("No entity visible to you has these ids: %(ids)s.")
+            % {"ids": ", ".join(map(str, unseen))},
             unseen,
         )
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -125,7 +126,10 @@ def _choice(choices, **kwargs) -> serializers.CharField:
 
     def check(value):
         if value not in choices.values:
-            raise serializers.ValidationError(f"“{value}” is not valid. {_one_of(choices)}")
+            raise serializers.ValidationError(
+                _("“%(value)s” is not valid. One of: %(choices)s.")
+                % {"value": value, "choices": ", ".join(choices.values)}
+            )
 
     return serializers.CharField(validators=[check], help_text=_one_of(choices), **kwargs)
 

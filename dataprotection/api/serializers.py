@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from dataprotection.choices import PackSubject, RiskLevel
@@ -132,7 +133,7 @@ class VerifySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("pack") in (None, "", {}) and not attrs.get("sha256"):
-            raise serializers.ValidationError({"pack": ["Give the pack's JSON or its sha256."]})
+            raise serializers.ValidationError({"pack": [_("Give the pack's JSON or its sha256.")]})
         return attrs
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -285,7 +286,7 @@ class InboxViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             if not request.user.is_authenticated:
                 raise exceptions.NotAuthenticated()
             if not request.user.has_perm("exchange.add_receivedpackage"):
-                raise exceptions.PermissionDenied("Your role does not allow this action.")
+                raise exceptions.PermissionDenied(_("Your role does not allow this action."))
             upload = request.FILES.get("file")
             if upload is None:
                 return Response(

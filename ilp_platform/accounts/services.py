@@ -266,7 +266,7 @@ def unlock(*, username: str, ip_address: str | None, actor: User) -> int:
     from ilp_platform.accounts import lockout
 
     if not can_unlock(actor):
-        raise PermissionError("only administrators lift lockouts")
+        raise PermissionError(_("Only administrators lift lockouts."))
     key = lockout.pair(username, ip_address)
     running = LoginLockout.objects.current().filter(**key).first()
     removed = _reset_counters(key["username"], key["ip_address"])
@@ -507,7 +507,7 @@ def issue_enrolment_code(user: User, *, actor: User | None) -> tuple[str, Enrolm
 
     if actor is not None:
         if not can_issue_enrolment_codes(actor):
-            raise PermissionError("only administrators issue enrolment codes")
+            raise PermissionError(_("Only administrators issue enrolment codes."))
         if actor.pk == user.pk:
             raise PermissionError(
                 _("An administrator cannot issue an enrolment code for their own account.")
@@ -542,7 +542,7 @@ def reset_two_factor(user: User, *, actor: User | None) -> tuple[str, EnrolmentC
     """A lost or replaced phone: remove the person's authenticator and recovery codes and issue
     an enrolment code, with which they enrol again at their next login."""
     if actor is not None and not can_issue_enrolment_codes(actor):
-        raise PermissionError("only administrators reset two-factor authentication")
+        raise PermissionError(_("Only administrators reset two-factor authentication."))
     if actor is not None and actor.pk == user.pk:
         raise PermissionError(
             _("An administrator cannot reset two-factor authentication for their own account.")

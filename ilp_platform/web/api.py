@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -38,8 +39,10 @@ def check_purpose(user) -> None:
         raise exceptions.ValidationError(
             {
                 "X-Justification-Purpose": [
-                    "Name an operation, requirement or tasking you can see, as kind:id "
-                    "(for example operation:12)."
+                    _(
+                        "Name an operation, requirement or tasking you can see, as kind:id "
+                        "(for example operation:12)."
+                    )
                 ]
             }
         )
@@ -245,7 +248,7 @@ class RestrictedViewSetMixin(_ViewSetBase):
         try:
             return super().get_object()
         except Http404:
-            raise exceptions.NotFound("Not found.") from None
+            raise exceptions.NotFound(_("Not found.")) from None
 
     def write(self, call):
         """Run a service call in one transaction; the record it returns must still be visible
@@ -272,7 +275,7 @@ class RestrictedViewSetMixin(_ViewSetBase):
         if not model.objects.visible_to(self.request.user).filter(pk=instance.pk).exists():
             transaction.set_rollback(True)
             raise exceptions.PermissionDenied(
-                "The record would fall outside your compartments; nothing was saved."
+                _("The record would fall outside your compartments; nothing was saved.")
             )
 
 

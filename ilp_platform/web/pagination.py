@@ -1,6 +1,7 @@
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -37,8 +38,8 @@ class DefaultCursorPagination(CursorPagination):
             raise ValidationError(
                 {
                     self.page_size_query_param: [
-                        f"A whole number from 1 is required (at most {self.max_page_size} "
-                        "are returned)."
+                        _("A whole number from 1 is required (at most %(count)s are returned).")
+                        % {"count": self.max_page_size}
                     ]
                 }
             )

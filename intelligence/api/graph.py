@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers
@@ -51,9 +52,9 @@ def _record_id(request: Request, name: str) -> int | None:
     number no record can have (then the caller answers 404, as for a missing record)."""
     value = _param(request, name)
     if not value:
-        raise exceptions.ValidationError({name: ["This parameter is required (an entity id)."]})
+        raise exceptions.ValidationError({name: [_("This parameter is required (an entity id).")]})
     if not (value.isascii() and value.isdigit()):
-        raise exceptions.ValidationError({name: ["An entity id is a whole number."]})
+        raise exceptions.ValidationError({name: [_("An entity id is a whole number.")]})
     number = int(value)
     return number if 0 < number <= MAX_ID else None
 
@@ -63,7 +64,9 @@ def _whole_number(request: Request, name: str, low: int, high: int, default: int
     if not value:
         return default
     if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
-        raise exceptions.ValidationError({name: [f"A whole number from {low} to {high}."]})
+        raise exceptions.ValidationError(
+            {name: [_("A whole number from %(low)s to %(high)s.") % {"low": low, "high": high}]}
+        )
     return int(value)
 
 
@@ -74,7 +77,7 @@ def _moment(request: Request, name: str, *, end: bool) -> dt.datetime | None:
     if not value:
         return None
     problem = exceptions.ValidationError(
-        {name: ["A date (YYYY-MM-DD) or an ISO 8601 date-time is required."]}
+        {name: [_("A date (YYYY-MM-DD) or an ISO 8601 date-time is required.")]}
     )
     try:
         # A date first: parse_datetime reads a bare date as its midnight.
@@ -226,7 +229,7 @@ class _EntityReadView(RestrictedViewSetMixin, generics.GenericAPIView):
         entity = None if pk is None else graph.visible_entity(_person(self.request), pk)
         if entity is None:
             self.kwargs[self.lookup_url_kwarg] = raw
-            raise exceptions.NotFound("Not found.")
+            raise exceptions.NotFound(_("Not found."))
         return entity
 
 
@@ -243,7 +246,7 @@ class EntityTimelineView(_EntityReadView):
         since = _moment(request, "from", end=False)
         until = _moment(request, "to", end=True)
         if since is not None and until is not None and until <= since:
-            raise exceptions.ValidationError({"to": ["Must come after `from`."]})
+            raise exceptions.ValidationError({"to": [_("Must come after `from`.")]})
         limit = _whole_number(request, "limit", 1, graph.TIMELINE_MAX, graph.TIMELINE_LIMIT)
         entity = self.visible_entity(pk if pk <= MAX_ID else None, str(pk))
         timeline = graph.entity_timeline(
@@ -303,11 +306,11 @@ class EntitySetTimelineView(_EntityReadView):
         since = _moment(request, "from", end=False)
         until = _moment(request, "to", end=True)
         if since is not None and until is not None and until <= since:
-            raise exceptions.ValidationError({"to": ["Must come after `from`."]})
+            raise exceptions.ValidationError({"to": [_("Must come after `from`.")]})
         limit = _whole_number(request, "limit", 1, graph.SET_TIMELINE_MAX, graph.SET_TIMELINE_LIMIT)
         kinds = [part.strip() for part in _param(request, "kind").split(",") if part.strip()]
         if any(kind not in graph.SET_TIMELINE_KINDS for kind in kinds):
-            raise exceptions.ValidationError({"kind": ["Kinds are `report` and `link`."]})
+            raise exceptions.ValidationError({"kind": [_("Kinds are `report` and `link`.")]})
         person = _person(request)
         try:
             entities = graph.entity_set(person, _param(request, "ids"))
@@ -452,11 +455,13 @@ class LookupView(RestrictedViewSetMixin, generics.GenericAPIView):
         kind, q = _param(request, "kind"), _param(request, "q")
         errors = {}
         if kind not in lookup.KINDS:
-            errors["kind"] = [f"Choose one of: {', '.join(lookup.KINDS)}."]
+            errors["kind"] = [
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(lookup.KINDS)}
+            ]
         if len(q) < lookup.MIN_QUERY:
-            errors["q"] = [f"Type at least {lookup.MIN_QUERY} characters."]
+            errors["q"] = [_("Type at least %(count)s characters.") % {"count": lookup.MIN_QUERY}]
         elif len(q) > lookup.MAX_QUERY:
-            errors["q"] = [f"At most {lookup.MAX_QUERY} characters."]
+            errors["q"] = [_("At most %(count)s characters.") % {"count": lookup.MAX_QUERY}]
         if errors:
             raise exceptions.ValidationError(errors)
         matches = lookup.lookup(_person(request), kind, q)

@@ -3,6 +3,7 @@ writes are parsed here and carried out by the services."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -287,7 +288,7 @@ class BulkAssignSerializer(serializers.Serializer):
             if evaluator.user.username == value:
                 return evaluator.user
         raise serializers.ValidationError(
-            "No evaluator by that username holds one of your compartments."
+            _("No evaluator by that username holds one of your compartments.")
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -386,7 +387,12 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         wanted = request.query_params.get("status", "")
         if wanted and wanted not in SuggestionStatus.values:
             raise ValidationError(
-                {"status": [f"Choose one of: {', '.join(SuggestionStatus.values)}."]}
+                {
+                    "status": [
+                        _("Choose one of: %(choices)s.")
+                        % {"choices": ", ".join(SuggestionStatus.values)}
+                    ]
+                }
             )
         rows: list[MentionSuggestion] = []
         user = request.user

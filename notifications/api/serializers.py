@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ilp_platform.web.serializers import VisibleRelatedField
@@ -55,10 +56,10 @@ class WatchWriteSerializer(serializers.Serializer):
         named = [name for name in ("entity", "operation", "query") if name in attrs]
         if len(named) != 1:
             raise serializers.ValidationError(
-                {"entity": ["Name one of an entity, an operation or a search (query) to watch."]}
+                {"entity": [_("Name one of an entity, an operation or a search (query) to watch.")]}
             )
         if "filters" in attrs and "query" not in attrs:
-            raise serializers.ValidationError({"filters": ["Filters belong to a search."]})
+            raise serializers.ValidationError({"filters": [_("Filters belong to a search.")]})
         return attrs
 
 

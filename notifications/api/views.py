@@ -7,6 +7,7 @@ yours or whose record you may no longer see, is a 404.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -84,7 +85,7 @@ class NotificationViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
     def retrieve(self, request, *args, **kwargs):
         shown = selectors.describe([self.get_object()], request.user)
         if not shown:
-            raise exceptions.NotFound("Not found.")
+            raise exceptions.NotFound(_("Not found."))
         audit.consultation(
             Action.VIEW,
             object_type=Notification._meta.label_lower,

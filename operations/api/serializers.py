@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from analysis.models import AnalysisJob, Product
@@ -86,7 +87,7 @@ class GatherSerializer(serializers.Serializer):
     def validate(self, attrs):
         if not any(attrs.get(name) for name in ITEM_FIELDS):
             raise serializers.ValidationError(
-                {"reports": ["Name at least one record (reports, entities, jobs, ...)."]}
+                {"reports": [_("Name at least one record (reports, entities, jobs, ...).")]}
             )
         return attrs
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
@@ -209,7 +210,7 @@ class ChartViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             if value:
                 if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
                     raise exceptions.ValidationError(
-                        {"operation": ["An operation id is a whole number."]}
+                        {"operation": [_("An operation id is a whole number.")]}
                     )
                 queryset = queryset.filter(operation_id=int(value))
         return queryset
@@ -336,8 +337,10 @@ class ChartViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             raise exceptions.ValidationError(
                 {
                     "q": [
-                        "Give one of: q (a search), gathered=true (the operation's entities) "
-                        "or ids (entity ids)."
+                        _(
+                            "Give one of: q (a search), gathered=true (the operation's "
+                            "entities) or ids (entity ids)."
+                        )
                     ]
                 }
             )
@@ -346,13 +349,18 @@ class ChartViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             query = params["q"].strip()
             if not lookup.MIN_QUERY <= len(query) <= lookup.MAX_QUERY:
                 raise exceptions.ValidationError(
-                    {"q": [f"From {lookup.MIN_QUERY} to {lookup.MAX_QUERY} characters."]}
+                    {
+                        "q": [
+                            _("From %(low)s to %(high)s characters.")
+                            % {"low": lookup.MIN_QUERY, "high": lookup.MAX_QUERY}
+                        ]
+                    }
                 )
             found = charts.search_entities(request.user, query, present)
             charts.record_found(chart, found, start="search", query=query)
         elif start == "gathered":
             if params["gathered"].strip().lower() not in ("true", "1"):
-                raise exceptions.ValidationError({"gathered": ["Only `true` is accepted."]})
+                raise exceptions.ValidationError({"gathered": [_("Only `true` is accepted.")]})
             found = charts.operation_entities(request.user, chart.operation, present)
             charts.record_found(chart, found, start="operation")
         else:
@@ -371,7 +379,9 @@ def _ids(params, name: str) -> list[int]:
     otherwise."""
     parts = split_list(params.get(name))
     if len(parts) > charts.MAX_NODES:
-        raise exceptions.ValidationError({name: [f"At most {charts.MAX_NODES} ids."]})
+        raise exceptions.ValidationError(
+            {name: [_("At most %(count)s ids.") % {"count": charts.MAX_NODES}]}
+        )
     if not all(part.isascii() and part.isdigit() and 0 < int(part) < 2**63 for part in parts):
-        raise exceptions.ValidationError({name: ["Entity ids are whole numbers."]})
+        raise exceptions.ValidationError({name: [_("Entity ids are whole numbers.")]})
     return list(dict.fromkeys(int(part) for part in parts))

@@ -121,14 +121,16 @@ class DisclosureView(APIView):
         try:
             model = apps.get_model(data["object_type"])
         except (LookupError, ValueError):
-            raise exceptions.ValidationError({"object_type": ["Unknown object type."]}) from None
+            raise exceptions.ValidationError(
+                {"object_type": [gettext("Unknown object type.")]}
+            ) from None
         if not hasattr(model, "disclosure_rules") or not hasattr(model.objects, "visible_to"):
             raise exceptions.ValidationError(
-                {"object_type": ["Records of this type are not disclosed through here."]}
+                {"object_type": [gettext("Records of this type are not disclosed through here.")]}
             )
         obj = model.objects.visible_to(request.user).filter(pk=data["object_id"]).first()
         if obj is None:
-            raise exceptions.NotFound("Not found.")
+            raise exceptions.NotFound(gettext("Not found."))
         try:
             event = services.record_disclosure(
                 obj,

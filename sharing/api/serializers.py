@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -108,13 +109,13 @@ class ShareWriteSerializer(serializers.Serializer):
     def validate(self, attrs):
         if (attrs.get("report") is None) == (attrs.get("product") is None):
             raise serializers.ValidationError(
-                {"report": ["Name the report or the product to share (one of them)."]}
+                {"report": [_("Name the report or the product to share (one of them).")]}
             )
         if attrs.get("product") is not None and (
             attrs.get("send_original") or attrs.get("answers_requirement") is not None
         ):
             raise serializers.ValidationError(
-                {"product": ["A product travels as approved; it answers no requirement."]}
+                {"product": [_("A product travels as approved; it answers no requirement.")]}
             )
         return attrs
 
@@ -146,7 +147,7 @@ class AggregateQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         since, until = attrs.get("since"), attrs.get("until")
         if since and until and until <= since:
-            raise serializers.ValidationError({"until": ["The end comes after the start."]})
+            raise serializers.ValidationError({"until": [_("The end comes after the start.")]})
         return attrs
 
 

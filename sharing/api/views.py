@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.response import Response
@@ -180,6 +181,6 @@ class AggregateViewSet(viewsets.ViewSet):
         since = query.validated_data.get("since") or default_since
         until = query.validated_data.get("until") or default_until
         if until <= since:
-            raise exceptions.ValidationError({"until": ["The end comes after the start."]})
+            raise exceptions.ValidationError({"until": [_("The end comes after the start.")]})
         figures = aggregates.figures_for(request.user, since=since, until=until)
         return Response(s.AggregateSerializer(figures).data)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -99,7 +100,7 @@ class SubjectRequestViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
                 )
             return Response({"results": s.SubjectHitSerializer(hits, many=True).data})
         if not request.user.has_perm("subjectrequests.change_subjectrequest"):
-            self.permission_denied(request, message="Your role does not allow this action.")
+            self.permission_denied(request, message=_("Your role does not allow this action."))
         data = self.parse(s.HitDecisionWriteSerializer)
         holder: dict = {}
 

@@ -3,6 +3,7 @@ where the caller may see it; writes are parsed here and carried out by ``tasking
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -213,7 +214,8 @@ class ScoreSerializer(serializers.Serializer):
     def validate_matrix(self, value):
         if value not in scoring.matrices():
             raise serializers.ValidationError(
-                f"Unknown scoring matrix {value!r}; choose one of {', '.join(scoring.matrices())}."
+                _("Unknown scoring matrix “%(matrix)s”; choose one of %(choices)s.")
+                % {"matrix": value, "choices": ", ".join(scoring.matrices())}
             )
         return value
 

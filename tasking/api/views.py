@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
@@ -172,7 +173,12 @@ class MeetingViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
         fmt = request.query_params.get("as") or "pdf"
         if fmt not in ("pdf", "html"):
             raise exceptions.ValidationError(
-                {"as": [f"“{fmt}” is not one of the accepted values: pdf, html."]}
+                {
+                    "as": [
+                        _("“%(value)s” is not one of the accepted values: pdf, html.")
+                        % {"value": fmt}
+                    ]
+                }
             )
         body, content_type, filename = exports.minutes(meeting, request.user, fmt)
         response = HttpResponse(body, content_type=content_type)
@@ -220,7 +226,7 @@ class PriorityViewSet(TaskingViewSetMixin, viewsets.ModelViewSet):
         products = data.pop("evidence_products", None)
         for name in ("matrix", "score_inputs"):
             if name in data:
-                raise exceptions.ValidationError({name: ["Score with POST .../score/."]})
+                raise exceptions.ValidationError({name: [_("Score with POST .../score/.")]})
         self.write(
             lambda: services.update_priority(
                 priority, actor=request.user, data=data, evidence_products=products
