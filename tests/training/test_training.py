@@ -361,3 +361,74 @@ def test_a_package_built_on_a_training_installation_is_flagged(db):
     recipient = crypto.PrivateIdentity.generate()
     envelope = json.loads(pkg.seal(document, signer=signer, recipient=recipient.public))
     assert envelope["training"] is True
+
+
+def test_the_analyst_s_near_repeat_finds_the_series_and_a_profile_citing_it_counts(
+    scenario, django_capture_on_commit_callbacks
+):
+    """The scenario's burglaries hold a series the near-repeat job finds with default bands;
+    the dissemination exercise counts a problem profile citing that job."""
+    from analysis.services.jobs import request_job
+    from analysis.services.products.citations import cite
+    from analysis.services.products.workflow import create_product
+
+    analyst = _user("trainee_analyst")
+    assert _status(analyst, "analyst-analysis") == "not_started"
+    with (
+        context.acting(user=analyst, justification="training"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        job = request_job(
+            actor=analyst,
+            kind="near_repeat",
+            params={"crime_types": ["burglary"], "compartments": ["training-local"]},
+        )
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.message
+    assert job.result["summary"]["significant_cells"] >= 1
+    assert _status(analyst, "analyst-analysis") == "done"
+    local = Report.objects.get(pk=scenario.scenario["ungraded_reports"][0]).compartment
+    with context.acting(user=analyst, justification="training"):
+        product = create_product(
+            actor=analyst,
+            data={
+                "kind": "problem_profile",
+                "title": "Burglary in Millbrook",
+                "compartment": local,
+                "handling_code": "P",
+            },
+        )
+        assert _status(analyst, "analyst-dissemination") == "not_started"
+        cite(product, actor=analyst, kind="job", target_id=job.pk)
+    assert _status(analyst, "analyst-dissemination") == "done"
+
+
+def test_the_manager_s_tasking_exercise_needs_a_decision_and_a_requirement(scenario):
+    from datetime import timedelta
+
+    from tasking import services as tasking
+
+    manager = _user("trainee_manager")
+    meeting = Meeting.objects.get(pk=scenario.scenario["meeting"])
+    with context.acting(user=manager, justification="training"):
+        tasking.record_decision(
+            meeting,
+            actor=manager,
+            data={
+                "decision": "Target hardening on Millbrook Green.",
+                "rationale": "A near-repeat series.",
+                "compartment": meeting.compartment,
+            },
+        )
+        assert _status(manager, "manager-tasking") == "not_started"
+        tasking.raise_requirement(
+            actor=manager,
+            meeting=meeting,
+            data={
+                "question": "Who drives the white van?",
+                "due_date": timezone.localdate() + timedelta(days=14),
+                "assigned_to": _user("trainee_analyst"),
+                "compartment": meeting.compartment,
+            },
+        )
+    assert _status(manager, "manager-tasking") == "done"
