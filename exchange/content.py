@@ -30,6 +30,7 @@ from audit.choices import Action
 from exchange import grading_map
 from exchange import package as pkg
 from exchange.models import Partner, ReceivedPackage
+from ilp_platform.core.errors import MisuseError
 from intelligence import grading
 from intelligence import provenance as provenance_service
 from intelligence.choices import (
@@ -1005,7 +1006,7 @@ def store_rows(
     if not copy_available():
         objects = [model(**common, **dict(zip(columns, row, strict=True))) for row in rows]
         if count is not None and len(objects) != count:
-            raise ValueError(f"{len(objects)} rows of {model.__name__}, not {count}")
+            raise MisuseError(f"{len(objects)} rows of {model.__name__}, not {count}")
         model.objects.bulk_create(objects, batch_size=BATCH)
         return [obj.pk for obj in objects] if count is not None else []
     meta = model._meta
@@ -1057,13 +1058,13 @@ def store_rows(
                         row[i] = json.dumps(row[i], cls=encoder)
                 if count is not None:
                     if written == count:
-                        raise ValueError(f"more rows of {model.__name__} than {count}")
+                        raise MisuseError(f"more rows of {model.__name__} than {count}")
                     write((new_ids[written], *row, *constants))
                 else:
                     write((*row, *constants))
                 written += 1
         if count is not None and written != count:
-            raise ValueError(f"{written} rows of {model.__name__}, not {count}")
+            raise MisuseError(f"{written} rows of {model.__name__}, not {count}")
     return new_ids
 
 

@@ -22,6 +22,7 @@ from django import forms
 from django.template.loader import get_template
 from django.urls import reverse
 
+from ilp_platform.core.errors import MisuseError
 from ilp_platform.core.separators import join_list, split_list
 from intelligence import lookup
 
@@ -38,7 +39,7 @@ class PickerWidget(forms.TextInput):
 
     def __init__(self, kind: str, *, multiple: bool = False, attrs: dict | None = None):
         if kind not in lookup.KINDS:
-            raise ValueError(f"no lookup kind {kind!r}")
+            raise MisuseError(f"no lookup kind {kind!r}")
         attrs = {"class": _TEXT, **(attrs or {})}
         attrs.setdefault("autocomplete", "off")
         attrs.setdefault("spellcheck", "false")

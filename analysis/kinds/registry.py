@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ilp_platform.core.errors import MisuseError
+
 if TYPE_CHECKING:
     from analysis.kinds.params import Context, Param
 
@@ -63,7 +65,7 @@ def register(kind: Kind) -> Kind:
     """Add ``kind`` (its module calls this when imported); a name is registered once."""
     existing = _KINDS.get(kind.name)
     if existing is not None and existing is not kind:
-        raise ValueError(f"an analysis kind named {kind.name!r} is already registered")
+        raise MisuseError(f"an analysis kind named {kind.name!r} is already registered")
     _KINDS[kind.name] = kind
     return kind
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.cache.backends.redis import RedisCache
 
+from ilp_platform.core.errors import MisuseError
+
 # Keys deleted per round trip while clearing.
 CLEAR_BATCH = 500
 
@@ -23,7 +25,7 @@ class BrokerSafeRedisCache(RedisCache):
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         if params.get("KEY_FUNCTION"):
-            raise ValueError(
+            raise MisuseError(
                 "BrokerSafeRedisCache clears by the default key shape: set no KEY_FUNCTION."
             )
         super().__init__(server, params)

@@ -15,3 +15,9 @@ class StateConflict(Exception):
     @property
     def message_dict(self) -> dict[str, list[str]]:
         return {self.field: [self.message]}
+
+
+class MisuseError(ValueError):
+    """A call the code itself forbids (arguments that do not fit together, a name that is not
+    one of ours, an invariant broken): a developer's mistake, for the logs. Its message is never
+    shown to a reader, so it is not translated."""

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.safestring import SafeString, mark_safe
 
+from ilp_platform.core.errors import MisuseError
+
 if TYPE_CHECKING:
     from ilp_platform.core.people import Person
 
@@ -57,11 +59,11 @@ class Chart:
 
     def __post_init__(self) -> None:
         if len(self.labels) != len(self.values):
-            raise ValueError("A chart needs exactly one value per label.")
+            raise MisuseError("A chart needs exactly one value per label.")
         if self.tones and len(self.tones) != len(self.values):
-            raise ValueError("A chart's tones, when given, need one per bar.")
+            raise MisuseError("A chart's tones, when given, need one per bar.")
         if self.long_labels and len(self.long_labels) != len(self.values):
-            raise ValueError("A chart's long labels, when given, need one per bar.")
+            raise MisuseError("A chart's long labels, when given, need one per bar.")
 
     @property
     def spoken_labels(self) -> Sequence[str]:

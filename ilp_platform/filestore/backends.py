@@ -23,6 +23,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
+from ilp_platform.core.errors import MisuseError
+
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 
 
@@ -30,7 +32,7 @@ def _clean(name: str) -> str:
     name = str(name).replace("\\", "/")
     cleaned = posixpath.normpath(name).lstrip("/")
     if cleaned in ("", ".") or cleaned.startswith("../") or cleaned == "..":
-        raise ValueError(f"not a storable file name: {name!r}")
+        raise MisuseError(f"not a storable file name: {name!r}")
     return cleaned
 
 
@@ -62,9 +64,9 @@ class _ChunkReader(io.RawIOBase):
         elif whence == io.SEEK_END:
             position = self._size + offset
         else:
-            raise ValueError(f"invalid whence ({whence})")
+            raise MisuseError(f"invalid whence ({whence})")
         if position < 0:
-            raise ValueError(f"negative seek position {position}")
+            raise MisuseError(f"negative seek position {position}")
         self._pos = position
         return position
 
@@ -102,7 +104,7 @@ class DatabaseStorage(Storage):
 
     def __init__(self, chunk_size: int = DEFAULT_CHUNK_SIZE, using: str = DEFAULT_DB_ALIAS):
         if int(chunk_size) < 1024:
-            raise ValueError("chunk_size must be at least 1024 bytes")
+            raise MisuseError("chunk_size must be at least 1024 bytes")
         self.chunk_size = int(chunk_size)
         self.using = using
 
@@ -133,7 +135,7 @@ class DatabaseStorage(Storage):
 
     def _open(self, name: str, mode: str = "rb") -> File:
         if any(flag in mode for flag in "wax+"):
-            raise ValueError("DatabaseStorage files are read-only once stored: write with save()")
+            raise MisuseError("DatabaseStorage files are read-only once stored: write with save()")
         row = self._row(name)
         raw = _ChunkReader(self.using, row["pk"], row["size"], row["chunk_size"], _clean(name))
         handle: IO[Any] = io.BufferedReader(raw, buffer_size=row["chunk_size"])

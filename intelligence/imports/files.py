@@ -49,6 +49,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from ilp_platform.core.errors import MisuseError
 from intelligence.imports.choices import Encoding, FileFormat
 
 CHUNK = 1024 * 1024  # bytes read at a time: bounded memory whatever the file size
@@ -79,7 +80,7 @@ def storage() -> Storage:
 def storage_name(stored_name: str) -> str:
     """The name in the shared storage of one of our stored files (refuses any other name)."""
     if not STORED_NAME.match(stored_name or ""):
-        raise ValueError("not a stored import file name")
+        raise MisuseError("not a stored import file name")
     return f"{FOLDER}/{stored_name}"
 
 
@@ -286,11 +287,11 @@ def _store_csv(source, target: Path, encoding: str) -> tuple[str, int]:
 
 
 def _decode_message(encoding: str, line: int, byte: bytes) -> str:
-    shown = f" (byte 0x{byte.hex().upper()})" if byte else ""
+    shown = " " + _("(byte 0x%(hex)s)") % {"hex": byte.hex().upper()} if byte else ""
     if encoding == Encoding.UTF8:
         return _(
             "Line %(line)s is not valid UTF-8%(byte)s: the file is in another encoding or mixes "
-            "encodings. Save it as \u201cCSV UTF-8\u201d and upload it again, or choose "
+            "encodings. Save it as “CSV UTF-8” and upload it again, or choose "
             "Windows-1252 if the whole file was saved that way."
         ) % {"line": line, "byte": shown}
     return _("Line %(line)s cannot be read as %(encoding)s%(byte)s.") % {

@@ -91,6 +91,13 @@ _DEVELOPER_ERRORS = {
     "LookupError",
     "AttributeError",
     "CommandError",
+    # The storage protocol's "no such file", for the logs.
+    "FileNotFoundError",
+    # The project's own: a developer's mistake; a broken audit checkpoint file (the integrity
+    # report and the administrator's logs, stored as written); a PDF asking for a remote file.
+    "MisuseError",
+    "BrokenCheckpoints",
+    "LocalOnlyFetchError",
 }
 _MESSAGE_FUNCTIONS = {"success", "error", "info", "warning", "add_message"}
 
