@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analysis.models import Product
@@ -256,10 +257,12 @@ class ScoreForm(forms.Form):
         self.initial["matrix"] = self.matrix.key
         for factor in self.matrix.factors:
             self.fields[factor.key] = forms.TypedChoiceField(
-                label=factor.label,
+                # The default matrix's texts are in the catalogue; a configured one's own
+                # labels come back as written.
+                label=_(factor.label),
                 coerce=int,
                 choices=[("", "---------")]
-                + [(v, f"{v} — {meaning}") for v, meaning in factor.scale.items()],
+                + [(v, f"{v} — {gettext(meaning)}") for v, meaning in factor.scale.items()],
                 widget=forms.Select(attrs=_SELECT),
                 help_text=_("Weight %(w)s; scale %(lo)s to %(hi)s.")
                 % {"w": factor.weight, "lo": factor.low, "hi": factor.high},

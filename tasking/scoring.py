@@ -37,30 +37,37 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 HARM_SCALE = {
-    0: "None",
-    1: "Minor",
-    2: "Moderate",
-    3: "Serious",
-    4: "Critical",
+    0: gettext_noop("None"),
+    1: gettext_noop("Minor"),
+    2: gettext_noop("Moderate"),
+    3: gettext_noop("Serious"),
+    4: gettext_noop("Critical"),
 }
 LIKELIHOOD_SCALE = {
-    1: "Rare",
-    2: "Unlikely",
-    3: "Possible",
-    4: "Likely",
-    5: "Almost certain",
+    1: gettext_noop("Rare"),
+    2: gettext_noop("Unlikely"),
+    3: gettext_noop("Possible"),
+    4: gettext_noop("Likely"),
+    5: gettext_noop("Almost certain"),
 }
 POSITION_SCALE = {
-    1: "Strong: well able to act",
-    2: "Good",
-    3: "Adequate",
-    4: "Limited",
-    5: "Weak: little or no ability to act",
+    1: gettext_noop("Strong: well able to act"),
+    2: gettext_noop("Good"),
+    3: gettext_noop("Adequate"),
+    4: gettext_noop("Limited"),
+    5: gettext_noop("Weak: little or no ability to act"),
 }
-CONFIDENCE_SCALE = {1: "Low", 2: "Medium", 3: "High"}
-GRID_SCALE = {1: "Low", 2: "Medium", 3: "High", 4: "Very high"}
+CONFIDENCE_SCALE = {1: gettext_noop("Low"), 2: gettext_noop("Medium"), 3: gettext_noop("High")}
+GRID_SCALE = {
+    1: gettext_noop("Low"),
+    2: gettext_noop("Medium"),
+    3: gettext_noop("High"),
+    4: gettext_noop("Very high"),
+}
 
 
 def _harm(key: str, label: str, weight: float) -> dict:
@@ -69,64 +76,90 @@ def _harm(key: str, label: str, weight: float) -> dict:
 
 DEFAULT_MATRICES: dict[str, dict] = {
     "morile": {
-        "label": "MoRiLE-style: harm, likelihood, organisational position, confidence",
+        "label": gettext_noop(
+            "MoRiLE-style: harm, likelihood, organisational position, confidence"
+        ),
         "formula": "morile",
         "factors": [
-            _harm("physical", "Physical harm", 2),
-            _harm("psychological", "Psychological harm", 1.5),
-            _harm("financial", "Financial harm", 1),
-            _harm("community", "Harm to the community", 1),
-            _harm("geographic_scope", "Geographic scope", 1),
-            _harm("victim_vulnerability", "Victim vulnerability", 1.5),
+            _harm("physical", gettext_noop("Physical harm"), 2),
+            _harm("psychological", gettext_noop("Psychological harm"), 1.5),
+            _harm("financial", gettext_noop("Financial harm"), 1),
+            _harm("community", gettext_noop("Harm to the community"), 1),
+            _harm("geographic_scope", gettext_noop("Geographic scope"), 1),
+            _harm("victim_vulnerability", gettext_noop("Victim vulnerability"), 1.5),
             {
                 "key": "likelihood",
-                "label": "Likelihood",
+                "label": gettext_noop("Likelihood"),
                 "group": "likelihood",
                 "weight": 1,
                 "scale": LIKELIHOOD_SCALE,
             },
             {
                 "key": "capacity",
-                "label": "Organisational capacity",
+                "label": gettext_noop("Organisational capacity"),
                 "group": "position",
                 "weight": 1,
                 "scale": POSITION_SCALE,
             },
             {
                 "key": "capability",
-                "label": "Organisational capability",
+                "label": gettext_noop("Organisational capability"),
                 "group": "position",
                 "weight": 1,
                 "scale": POSITION_SCALE,
             },
             {
                 "key": "confidence",
-                "label": "Confidence in the information",
+                "label": gettext_noop("Confidence in the information"),
                 "group": "confidence",
                 "weight": 1,
                 "scale": CONFIDENCE_SCALE,
             },
         ],
         "parameters": {"position_neutral": 3, "position_step": 0.25},
-        "bands": [[0, "Low"], [6, "Medium"], [12, "High"], [20, "Very high"]],
+        "bands": [
+            [0, gettext_noop("Low")],
+            [6, gettext_noop("Medium")],
+            [12, gettext_noop("High")],
+            [20, gettext_noop("Very high")],
+        ],
     },
     "grid4x4": {
-        "label": "4x4 impact x likelihood grid (1-16)",
+        "label": gettext_noop("4x4 impact x likelihood grid (1-16)"),
         "formula": "product",
         "factors": [
-            {"key": "impact", "label": "Impact", "group": "impact", "scale": GRID_SCALE},
+            {
+                "key": "impact",
+                "label": gettext_noop("Impact"),
+                "group": "impact",
+                "scale": GRID_SCALE,
+            },
             {
                 "key": "likelihood",
-                "label": "Likelihood",
+                "label": gettext_noop("Likelihood"),
                 "group": "likelihood",
                 "scale": GRID_SCALE,
             },
         ],
-        "bands": [[1, "Low"], [4, "Medium"], [8, "High"], [12, "Very high"]],
+        "bands": [
+            [1, gettext_noop("Low")],
+            [4, gettext_noop("Medium")],
+            [8, gettext_noop("High")],
+            [12, gettext_noop("Very high")],
+        ],
     },
 }
 
 FORMULAS = ("morile", "product")
+# What each group of factors is called on the pages (a configured group of another name is
+# shown as it is written).
+GROUP_NAMES = {
+    "harm": gettext_lazy("Harm"),
+    "likelihood": gettext_lazy("Likelihood"),
+    "position": gettext_lazy("Organisational position"),
+    "confidence": gettext_lazy("Confidence"),
+    "impact": gettext_lazy("Impact"),
+}
 _MORILE_GROUPS = {"harm", "likelihood", "position", "confidence"}
 _TWO_PLACES = Decimal("0.01")
 
@@ -350,12 +383,24 @@ def get_matrix(key: str) -> Matrix:
         return matrices()[key]
     except KeyError:
         raise ValidationError(
-            {"matrix": [f"Unknown scoring matrix {key!r}; choose one of {', '.join(matrices())}."]}
+            {
+                "matrix": [
+                    _("Unknown scoring matrix “%(matrix)s”; choose one of %(choices)s.")
+                    % {"matrix": key, "choices": ", ".join(matrices())}
+                ]
+            }
         ) from None
 
 
 def matrix_choices() -> list[tuple[str, str]]:
-    return [(m.key, m.label) for m in matrices().values()]
+    """The matrices, each named in the reader's language (a configured matrix's own label is
+    shown as written when the catalogue does not know it)."""
+    return [(m.key, _(m.label)) for m in matrices().values()]
+
+
+def group_name(group: str) -> str:
+    """A group of factors as the pages name it."""
+    return str(GROUP_NAMES.get(group, group))
 
 
 # --- Scoring ----------------------------------------------------------------------------------
@@ -401,27 +446,36 @@ def validate_inputs(matrix: Matrix, inputs: dict) -> dict[str, int]:
     """The inputs as whole numbers; a ValidationError names every missing or invalid factor."""
     errors: dict[str, list[str]] = {}
     if not isinstance(inputs, dict):
-        raise ValidationError({"inputs": ["Give the factor values as a mapping of key to value."]})
+        raise ValidationError(
+            {"inputs": [_("Give the factor values as a mapping of key to value.")]}
+        )
     known = {f.key for f in matrix.factors}
     for key in inputs:
         if key not in known:
             errors[str(key)] = [
-                f"{key!r} is not a factor of the {matrix.label} matrix "
-                f"(factors: {', '.join(sorted(known))})."
+                _("“%(key)s” is not a factor of the %(matrix)s matrix (factors: %(factors)s).")
+                % {"key": key, "matrix": _(matrix.label), "factors": ", ".join(sorted(known))}
             ]
     clean: dict[str, int] = {}
     for factor in matrix.factors:
         raw = inputs.get(factor.key)
         if raw is None or raw == "":
             errors[factor.key] = [
-                f"{factor.label} ({factor.key}): give a value from {factor.low} to {factor.high}."
+                _("%(factor)s (%(key)s): give a value from %(low)s to %(high)s.")
+                % {
+                    "factor": _(factor.label),
+                    "key": factor.key,
+                    "low": factor.low,
+                    "high": factor.high,
+                }
             ]
             continue
         number = _as_whole_number(raw)
         if number is None or number not in factor.scale:
             allowed = ", ".join(str(v) for v in factor.scale)
             errors[factor.key] = [
-                f"{factor.label} ({factor.key}): {raw!r} is not on its scale ({allowed})."
+                _("%(factor)s (%(key)s): “%(value)s” is not on its scale (%(allowed)s).")
+                % {"factor": _(factor.label), "key": factor.key, "value": raw, "allowed": allowed}
             ]
             continue
         clean[factor.key] = number
@@ -464,7 +518,7 @@ def score(matrix_key: str, inputs: dict) -> ScoreResult:
     total = _round(total)
     band = matrix.band(total)
     if band:
-        steps.append({"name": "band", "label": "Band", "working": "", "value": band})
+        steps.append({"name": "band", "label": gettext_noop("Band"), "working": "", "value": band})
     return ScoreResult(
         matrix=matrix.key,
         inputs=values,
@@ -482,13 +536,18 @@ def _morile(matrix: Matrix, values: dict[str, int]) -> tuple[Decimal, list[dict]
     steps = []
     harm, working = _weighted_mean(grouped["harm"], values)
     steps.append(
-        {"name": "harm", "label": "Harm (weighted mean)", "working": working, "value": _show(harm)}
+        {
+            "name": "harm",
+            "label": gettext_noop("Harm (weighted mean)"),
+            "working": working,
+            "value": _show(harm),
+        }
     )
     likelihood, working = _weighted_mean(grouped["likelihood"], values)
     steps.append(
         {
             "name": "likelihood",
-            "label": "Likelihood (weighted mean)",
+            "label": gettext_noop("Likelihood (weighted mean)"),
             "working": working,
             "value": _show(likelihood),
         }
@@ -497,7 +556,7 @@ def _morile(matrix: Matrix, values: dict[str, int]) -> tuple[Decimal, list[dict]
     steps.append(
         {
             "name": "risk",
-            "label": "Risk = harm × likelihood",
+            "label": gettext_noop("Risk = harm × likelihood"),
             "working": f"{_show(harm)} × {_show(likelihood)}",
             "value": _show(risk),
         }
@@ -507,7 +566,7 @@ def _morile(matrix: Matrix, values: dict[str, int]) -> tuple[Decimal, list[dict]
         steps.append(
             {
                 "name": "position",
-                "label": "Organisational position (weighted mean)",
+                "label": gettext_noop("Organisational position (weighted mean)"),
                 "working": working,
                 "value": _show(position),
             }
@@ -518,7 +577,7 @@ def _morile(matrix: Matrix, values: dict[str, int]) -> tuple[Decimal, list[dict]
         steps.append(
             {
                 "name": "modifier",
-                "label": "Position modifier = 1 + step × (position − neutral)",
+                "label": gettext_noop("Position modifier = 1 + step × (position − neutral)"),
                 "working": f"1 + {_show(step)} × ({_show(position)} − {_show(neutral)})",
                 "value": _show(modifier),
             }
@@ -529,7 +588,7 @@ def _morile(matrix: Matrix, values: dict[str, int]) -> tuple[Decimal, list[dict]
     steps.append(
         {
             "name": "score",
-            "label": "Priority score = risk × modifier",
+            "label": gettext_noop("Priority score = risk × modifier"),
             "working": f"{_show(risk)} × {_show(modifier)}",
             "value": _show(total),
         }
@@ -545,7 +604,7 @@ def _product(matrix: Matrix, values: dict[str, int]) -> tuple[Decimal, list[dict
     return total, [
         {
             "name": "score",
-            "label": "Score = " + " × ".join(f.label.lower() for f in used),
+            "label": gettext_noop("Score = product of the factors"),
             "working": " × ".join(str(values[f.key]) for f in used),
             "value": _show(total),
         }

@@ -3,6 +3,8 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from tasking.scoring import group_name
+
 register = template.Library()
 
 
@@ -16,3 +18,9 @@ def product_url(product) -> str:
         return product.get_absolute_url()
     except NoReverseMatch:
         return ""
+
+
+@register.filter
+def score_group(group: str) -> str:
+    """A scoring group's name in the reader's language (``harm`` -> "Harm")."""
+    return group_name(group)
