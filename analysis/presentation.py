@@ -37,9 +37,12 @@ LABELS = {
     "cells_cut_by_the_edge": gettext_lazy("Cells cut by the area's edge"),
     "cells_with_incidents": gettext_lazy("Cells with at least one incident"),
     "false_discovery_rate_correction": gettext_lazy("False-discovery-rate correction"),
+    # xgettext:no-python-format (a percent sign, never %-formatted)
     "hot_spots_95": gettext_lazy("Hot spots at 95% or more"),
+    # xgettext:no-python-format (a percent sign, never %-formatted)
     "hot_spots_99": gettext_lazy("Hot spots at 99% or more"),
     "hot_spots_99_9": gettext_lazy("Hot spots at 99.9%"),
+    # xgettext:no-python-format (a percent sign, never %-formatted)
     "cold_spots_95": gettext_lazy("Cold spots at 95% or more"),
     "hot_spots_95_uncorrected": gettext_lazy("Hot spots at 95%, uncorrected"),
     "hot_spots_99_9_uncorrected": gettext_lazy("Hot spots at 99.9%, uncorrected"),

@@ -462,6 +462,7 @@ def _hotspot_result(params, plane, grid, area, fig: Figures) -> dict:
                     _("Significance, uncorrected"),
                     _("Density per km²"),
                     _("Share of the cell in the area"),
+                    # xgettext:no-python-format (a percent sign, never %-formatted)
                     _("Found by police activity (% of the cell's incidents)"),
                     _("Significant only with police-found records"),
                 ],
@@ -516,6 +517,7 @@ def _method_note(params, grid, fig: Figures, fdr: bool) -> list[dict]:
         _("summed exactly from every incident to every cell centre within reach")
         if fig.estimator == "exact"
         else _(
+            # xgettext:no-python-format (a percent sign, never %-formatted)
             "from the incidents spread by linear binning over a lattice of at most 1/16 of the "
             "bandwidth, convolved by FFT (within 1% of the exact sum)"
         )
@@ -638,6 +640,7 @@ registry.register(
         name="hotspot",
         label=gettext_lazy("Hotspots (grid, Gi*, kernel density)"),
         description=gettext_lazy(
+            # xgettext:no-python-format (a percent sign, never %-formatted)
             "Where incidents concentrate: counts on a grid, Getis-Ord Gi* hot and cold spots at "
             "95, 99 and 99.9% confidence, and a kernel density surface, on a map; hot spots "
             "that are significant only with the incidents found by police activity are flagged."
