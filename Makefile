@@ -75,6 +75,9 @@ messages: $(STAMP)
 	ILP_ENV=test $(BIN)/python manage.py makemessages -l en -l fr -l de -l it -l ru -l es --no-obsolete --add-location=file \
 		--ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*' --ignore='tests/*' \
 		--ignore='benchmarks/*'
+	ILP_ENV=test $(BIN)/python manage.py makemessages -d djangojs -l en -l fr -l de -l it -l ru -l es --no-obsolete \
+		--add-location=file --ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*' \
+		--ignore='tests/*' --ignore='benchmarks/*'
 	ILP_ENV=test $(BIN)/python manage.py compilemessages --ignore='.venv/*'
 
 # Benchmarks on PostgreSQL (DATABASE_URL names the server; a bench_<scale> database is built

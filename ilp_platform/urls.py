@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from ilp_platform.accounts import views as accounts_views
 from ilp_platform.accounts.api.views import MeView, TokenView
-from ilp_platform.web import pages
+from ilp_platform.web import jsi18n, pages
 
 # Each app's api/urls.py lists (prefix, viewset, basename); one router serves them all so the
 # API root at /api/v1/ lists every endpoint.
@@ -59,6 +59,8 @@ urlpatterns = [
     path("accounts/", include("ilp_platform.accounts.urls")),
     # Django's language switch, also remembering a signed-in person's choice on their account.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
+    # The scripts' translations, one address per language (ilp_platform/web/jsi18n.py).
+    path("jsi18n/<str:language>/", jsi18n.javascript_catalog, name="javascript-catalog"),
     path("training/", include("training.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/me/", MeView.as_view(), name="api-me"),

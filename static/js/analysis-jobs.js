@@ -254,7 +254,9 @@
       return {
         id: n.id,
         label: n.label,
-        title: n.label + " (" + n.kind + ")\nbetweenness " + n.betweenness + "\ndegree " + n.degree + "\ncommunity " + n.community,
+        title: n.label + " (" + n.kind + ")\n" + interpolate(gettext("betweenness %(value)s"), { value: n.betweenness }, true) +
+          "\n" + interpolate(gettext("degree %(value)s"), { value: n.degree }, true) +
+          "\n" + interpolate(gettext("community %(value)s"), { value: n.community }, true),
         value: 1 + 20 * ((n.betweenness || 0) / (peak || 1)),
         color: { background: colour, border: n.on_path ? "#000000" : colour },
         borderWidth: n.on_path ? 4 : 1,
@@ -264,7 +266,7 @@
     var ids = {};
     data.nodes.forEach(function (n) { ids[n.id] = true; });
     var edges = new vis.DataSet(data.edges.filter(function (e) { return ids[e.from] && ids[e.to]; }).map(function (e, k) {
-      return { id: k, from: e.from, to: e.to, value: e.weight, title: "weight " + e.weight + ", links " + e.links + ", shared reports " + e.reports };
+      return { id: k, from: e.from, to: e.to, value: e.weight, title: interpolate(gettext("weight %(weight)s, links %(links)s, shared reports %(reports)s"), { weight: e.weight, links: e.links, reports: e.reports }, true) };
     }));
     new vis.Network(element, { nodes: nodes, edges: edges }, {
       nodes: { scaling: { min: 6, max: 30 }, font: { size: 12 } },

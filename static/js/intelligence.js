@@ -64,7 +64,7 @@
     }
     var count = form.querySelector("[data-bulk-count]");
     if (count) {
-      count.textContent = ticked ? "(" + ticked + " " + (form.getAttribute("data-ticked-label") || "ticked") + ")" : "";
+      count.textContent = ticked ? interpolate(ngettext("(%(n)s ticked)", "(%(n)s ticked)", ticked), { n: ticked }, true) : "";
     }
   }
   document.addEventListener("change", function (event) {

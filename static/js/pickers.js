@@ -58,7 +58,7 @@
       if (value) { input.setAttribute(name, value); }
     });
     if (!input.getAttribute("placeholder")) {
-      input.setAttribute("placeholder", multiple ? "Type to add…" : "Type to search…");
+      input.setAttribute("placeholder", multiple ? gettext("Type to add…") : gettext("Type to search…"));
     }
     var describedBy = (document.getElementById(baseId + "_helptext") ? baseId + "_helptext" : "");
     if (describedBy && !input.getAttribute("aria-describedby")) {
@@ -107,11 +107,11 @@
       var name = li.querySelector(".picker-label");
       var button = el("button", "picker-remove", "×");
       button.type = "button";
-      button.setAttribute("aria-label", "Remove " + (name ? name.textContent : li.getAttribute("data-value")));
+      button.setAttribute("aria-label", interpolate(gettext("Remove %(name)s"), { name: name ? name.textContent : li.getAttribute("data-value") }, true));
       button.addEventListener("click", function () {
         li.remove();
         sync();
-        say((name ? name.textContent : "") + " removed.");
+        say(interpolate(gettext("%(name)s removed."), { name: name ? name.textContent : "" }, true));
         input.focus();
       });
       li.appendChild(button);
@@ -169,7 +169,7 @@
       input.value = "";
       close();
       showHint("");
-      say(item.label + " chosen.");
+      say(interpolate(gettext("%(name)s chosen."), { name: item.label }, true));
     }
 
     function render(results) {
@@ -198,11 +198,11 @@
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
         showHint("");
-        say(results.length === 1 ? "1 result. Use the arrow keys to choose."
-          : results.length + " results. Use the arrow keys to choose.");
+        say(interpolate(ngettext("%(n)s result. Use the arrow keys to choose.",
+          "%(n)s results. Use the arrow keys to choose.", results.length), { n: results.length }, true));
       } else {
         close();
-        var message = "No match among the records you may see.";
+        var message = gettext("No match among the records you may see.");
         showHint(message);
         say(message);
       }
@@ -223,7 +223,7 @@
         list.textContent = "";
         close();
         showHint("");
-        if (q.length) { say("Type at least " + minQuery + " characters."); }
+        if (q.length) { say(interpolate(ngettext("Type at least %(n)s character.", "Type at least %(n)s characters.", minQuery), { n: minQuery }, true)); }
         return;
       }
       var mine = ++sequence;
@@ -241,19 +241,19 @@
           if (answer.status === 200) {
             render(answer.body.results || []);
           } else if (answer.status === 428) {
-            refuse("State a justification (top of the page) to look records up, or type the id.");
+            refuse(gettext("State a justification (top of the page) to look records up, or type the id."));
           } else if (answer.status === 400 && answer.body.q) {
             refuse(String(answer.body.q[0]));
           } else if (answer.status === 401 || answer.status === 403) {
-            refuse("You may not look these records up here: type the id instead.");
+            refuse(gettext("You may not look these records up here: type the id instead."));
           } else {
-            refuse("The look-up did not answer: type the id instead.");
+            refuse(gettext("The look-up did not answer: type the id instead."));
           }
         })
         .catch(function () {
           if (mine !== sequence) { return; }
           root.classList.remove("picker-busy");
-          refuse("The look-up did not answer: type the id instead.");
+          refuse(gettext("The look-up did not answer: type the id instead."));
         });
     }
 
