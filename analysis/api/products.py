@@ -358,7 +358,7 @@ class ProductViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
                 note=data["note"],
             )
         except Http404:
-            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
         return Response(CitationSerializer(citation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DisseminateSerializer, responses={201: DisseminationSerializer})

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
@@ -149,19 +150,19 @@ def _api(request) -> bool:
 
 def page_not_found(request, exception=None):
     if _api(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
     return render(request, "404.html", status=404)
 
 
 def permission_denied(request, exception=None):
     if _api(request):
         return JsonResponse(
-            {"detail": "You do not have permission to perform this action."}, status=403
+            {"detail": gettext("You do not have permission to perform this action.")}, status=403
         )
     return render(request, "403.html", status=403)
 
 
 def server_error(request):
     if _api(request):
-        return JsonResponse({"detail": "Server error."}, status=500)
+        return JsonResponse({"detail": gettext("Server error.")}, status=500)
     return render(request, "500.html", status=500)

@@ -566,8 +566,10 @@ class EntityViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             )
             return Response(
                 {
-                    "detail": "Probable duplicates exist; link to one of them, or send "
-                    "allow_duplicate: true to create a new entity anyway.",
+                    "detail": _(
+                        "Probable duplicates exist; link to one of them, or send "
+                        "allow_duplicate: true to create a new entity anyway."
+                    ),
                     "duplicates": s.EntitySerializer(exc.candidates, many=True).data,
                 },
                 status=status.HTTP_409_CONFLICT,
