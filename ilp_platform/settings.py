@@ -26,6 +26,9 @@ ILP_ENV = env_choice("ILP_ENV", ("development", "production", "test", "build"), 
 PRODUCTION = ILP_ENV == "production"
 
 DATA_DIR = Path(env_str("ILP_DATA_DIR", str(BASE_DIR / ".data"))).resolve()
+# Where numba keeps the compiled near-repeat kernel (read when numba is first imported, after
+# the settings): under the data directory, which the platform may write, unless set.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(DATA_DIR / "numba-cache"))
 
 if PRODUCTION:
     SECRET_KEY = env_str("SECRET_KEY", required=True)

@@ -19,16 +19,34 @@ The events are renumbered in the order of a k-d tree over them before the pairs 
 the two events of a close pair have nearby rows in that matrix (the gathers read from cache;
 integer counts add up the same in any order). The pairs of the closest distance band are
 handed back for the map of events with a near repeat.
+
+Where numba is installed the pairs are instead found on a grid and counted as they are found
+by a compiled kernel (``near_repeat_kernel``), never held as arrays; the shuffles are drawn
+here the same way for both, so the table and p-values are the same for a seed. Without numba
+(or with ``COMPILED`` off) the numpy path above counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from types import ModuleType
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+_kernel: ModuleType | None
+try:  # the compiled kernel, where numba is installed
+    from analysis.algorithms import near_repeat_kernel as _kernel
+except (ImportError, RuntimeError, OSError):  # pragma: no cover - without numba (or a cache
+    # numba can write) the test counts with numpy
+    _kernel = None
+
+# Count with the compiled kernel when numba is there (tests switch it off to compare).
+COMPILED = _kernel is not None
+# Calls of the compiled kernel per batch of simulations: a progress report after each.
+COMPILED_STEPS = 10
 # Pairs whose distance band is found per step (a few hundred kB of temporaries).
 PAIR_BLOCK = 1 << 16
 # Pairs grouped by distance band at a time: their bytes and indices stay in cache.
@@ -185,6 +203,83 @@ def _cumulative_counts(
     return partial.sum(axis=2), sizes, np.concatenate(closest)
 
 
+# Counts a day matrix's pairs: (cumulative counts per band within reach x limit x column, pairs
+# per band, the first band's pairs as rows of the matrix) from (matrix, limits, progress).
+Counter = Callable[
+    [np.ndarray, np.ndarray, Callable[[int], None]], tuple[np.ndarray, np.ndarray, np.ndarray]
+]
+
+
+def _numpy_pairs(
+    x: np.ndarray, y: np.ndarray, d_edges: np.ndarray, max_pairs: int
+) -> tuple[np.ndarray, int, Counter]:
+    """The events' new order, the pairs within reach and their counter, with numpy alone: the
+    pairs from a k-d tree, held as arrays."""
+    # The events renumbered in the order of a k-d tree over them: events close in space are
+    # then close in memory, and the day rows of a close pair are gathered from nearby.
+    order = cKDTree(np.column_stack([x, y])).indices
+    x, y = x[order], y[order]
+    tree = cKDTree(np.column_stack([x, y]))
+    close = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
+    if len(close) > max_pairs:
+        raise TooManyPairs(len(close))
+    # The pairs' two events as columns of their own: half the bytes, read contiguously.
+    first_event, second_event = close[:, 0].astype(np.int32), close[:, 1].astype(np.int32)
+    del close
+    bands = _distance_bands(x, y, first_event, second_event, d_edges)
+    near = len(d_edges)
+    # Pairs within reach of the table's distance bands (a pair the squared comparison puts
+    # past the last edge is counted beyond, as the table's last row).
+    within = len(bands) - int(np.count_nonzero(bands == near))
+
+    def count(matrix, limits, progress):
+        return _cumulative_counts(first_event, second_event, bands, near, matrix, limits, progress)
+
+    return order, within, count
+
+
+def _compiled_pairs(
+    x: np.ndarray, y: np.ndarray, d_edges: np.ndarray, max_pairs: int
+) -> tuple[np.ndarray, int, Counter]:
+    """As ``_numpy_pairs`` with the compiled kernel: the pairs found on a grid and counted
+    as they are found, in ``COMPILED_STEPS`` calls (a progress report after each), each split
+    between the threads by their number of pairs."""
+    assert _kernel is not None
+    grid = _kernel.Grid(x, y, float(d_edges[-1]))
+    order = grid.order
+    x, y = x[order], y[order]
+    squared = d_edges**2
+    per_event, closest_per_event, sizes, fits = _kernel.pairs_within(x, y, grid, squared, max_pairs)
+    if not fits:
+        raise TooManyPairs(int(per_event.sum()))
+    within = int(sizes.sum())
+    # Where each event's first-band pairs go, and the pairs before each event.
+    offsets = np.concatenate([[0], np.cumsum(closest_per_event)[:-1]]).astype(np.int64)
+    before = np.concatenate([[0], np.cumsum(per_event)])
+    threads = _kernel.threads()
+    tasks = COMPILED_STEPS * threads
+    targets = within * np.arange(1, tasks) / tasks
+    bounds = np.concatenate([[0], np.searchsorted(before, targets), [len(x)]]).astype(np.int64)
+    closest = np.empty((int(closest_per_event.sum()), 2), dtype=np.int64)
+    kept = False
+
+    def count(matrix, limits, progress):
+        nonlocal kept
+        # A gap never exceeds the dtype's range, so a limit past it is the range's end.
+        top = np.iinfo(matrix.dtype).max
+        cut = np.minimum(limits, top).astype(matrix.dtype)
+        days = _kernel.padded(matrix)
+        total = np.zeros((len(d_edges), len(cut), days.shape[1]), dtype=np.int64)
+        for step in range(COMPILED_STEPS):
+            part = bounds[step * threads : (step + 1) * threads + 1]
+            total += _kernel.count(x, y, grid, squared, days, cut, part, offsets, closest, not kept)
+            progress(int(before[part[-1]] - before[part[0]]))
+        kept = True
+        return total[:, :, : matrix.shape[1]], sizes, closest
+
+    return order, within, count
+
+
 def knox(
     x,
     y,
@@ -216,21 +311,10 @@ def knox(
             list(d_edges), list(t_edges), empty, empty, np.ones((nd, nt)), iterations, n, 0
         )
 
-    # The events renumbered in the order of a k-d tree over them: events close in space are
-    # then close in memory, and the day rows of a close pair are gathered from nearby.
-    order = cKDTree(np.column_stack([x, y])).indices
-    x, y = x[order], y[order]
-    tree = cKDTree(np.column_stack([x, y]))
-    close = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
-    if len(close) > max_pairs:
-        raise TooManyPairs(len(close))
-    # The pairs' two events as columns of their own: half the bytes, read contiguously.
-    first_event, second_event = close[:, 0].astype(np.int32), close[:, 1].astype(np.int32)
-    del close
-    bands = _distance_bands(x, y, first_event, second_event, d_edges)
-    # Pairs within reach of the table's distance bands (a pair the squared comparison puts
-    # past the last edge is counted beyond, as the table's last row).
-    within = len(bands) - int(np.count_nonzero(bands == nd - 1))
+    if COMPILED and _kernel is not None and _kernel.fits(x, y, float(d_edges[-1])):
+        order, within, count = _compiled_pairs(x, y, d_edges, max_pairs)
+    else:
+        order, within, count = _numpy_pairs(x, y, d_edges, max_pairs)
     band_sizes = np.zeros(nd - 1, dtype=np.int64)
     closest = np.empty((0, 2), dtype=np.int32)
     all_time = _all_pairs_time_counts(np.sort(t), t_edges)
@@ -279,15 +363,7 @@ def knox(
             drawn += 1
         matrix = np.ascontiguousarray(np.column_stack(columns))
         width = matrix.shape[1]
-        counts, sizes, closest = _cumulative_counts(
-            first_event,
-            second_event,
-            bands,
-            nd - 1,
-            matrix,
-            limits,
-            lambda pairs, w=width: advance(pairs, w),
-        )
+        counts, sizes, closest = count(matrix, limits, partial(advance, columns=width))
         band_sizes = sizes[: nd - 1]
         first = 0
         if observed is None:

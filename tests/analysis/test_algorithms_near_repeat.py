@@ -11,11 +11,21 @@ DISTANCES = [100, 200, 400]
 TIMES = [7, 14, 28]
 
 
+@pytest.fixture(params=["numpy", "compiled"])
+def counting(request, monkeypatch):
+    """Each test of the counting runs with numpy alone and with the compiled kernel (skipped
+    where numba is not installed): both must give the same figures."""
+    if request.param == "compiled" and near_repeat._kernel is None:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(near_repeat, "COMPILED", request.param == "compiled")
+    return request.param
+
+
 def _uniform(rng, n):
     return rng.uniform(0, 5000, n), rng.uniform(0, 5000, n), rng.uniform(0, 365, n)
 
 
-def test_planted_near_repeats_are_significant_in_the_close_and_short_cell():
+def test_planted_near_repeats_are_significant_in_the_close_and_short_cell(counting):
     rng = np.random.default_rng(1)
     x, y, t = _uniform(rng, 300)
     # Each of 60 originators is followed within a week by a repeat less than 100 m away.
@@ -38,7 +48,7 @@ def test_uniform_random_events_show_no_near_repeat_pattern():
     assert 0.3 < result.ratio[0, 0] < 2.5
 
 
-def test_observed_and_expected_each_account_for_every_pair():
+def test_observed_and_expected_each_account_for_every_pair(counting):
     rng = np.random.default_rng(3)
     x, y, t = _uniform(rng, 120)
     result = knox(x, y, t, DISTANCES, TIMES, iterations=19, seed=1)
@@ -48,7 +58,7 @@ def test_observed_and_expected_each_account_for_every_pair():
     assert result.observed.shape == (len(DISTANCES) + 1, len(TIMES) + 1)
 
 
-def test_the_same_seed_gives_the_same_table():
+def test_the_same_seed_gives_the_same_table(counting):
     rng = np.random.default_rng(4)
     x, y, t = _uniform(rng, 150)
     a = knox(x, y, t, DISTANCES, TIMES, iterations=9, seed=42)
@@ -57,7 +67,7 @@ def test_the_same_seed_gives_the_same_table():
     np.testing.assert_array_equal(a.p_values, b.p_values)
 
 
-def test_too_many_close_pairs_is_refused_rather_than_exhausting_memory():
+def test_too_many_close_pairs_is_refused_rather_than_exhausting_memory(counting):
     x = np.zeros(100)
     with pytest.raises(TooManyPairs):
         knox(x, x, np.arange(100.0), DISTANCES, TIMES, iterations=1, max_pairs=100)
@@ -94,7 +104,7 @@ def _brute_force_knox(x, y, t, distances, times, iterations, seed):
     ids=["days-in-one-byte", "one-simulation-per-batch", "two-byte-days", "four-byte-days"],
 )
 def test_the_table_equals_a_brute_force_monte_carlo_with_the_same_shuffles(
-    monkeypatch, span, batch_bytes
+    monkeypatch, counting, span, batch_bytes
 ):
     """Same seed, same shuffles: observed, expected and p-values identical to the reference,
     whatever the width of the day integers or how many simulations run side by side."""
@@ -112,7 +122,7 @@ def test_the_table_equals_a_brute_force_monte_carlo_with_the_same_shuffles(
     np.testing.assert_array_equal(result.p_values, p_values)
 
 
-def test_progress_is_reported_in_a_few_steps_up_to_the_end(monkeypatch):
+def test_progress_is_reported_in_a_few_steps_up_to_the_end(monkeypatch, counting):
     """Each report may be a database write: about ten for a whole run, however many blocks
     of pairs there are, ending at 1."""
     monkeypatch.setattr(near_repeat, "BLOCK_CELLS", 1)  # a block of 256 pairs at a time
@@ -124,7 +134,7 @@ def test_progress_is_reported_in_a_few_steps_up_to_the_end(monkeypatch):
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 
-def test_the_closest_pairs_are_every_pair_within_the_first_distance_band():
+def test_the_closest_pairs_are_every_pair_within_the_first_distance_band(counting):
     """The pairs the map marks come from the test's own search: every pair of events no
     further apart than the first band's edge (events exactly on the edge included), as a
     k-d tree queried at that distance and a comparison of every pair find them."""
@@ -142,11 +152,18 @@ def test_the_closest_pairs_are_every_pair_within_the_first_distance_band():
     assert len(found) == len(result.closest) > 30 * 29 // 2 + 30 * 10 + 30 * 5
 
 
-def test_the_table_and_the_closest_pairs_are_the_same_counted_a_few_pairs_at_a_time(monkeypatch):
+def test_the_table_and_the_closest_pairs_are_the_same_counted_a_few_pairs_at_a_time(
+    monkeypatch, counting
+):
     """Bands found and pairs counted a few hundred at a time, the pairs of each band added up
     block by block: the brute-force table exactly, and every pair within the first band."""
     monkeypatch.setattr(near_repeat, "PAIR_BLOCK", 300)
     monkeypatch.setattr(near_repeat, "CHUNK_PAIRS", 700)
+    # The compiled kernel: many small shares of the events, on three threads.
+    monkeypatch.setattr(near_repeat, "COMPILED_STEPS", 7)
+    if near_repeat._kernel is not None:
+        monkeypatch.setattr(near_repeat._kernel, "MAX_THREADS", 3)
+        monkeypatch.setattr(near_repeat._kernel, "threads", lambda: 3)
     rng = np.random.default_rng(13)
     x, y, t = rng.uniform(0, 1500, 300), rng.uniform(0, 1500, 300), rng.uniform(0, 90, 300)
     result = knox(x, y, t, DISTANCES, TIMES, iterations=19, seed=4)
