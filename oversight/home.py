@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
@@ -30,6 +30,9 @@ ANOMALY_SHORT_LABELS = {
     "denied": gettext_lazy("Refused"),
     "no_reference": gettext_lazy("No ref."),
     "special_category": gettext_lazy("Special"),
+    "closed_purpose": gettext_lazy("Closed"),
+    "outside_purpose": gettext_lazy("Outside"),
+    "free_text": gettext_lazy("Free text"),
 }
 
 
@@ -108,7 +111,8 @@ def oversight_panels(user: User) -> list[Panel]:
     else:
         note = _("BROKEN: ") + latest.message
     if latest is not None:
-        note += f" · {latest.finished_at:%Y-%m-%d %H:%M} UTC"
+        finished = latest.finished_at.astimezone(UTC)
+        note += f" · {date_format(finished, 'SHORT_DATETIME_FORMAT')} UTC"
     panels = [
         Panel(
             title=_("Audit chain"),

@@ -1,6 +1,6 @@
 """The home page per role: what needs the person today, in counts and small charts."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -147,3 +147,27 @@ def test_the_home_page_renders_for_every_role_without_inline_style(world, client
     assert response.status_code == 200 and "What needs you today" in body
     main = body[body.index('<main id="main"') : body.index("</main>")]
     assert " style=" not in main and "<script" not in main
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_oversight_panels_write_dates_in_the_languages_shape_and_name_every_kind_short(
+    world, language
+):
+    from django.utils import formats, translation
+
+    from audit.integrity import latest_check, run_verification
+
+    run_verification()
+    finished = latest_check().finished_at.astimezone(UTC)
+    with translation.override(language):
+        integrity = reverse("audit:integrity")
+        chain = next(p for p in oversight_panels(world.oversight) if p.url == integrity)
+        shown = formats.date_format(finished, "SHORT_DATETIME_FORMAT")
+    assert chain.note.endswith(f" · {shown} UTC"), chain.note
+    # Each kind of anomaly has a short axis label: long ones overlap on a phone.
+    Anomaly.objects.create(
+        day=timezone.localdate(), actor_username="analyst", kind="free_text", summary="x"
+    )
+    chart = panels(world.oversight)["Anomalies to look at"].chart
+    assert len(chart.labels) == len(Anomaly.Kind)
+    assert all(len(label) <= 10 for label in chart.labels), chart.labels
