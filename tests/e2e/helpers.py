@@ -54,3 +54,60 @@ def choose(select, pattern: str) -> str:
             select.select_option(value=option.get_attribute("value"))
             return text
     raise AssertionError(f"no option matching {pattern!r} in {select}")
+
+
+def shown_date(value, format_name: str = "SHORT_DATE_FORMAT", language: str = "en") -> str:
+    """``value`` as the platform prints it in ``language`` (the shared format settings, so the
+    journeys follow docs/dates.md whatever shape a language is given)."""
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        return formats.date_format(value, format_name)
+
+
+def date_shape(format_name: str = "SHORT_DATETIME_FORMAT", language: str = "en") -> re.Pattern:
+    """A pattern for any date printed in ``format_name`` in ``language``."""
+    import datetime
+
+    example = shown_date(datetime.datetime(2033, 11, 22, 13, 44), format_name, language)
+    return re.compile(re.sub(r"\d+", r"\\d+", re.escape(example)))
+
+
+def read_shown_date(text: str, language: str = "en"):
+    """A date printed in ``language``'s shape, read back with the language's input formats."""
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        shapes = formats.get_format("DATE_INPUT_FORMATS")
+    for shape in shapes:
+        try:
+            return datetime.datetime.strptime(text.strip(), shape).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is no date in the {language} shape")
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def wide_on_a_phone(someone, pages: dict[str, str]) -> dict[str, int]:
+    """Open each page (shot name -> path) at 390 px, answering a justification if asked, and
+    take its screenshot; the pages wider than the phone, with their width (sideways scroll)."""
+    page = someone.page
+    wide = {}
+    page.set_viewport_size(PHONE)
+    try:
+        for shot, path in pages.items():
+            someone.goto(path)
+            someone.justify()
+            someone.settle()
+            width = page.evaluate("document.scrollingElement.scrollWidth")
+            someone.shot(shot)
+            if width > PHONE["width"]:
+                wide[path] = width
+    finally:
+        page.set_viewport_size(DESKTOP)
+    return wide

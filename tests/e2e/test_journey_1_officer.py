@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import pk_from
+from tests.e2e.helpers import pk_from, read_shown_date, shown_date
 
 pytestmark = pytest.mark.e2e
 
@@ -147,7 +147,7 @@ def test_officer_asks_for_more_time_and_submits_intelligence_for_a_tasking(perso
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
     tasking_pk = pk_from(page.url, "/tasking/taskings/")
     journey["tasking_pk"] = tasking_pk
-    due = date.fromisoformat(page.locator("#tasking-due").inner_text().strip())
+    due = read_shown_date(page.locator("#tasking-due").inner_text())
     officer.shot("officer-07-tasking")
     officer.assert_accessible("the tasking")
     fits_a_phone(officer, "the tasking page")
@@ -162,13 +162,13 @@ def test_officer_asks_for_more_time_and_submits_intelligence_for_a_tasking(perso
     expect(summary).to_contain_text("New deadline asked for")
     expect(summary).to_contain_text("has already passed")
     wanted = max(due, date.today()) + timedelta(days=7)
-    page.get_by_label("New deadline asked for").fill(wanted.isoformat())
+    page.get_by_label("New deadline asked for").fill(shown_date(wanted))
     page.get_by_label("Why more time is needed").fill("The shop owner is away until next week.")
     page.get_by_role("button", name="Ask for more time").click()
     page.wait_for_load_state()
     requests = page.locator("#extension-requests")
     expect(requests).to_contain_text("Awaiting a decision")
-    expect(requests).to_contain_text(wanted.isoformat())
+    expect(requests).to_contain_text(shown_date(wanted))
     officer.shot("officer-08-more-time-asked")
 
     # Submit intelligence for the tasking: the form names it; the report is linked to it.
@@ -189,7 +189,7 @@ def test_officer_asks_for_more_time_and_submits_intelligence_for_a_tasking(perso
     tasking_urn = re.search(r"IR-\d{4}-\d+", heading.inner_text()).group(0)
     officer.goto(f"/tasking/taskings/{tasking_pk}/")
     expect(page.locator("#tasking-reports").get_by_role("link", name=tasking_urn)).to_be_visible()
-    journey["extension_asked"] = wanted.isoformat()
+    journey["extension_asked"] = shown_date(wanted)
 
 
 def test_a_manager_grants_the_officers_request_and_the_officer_sees_it(person, journey):

@@ -10,7 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import choose, needs, pk_from
+from ilp_platform.web.dates import shape_hint
+from tests.e2e.helpers import choose, date_shape, needs, pk_from, shown_date, wide_on_a_phone
 
 pytestmark = pytest.mark.e2e
 
@@ -22,10 +23,26 @@ OVERDUE_ROW_CONTRAST = {
 }
 
 
-DATE_SHAPES = re.compile(
-    r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? "
+# Dates spelt with month names; any date in figures must be in the language's one shape.
+MONTH_WORDS = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? "
     r"\d{1,2}, \d{4}|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"
 )
+IN_FIGURES = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
+
+
+def _dates_not_in_the_shape(text: str) -> list[str]:
+    shape = date_shape("SHORT_DATE_FORMAT")
+    odd = [m.group(0) for m in MONTH_WORDS.finditer(text)]
+    return odd + [d for d in IN_FIGURES.findall(text) if not shape.fullmatch(d)]
+
+
+def _datetime_input_format(language: str = "en") -> str:
+    """The shape the platform's date-and-time boxes show and take first in ``language``."""
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        return str(formats.get_format("DATETIME_INPUT_FORMATS")[0])
 
 
 def _pick_attendee(page, name: str) -> None:
@@ -75,7 +92,7 @@ def test_manager_minutes_number_every_action_and_name_the_attendees(person, tmp_
     manager.main.get_by_role("button", name="Open meeting").click()
     page.wait_for_load_state()
 
-    due = (datetime.date.today() + datetime.timedelta(days=21)).isoformat()
+    due = shown_date(datetime.date.today() + datetime.timedelta(days=21))
     manager.main.get_by_role("link", name="Raise a requirement").click()
     page.wait_for_load_state()
     page.get_by_label(re.compile(r"^What we need to know")).fill("Where is the van kept at night?")
@@ -122,7 +139,7 @@ def test_manager_minutes_number_every_action_and_name_the_attendees(person, tmp_
     assert "Check the garages" in in_export["A2"] and due in in_export["A2"]
     attendees_line = text.split("Attendees:")[1].split("\n")[0]
     assert "Analyst" in attendees_line and "Officer" in attendees_line
-    assert not DATE_SHAPES.search(text), DATE_SHAPES.search(text).group(0)
+    assert not _dates_not_in_the_shape(text), _dates_not_in_the_shape(text)
 
 
 def test_manager_approves_the_problem_profile(person, journey):
@@ -163,12 +180,14 @@ def test_manager_runs_a_tactical_meeting_and_exports_its_minutes(person, journey
     manager.goto("/tasking/meetings/new/")
     when = datetime.datetime.now().replace(microsecond=0, second=0)
     page.get_by_label(re.compile(r"^Kind")).select_option("tactical")
-    title = f"Tactical tasking {when:%Y-%m-%d %H:%M}"
+    # One date shape, the language's: the box shows it as a hint (not the browser's
+    # mm/dd/yyyy date box) and takes it.
+    typed = _datetime_input_format()
+    title = f"Tactical tasking {when.strftime(typed)}"
     page.get_by_label(re.compile(r"^Title")).fill(title)
-    # One date shape: the box shows it as a hint (not the browser's mm/dd/yyyy date box).
     when_box = page.get_by_label(re.compile(r"^Date and time"))
-    assert when_box.get_attribute("placeholder") == "YYYY-MM-DD hh:mm"
-    when_box.fill(f"{when:%Y-%m-%d %H:%M}")
+    assert when_box.get_attribute("placeholder") == shape_hint(typed)
+    when_box.fill(when.strftime(typed))
     page.get_by_label(re.compile(r"^Location")).fill("Briefing room 2")
     page.get_by_label(re.compile(r"^Compartment")).select_option(label="General")
     _pick_attendee(page, "Analyst")
@@ -206,7 +225,7 @@ def test_manager_runs_a_tactical_meeting_and_exports_its_minutes(person, journey
     manager.goto(f"/tasking/meetings/{meeting_pk}/")
 
     # Raise a requirement and a tasking from the meeting.
-    due = (datetime.date.today() + datetime.timedelta(days=14)).isoformat()
+    due = shown_date(datetime.date.today() + datetime.timedelta(days=14))
     manager.main.get_by_role("link", name="Raise a requirement").click()
     page.wait_for_load_state()
     page.get_by_label(re.compile(r"^What we need to know")).fill(
@@ -264,3 +283,20 @@ def test_manager_runs_a_tactical_meeting_and_exports_its_minutes(person, journey
     assert saved.read_bytes()[:5] == b"%PDF-", f"{download.suggested_filename} is not a PDF"
     assert saved.suffix == ".pdf"
     journey["meeting_pk"] = meeting_pk
+
+
+def test_the_managers_pages_fit_a_phone(person, journey):
+    """At 390 px the manager's pages scroll up and down only (wide tables scroll inside their
+    own box); screenshots for the guide."""
+    manager = person("manager")
+    pages = {
+        "manager-10-home-phone": "/",
+        "manager-11-products-phone": "/analysis/products/",
+        "manager-12-meetings-phone": "/tasking/meetings/",
+        "manager-14-decision-log-phone": "/tasking/decisions/",
+        "manager-15-control-strategy-phone": "/tasking/control-strategy/",
+    }
+    if "meeting_pk" in journey:
+        pages["manager-13-meeting-phone"] = f"/tasking/meetings/{journey['meeting_pk']}/"
+    wide = wide_on_a_phone(manager, pages)
+    assert not wide, f"wider than a 390 px phone: {wide}"
