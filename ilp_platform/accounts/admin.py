@@ -27,7 +27,7 @@ class UserAdmin(DjangoUserAdmin):
 
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Organisation"), {"fields": ("unit", "collar_number")}),
+        (_("Organisation"), {"fields": ("unit", "collar_number", "language")}),
         (_("Two-factor authentication"), {"fields": ("two_factor_status",)}),
     )
     readonly_fields = ("two_factor_status",)

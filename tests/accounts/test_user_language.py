@@ -141,3 +141,9 @@ def test_the_lockout_notice_goes_out_once_per_language_each_in_its_own(world, se
     assert by_recipient[(world.admin.email,)].subject == russian[0]
     assert by_recipient[(world.admin.email,)].body == russian[1]
     cache.delete(notices._MAIL_THROTTLE_KEY)
+
+
+def test_the_admin_offers_a_persons_language(client, world):
+    client.force_login(world.admin)
+    page = client.get(f"/admin/accounts/user/{world.officer.pk}/change/").content.decode()
+    assert 'name="language"' in page and 'value="ru"' in page
