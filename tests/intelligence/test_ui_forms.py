@@ -54,9 +54,7 @@ def test_the_evaluation_and_regrade_forms_explain_every_code_inline(world, login
     assert "2 — Untested" in body  # the option itself carries the meaning
     assert "Known indirectly to the source but corroborated" in body
     assert "How reliable the source has proved." in body
-    assert (
-        'aria-describedby="id_source_evaluation_helptext id_source_evaluation_meaning"' in body
-    )
+    assert 'aria-describedby="id_source_evaluation_helptext id_source_evaluation_meaning"' in body
     assert 'id="id_source_evaluation_helptext"' in body
     # The report's own codes are the chosen ones: their meaning is drawn without the script.
     meaning = re.search(r'<div[^>]*id="id_source_evaluation_meaning"[^>]*>([^<]*)</div>', body)
