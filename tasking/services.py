@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from analysis.models import Product
@@ -497,7 +498,7 @@ def _check_due_date(errors: dict, due, previous=None) -> None:
             errors,
             "due_date",
             _("The deadline %(date)s has already passed: give today or a later date.")
-            % {"date": due.isoformat()},
+            % {"date": date_format(due, "SHORT_DATE_FORMAT")},
         )
 
 
@@ -727,7 +728,7 @@ def request_extension(tasking: Tasking, *, actor: User, due_date, reason: str) -
             errors,
             "due_date",
             _("Ask for a date after the current deadline, %(date)s.")
-            % {"date": tasking.due_date.isoformat()},
+            % {"date": date_format(tasking.due_date, "SHORT_DATE_FORMAT")},
         )
     if not (reason or "").strip():
         _add(errors, "reason", _("Say why more time is needed."))
@@ -781,7 +782,7 @@ def decide_extension(
                     "The date asked for, %(date)s, has passed: refuse this request and let the "
                     "owner ask again."
                 )
-                % {"date": request.requested_due_date.isoformat()},
+                % {"date": date_format(request.requested_due_date, "SHORT_DATE_FORMAT")},
             )
     elif not note:
         _add(errors, "decision_note", _("Say why the request is refused."))

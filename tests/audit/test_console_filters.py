@@ -241,7 +241,7 @@ def test_the_anomalies_page_says_when_the_check_last_ran(client, world):
     summary = anomalies.run(days=1)
     body = client.get(reverse("audit:anomaly_list")).content.decode()
     finished = datetime.fromisoformat(summary["finished_at"]).astimezone(UTC)
-    assert f"Last checked: <strong>{finished:%Y-%m-%d %H:%M} UTC" in body
+    assert f"Last checked: <strong>{finished:%d/%m/%Y %H:%M} UTC" in body  # English pages
 
 
 def test_run_now_asks_for_a_check_audited_and_the_page_follows_it_to_the_end(

@@ -32,7 +32,7 @@ def test_a_tasking_due_yesterday_is_refused_naming_the_deadline(world):
     with as_user(world.manager), pytest.raises(ValidationError) as refused:
         services.create_tasking(actor=world.manager, data=_tasking_data(world, priority, yesterday))
     assert list(refused.value.message_dict) == ["due_date"]
-    assert yesterday.isoformat() in refused.value.message_dict["due_date"][0]
+    assert f"{yesterday:%d/%m/%Y}" in refused.value.message_dict["due_date"][0]  # English
     assert not Tasking.objects.exists()
     with as_user(world.manager):
         today = services.create_tasking(
