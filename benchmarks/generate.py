@@ -173,6 +173,7 @@ class Generator:
                 "is_active",
                 "date_joined",
                 "collar_number",
+                "language",  # blank: the platform's default
             ),
             [
                 (
@@ -187,6 +188,7 @@ class Generator:
                         ["f"] * n,
                         ["t"] * n,
                         [self.now] * n,
+                        [""] * n,
                         [""] * n,
                     ),
                 )

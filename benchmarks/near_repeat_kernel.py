@@ -4,7 +4,7 @@ in ten events tight around one, the rest spread), over the near-repeat case's wi
 with the job's default bands and 99 shuffles. Prints each run and the medians; both paths must
 give the same table.
 
-    .venv/bin/python -m benchmarks.near_repeat_kernel [--events 62816] [--runs 5]
+    .venv/bin/python -m benchmarks.near_repeat_kernel [--events 62816] [--runs 5] [--threads N]
 """
 
 from __future__ import annotations
@@ -40,7 +40,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=62_816)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--threads", type=int, help="threads of the compiled kernel (default: up to 4)"
+    )
     args = parser.parse_args()
+    if args.threads and near_repeat._kernel is not None:
+        setattr(near_repeat._kernel, "MAX_THREADS", args.threads)  # noqa: B010
     x, y, t = events(args.events)
     if near_repeat._kernel is not None:
         started = time.perf_counter()
