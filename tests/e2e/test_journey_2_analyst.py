@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import choose, needs, pk_from
+from tests.e2e.helpers import choose, needs, pk_from, shown_date
 
 pytestmark = pytest.mark.e2e
 
@@ -109,9 +109,10 @@ def test_analyst_shares_out_the_queue_assigning_two_reports_and_deferring_one(pe
     for urn in urns[:2]:
         expect(analyst.main.get_by_role("row").filter(has_text=urn)).to_contain_text("Ana Second")
 
-    day = (date.today() + timedelta(days=7)).isoformat()
+    later = date.today() + timedelta(days=7)
+    day = shown_date(later)  # typed as ISO 8601, which every language accepts; shown as its own
     analyst.main.get_by_role("checkbox", name=f"Select {urns[2]}").check()
-    page.get_by_label("Evaluate on").fill(day)
+    page.get_by_label("Evaluate on").fill(later.isoformat())
     page.get_by_role("button", name="Evaluate later").click()
     page.wait_for_load_state()
     expect(page.get_by_text(f"1 report deferred: back in the queue on {day}.")).to_be_visible()
@@ -320,6 +321,15 @@ def test_analyst_runs_a_hotspot_analysis_watches_its_progress_and_opens_the_map(
     expect(key).to_contain_text("false-discovery-rate correction")
     expect(page.locator("#method-heading")).to_contain_text("Method note")
     analyst.shot("analyst-09-hotspot-map")
+    # The feedback-loop check: most drugs offences are found by police activity, so some hot
+    # spots hold only with those records. The key says how many and how they are drawn.
+    expect(key).to_contain_text(
+        re.compile(r"Feedback-loop check: [1-9]\d* significant cells? (is|are) significant only")
+    )
+    expect(page.locator("#hotspot-key-police-found")).to_contain_text("police-found records")
+    page.locator("#hotspot-key-police-found").scroll_into_view_if_needed()
+    page.mouse.wheel(0, -260)
+    analyst.shot("analyst-09b-feedback-loop-flag", full_page=False)
     analyst.assert_accessible("the hotspot result and its map")
     journey["hotspot_job"] = job_id
 
