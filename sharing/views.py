@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 
 from analysis.models import Product
@@ -44,10 +44,12 @@ from tasking.models import Priority, Requirement
 # (waiting ones first): a control strategy holds tens, not thousands.
 FROM_ABOVE_PRIORITIES = 100
 
+# Tabs of the shares page: "shares" in context, so each language can make them agree with the
+# word for a share (and "Received" is not taken for the date column of the same name).
 SIDES = {
-    "all": gettext_lazy("All"),
-    "sent": gettext_lazy("Sent"),
-    "received": gettext_lazy("Received"),
+    "all": pgettext_lazy("shares", "All"),
+    "sent": pgettext_lazy("shares", "Sent"),
+    "received": pgettext_lazy("shares", "Received"),
 }
 
 
