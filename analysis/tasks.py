@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from celery import shared_task
+from celery.signals import worker_init
 
 from analysis.models import AnalysisJob
 from ilp_platform.core import jobs
@@ -22,3 +26,25 @@ def run_analysis_job(self, job_id: int) -> str:
 
 # The periodic sweep re-enqueues analysis jobs left queued by a broker outage.
 jobs.register(AnalysisJob, run_analysis_job)
+
+
+@worker_init.connect
+def warm_up_compiled_kernels(**_kwargs) -> None:
+    """Compiles the near-repeat kernel (or loads it from the cache under the data directory)
+    before the worker takes jobs, in the main process (this module is imported before the
+    signal: the worker imports the task modules first), so the pool's processes forked from it
+    have it and no job pays the compilation (about a minute the first time on a busy
+    machine, a second or two from the cache)."""
+    from django.conf import settings
+
+    # The settings set NUMBA_CACHE_DIR: read them before numba is imported.
+    settings.DATA_DIR  # noqa: B018
+    log = logging.getLogger(__name__)
+    try:
+        from analysis.algorithms import near_repeat_kernel
+    except ImportError:
+        log.info("numba is not installed: the near-repeat job counts with numpy")
+        return
+    started = time.monotonic()
+    near_repeat_kernel.warm_up()
+    log.info("near-repeat kernel ready in %.1f s", time.monotonic() - started)

@@ -109,7 +109,10 @@ def test_a_worker_compiles_the_kernel_into_the_data_directory_before_taking_jobs
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env.update(ILP_DATA_DIR=str(tmp_path), ILP_ENV="test")
     script = (
-        "from ilp_platform.celery import warm_up_compiled_kernels\n"
+        "import os, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ilp_platform.settings')\n"
+        "django.setup()\n"
+        "from analysis.tasks import warm_up_compiled_kernels\n"
         "from celery.signals import worker_init\n"
         "assert any(r() is warm_up_compiled_kernels for _, r in worker_init.receivers)\n"
         "warm_up_compiled_kernels()\n"
