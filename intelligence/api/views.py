@@ -18,6 +18,7 @@ from ilp_platform.accounts.security import RecentAuthentication
 from ilp_platform.core.justification import JustificationRequired, justification_in_force
 from ilp_platform.web.api import RestrictedViewSetMixin, requires
 from ilp_platform.web.exports import export_queryset
+from ilp_platform.web.pagination import DefaultCursorPagination
 from intelligence import exports, selectors
 from intelligence.api import serializers as s
 from intelligence.choices import EntityKind, LinkKind, ReviewDecision, SuggestionStatus
@@ -57,6 +58,12 @@ WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 
 
 ACTION_PERMISSIONS = [permissions.IsAuthenticated]
+
+
+class _EntryOrder(DefaultCursorPagination):
+    """A report's suggested mentions in the order its author entered them."""
+
+    ordering = "pk"
 
 
 class RecentAuthenticationToErase(RecentAuthentication):
@@ -377,12 +384,12 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         ],
         responses={200: s.MentionSuggestionSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"], url_path="suggestions")
+    @action(detail=True, methods=["get"], url_path="suggestions", pagination_class=_EntryOrder)
     def suggestions(self, request, pk=None):
-        """The people, vehicles and places the report's author says it mentions, oldest
-        first. The same reach as the report page: its author and those who may link entities
-        to it read them; anyone else who sees the report gets an empty list. The ids returned
-        are logged as a list consultation."""
+        """The people, vehicles and places the report's author says it mentions, in the
+        order entered, a page at a time. The same reach as the report page: its author and those who
+        may link entities to it read them; anyone else who sees the report gets an empty list.
+        The ids returned are logged as a list consultation."""
         report = self.get_object()
         wanted = request.query_params.get("status", "")
         if wanted and wanted not in SuggestionStatus.values:
@@ -394,22 +401,23 @@ class ReportViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
                     ]
                 }
             )
-        rows: list[MentionSuggestion] = []
         user = request.user
+        queryset = MentionSuggestion.objects.none()
         if not report.is_erased and (
             report.submitted_by_id == user.pk or user.has_perm("intelligence.change_report")
         ):
             queryset = MentionSuggestion.objects.visible_to(user).filter(report=report)
             if wanted:
                 queryset = queryset.filter(status=wanted)
-            rows = list(queryset.order_by("id"))
+        # Cursor-paginated like every list of the API, in the order the author entered them.
+        rows = self.paginate_queryset(queryset) or []
         audit.consultation(
             Action.LIST,
             object_type=MentionSuggestion._meta.label_lower,
             ids=[row.pk for row in rows],
             details={"report": str(report.pk), "filters": {"status": wanted} if wanted else {}},
         )
-        return Response(s.MentionSuggestionSerializer(rows, many=True).data)
+        return self.get_paginated_response(s.MentionSuggestionSerializer(rows, many=True).data)
 
     def _suggestion(self, report: Report, suggestion_pk: str) -> MentionSuggestion:
         # Through the report (already checked visible): another report's suggestion is a 404.

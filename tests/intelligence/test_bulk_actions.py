@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from audit.choices import Action, Outcome
 from audit.models import AuditEvent
@@ -267,7 +267,8 @@ def test_a_deferred_report_leaves_the_queue_until_its_day_and_a_filter_shows_it(
     assert _shown(client.get(reverse(QUEUE))) == [kept.pk]
     included = client.get(reverse(QUEUE), {"deferred": "include"})
     assert _shown(included) == [kept.pk, deferred.pk]
-    assert f"Deferred until {day.isoformat()}" in included.content.decode()
+    shown = formats.date_format(day, "SHORT_DATE_FORMAT")  # the page's language's shape
+    assert f"Deferred until {shown}" in included.content.decode()
     assert f"by {world.analyst}" in included.content.decode()
     assert _shown(client.get(reverse(QUEUE), {"deferred": "only"})) == [deferred.pk]
     # The queue's own export follows the same default.

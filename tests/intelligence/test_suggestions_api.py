@@ -107,7 +107,7 @@ def test_the_suggestions_of_a_report_are_listed_and_the_ids_logged(world):
     first, second = MentionSuggestion.objects.filter(report_id=report_id).order_by("id")
     response = _list(world.analyst2, report_id)
     assert response.status_code == 200, response.content
-    assert [(row["id"], row["name"], row["status"]) for row in response.json()] == [
+    assert [(row["id"], row["name"], row["status"]) for row in response.json()["results"]] == [
         (first.pk, "Dean Marsh", "open"),
         (second.pk, "AB12 CDE", "open"),
     ]
@@ -118,7 +118,7 @@ def test_the_suggestions_of_a_report_are_listed_and_the_ids_logged(world):
     assert event.details["ids"] == [str(first.pk), str(second.pk)]
     assert event.details["report"] == str(report_id)
     # The author reads their own back too.
-    assert len(_list(world.officer, report_id).json()) == 2
+    assert len(_list(world.officer, report_id).json()["results"]) == 2
 
 
 def test_the_list_filters_by_status_and_refuses_an_unknown_one(world):
@@ -127,11 +127,11 @@ def test_the_list_filters_by_status_and_refuses_an_unknown_one(world):
     api_client(world.analyst2).post(
         reverse("report-dismiss-suggestion", args=[report_id, second.pk])
     )
-    dismissed = _list(world.analyst2, report_id, status="dismissed").json()
+    dismissed = _list(world.analyst2, report_id, status="dismissed").json()["results"]
     assert [row["id"] for row in dismissed] == [second.pk]
-    assert [row["name"] for row in _list(world.analyst2, report_id, status="open").json()] == [
-        "Dean Marsh"
-    ]
+    assert [
+        row["name"] for row in _list(world.analyst2, report_id, status="open").json()["results"]
+    ] == ["Dean Marsh"]
     bad = _list(world.analyst2, report_id, status="maybe")
     assert bad.status_code == 400
     assert "status" in bad.json()
@@ -142,7 +142,7 @@ def test_the_list_keeps_the_report_pages_reach(world):
     # A manager reads the report but links no entities: an empty list, as on the report.
     manager = _list(world.manager, report_id)
     assert manager.status_code == 200
-    assert manager.json() == []
+    assert manager.json()["results"] == []
     # Without a stated purpose nothing is read.
     url = reverse("report-suggestions", args=[report_id])
     assert api_client(world.analyst2, justification=None).get(url).status_code == 428
