@@ -66,6 +66,50 @@ def _summed(
     return low[starts], high[starts], weight, link_count, reports
 
 
+def pairs_named_together(reports: np.ndarray, entities: np.ndarray) -> int:
+    """How many (report, pair of entities) rows :func:`cooccurrences` would expand the
+    mentions into, counted before anything is allocated: a report naming k entities gives
+    k(k-1)/2."""
+    if not len(reports):
+        return 0
+    _ids, sizes = np.unique(np.asarray(reports, dtype=np.int64), return_counts=True)
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def cooccurrences(reports: np.ndarray, entities: np.ndarray) -> list[tuple[int, int, int]]:
+    """``(a, b, n)`` for every two entities named in the same reports, ``a < b``, ``n`` the
+    number of reports naming both, in ascending order of ``(a, b)``.
+
+    ``reports[i]`` names ``entities[i]``, each (report, entity) once (as the mention table's
+    unique constraint keeps them). Within a report sorted by entity, each mention pairs with
+    every later one; the pairs are made as whole arrays (no loop over reports or over report
+    sizes, so one report naming hundreds of entities costs what its pairs cost)."""
+    reports = np.asarray(reports, dtype=np.int64)
+    entities = np.asarray(entities, dtype=np.int64)
+    if len(reports) < 2:
+        return []
+    order = np.lexsort((entities, reports))
+    reports, entities = reports[order], entities[order]
+    starts = np.flatnonzero(np.r_[True, reports[1:] != reports[:-1]])
+    sizes = np.diff(np.r_[starts, len(reports)])
+    # Each mention's place in its report and how many mentions of the report follow it.
+    place = np.arange(len(reports)) - np.repeat(starts, sizes)
+    later = np.repeat(sizes, sizes) - place - 1
+    total = int(later.sum())
+    if total == 0:
+        return []
+    first = np.repeat(np.arange(len(reports)), later)
+    # The k-th pair of a mention takes the k-th mention after it.
+    step = np.arange(total) - np.repeat(np.cumsum(later) - later, later) + 1
+    a, b = entities[first], entities[first + step]
+    # Dense numbers for the entities, so each pair is one int64 key.
+    known, dense = np.unique(np.concatenate([a, b]), return_inverse=True)
+    key = dense[:total].astype(np.int64) * len(known) + dense[total:]
+    keys, counts = np.unique(key, return_counts=True)
+    low, high = known[keys // len(known)], known[keys % len(known)]
+    return list(zip(low.tolist(), high.tolist(), counts.tolist(), strict=True))
+
+
 def _distance(weight: np.ndarray) -> np.ndarray:
     """Step length of a tie for the shortest path: a stronger tie is a shorter step."""
     return np.where(weight > 0, 1.0 / np.where(weight > 0, weight, 1.0), 1.0)

@@ -31,6 +31,9 @@ from ilp_platform.core.jobs import JobError
 # The network ranks every node: it stops earlier than the counting kinds.
 MAX_NETWORK_EDGES = 1_000_000
 MAX_NETWORK_NODES = 50_000
+# Pairs of entities named in one report, before the same pairs of different reports add up:
+# each costs a few int64 in memory while they are counted.
+MAX_SHARED_PAIRS = 20_000_000
 # What the stored result keeps: nodes and ties for the chart and downloads.
 MAX_RESULT_NODES = 5_000
 MAX_RESULT_EDGES = 20_000
@@ -234,7 +237,18 @@ def run(user, params, compartment_ids, progress) -> dict:
     progress(5, _("Reading links"))
     links = selectors.network_links(user, selection)
     progress(15, _("Counting co-occurrence in reports"))
-    together = selectors.network_cooccurrences(user, selection)
+    named_in, named = selectors.network_mentions(user, selection)
+    pairs = network.pairs_named_together(named_in, named)
+    if pairs > MAX_SHARED_PAIRS:
+        raise JobError(
+            _(
+                "The reports of the selection name %(n)s pairs of entities together, more than "
+                "the %(max)s this analysis handles. Start from chosen entities, narrow the dates "
+                "or crime types, or leave out ties through shared reports."
+            )
+            % {"n": f"{pairs:,}", "max": f"{MAX_SHARED_PAIRS:,}"}
+        )
+    together = network.cooccurrences(named_in, named)
     if len(links) + len(together) > MAX_NETWORK_EDGES:
         raise JobError(
             _(

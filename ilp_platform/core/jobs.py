@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
@@ -99,16 +100,28 @@ class BackgroundJob(models.Model):
 
 
 class Progress:
-    """Progress reporter handed to the work function; writes with UPDATE, never save()."""
+    """Progress reporter handed to the work function; writes with UPDATE, never save().
+
+    At most one write per :attr:`interval` seconds (the first always): each is a commit of its
+    own, about as costly as a small query, and a page polling every few seconds sees no more.
+    A call inside the interval is dropped; the next one after it writes the latest figures, and
+    the job's end writes 100."""
+
+    interval = 0.5
 
     def __init__(self, job: BackgroundJob):
         self.job = job
         self._last = -1
+        self._written_at: float | None = None
 
     def __call__(self, percent: float, message: str = "") -> None:
         pct = max(0, min(99, int(percent)))
         if pct == self._last and not message:
             return
+        now = time.monotonic()
+        if self._written_at is not None and now - self._written_at < self.interval:
+            return
+        self._written_at = now
         self._last = pct
         fields: dict[str, Any] = {"progress": pct, "heartbeat_at": timezone.now()}
         if message:

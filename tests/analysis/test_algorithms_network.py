@@ -336,3 +336,40 @@ def test_the_eigenvector_stops_where_the_whole_iteration_stops_after_every_part_
     assert 20 < iterations < 1000
     found = network.eigenvector(ties)
     assert np.abs(np.array([found[n] for n in ties.nodes]) - expected).max() < 1e-12
+
+
+def _pairs_counted_one_report_at_a_time(mentions):
+    from collections import Counter
+    from itertools import combinations
+
+    by_report: dict[int, list[int]] = {}
+    for report, entity in mentions:
+        by_report.setdefault(report, []).append(entity)
+    counted: Counter = Counter()
+    for entities in by_report.values():
+        counted.update(combinations(sorted(entities), 2))
+    return sorted((a, b, n) for (a, b), n in counted.items())
+
+
+def test_pairs_named_together_are_those_a_report_by_report_count_finds():
+    """Shuffled mentions, reports of 1 to 40 entities (one naming 120), large ids: the pairs
+    made as whole arrays are those counted report by report, ascending, each once."""
+    rng = random.Random(11)
+    mentions = []
+    for report in range(1, 400):
+        size = 120 if report == 7 else rng.choice([1, 1, 2, 2, 3, 4, 6, 40])
+        for entity in rng.sample(range(10**10, 10**10 + 300), size):
+            mentions.append((report * 1_000_003, entity))
+    rng.shuffle(mentions)
+    reports = np.array([r for r, _e in mentions])
+    entities = np.array([e for _r, e in mentions])
+    counted = network.cooccurrences(reports, entities)
+    assert counted == _pairs_counted_one_report_at_a_time(mentions)
+    assert network.pairs_named_together(reports, entities) == sum(n for _a, _b, n in counted)
+    assert all(isinstance(x, int) for row in counted[:5] for x in row)
+
+
+def test_no_pairs_come_of_reports_naming_one_entity_or_none():
+    assert network.cooccurrences(np.array([1, 2, 3]), np.array([5, 5, 6])) == []
+    assert network.cooccurrences(np.array([], dtype=np.int64), np.array([], dtype=np.int64)) == []
+    assert network.pairs_named_together(np.array([1, 2, 3]), np.array([5, 5, 6])) == 0

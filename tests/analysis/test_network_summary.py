@@ -80,3 +80,21 @@ def test_the_form_and_the_result_say_which_measures_use_strength_and_which_count
     assert "label propagation" not in method["Method"]
     columns = job.result["tables"][0]["columns"]
     assert "Betweenness (steps)" in columns and "Eigenvector (strength)" in columns
+
+
+def test_too_many_pairs_named_together_fail_the_job_with_what_to_narrow(
+    world, two_groups, job_run, monkeypatch
+):
+    """The pairs of shared reports are counted before they are made: above the limit the job
+    fails saying how many there are and what to narrow, and stores no result."""
+    from analysis.kinds import network as kind
+
+    monkeypatch.setattr(kind, "MAX_SHARED_PAIRS", 1)
+    job = job_run(world.analyst, "network", {})
+    assert job.status == "failed"
+    assert "name 2 pairs of entities together, more than the 1 this analysis handles" in (
+        job.message
+    )
+    assert not job.result
+    monkeypatch.setattr(kind, "MAX_SHARED_PAIRS", 2)
+    assert job_run(world.analyst, "network", {}).status == "succeeded"
