@@ -783,8 +783,9 @@ def measure_analysis(ctx: Context) -> list[Row]:
 
     # The compiled near-repeat kernel as a worker has it when it takes jobs (compiled or loaded
     # from the cache at its start), not compiled inside the first job measured.
-    if analysis.algorithms.near_repeat._kernel is not None:
-        analysis.algorithms.near_repeat._kernel.warm_up()
+    kernel = analysis.algorithms.near_repeat.compiled_kernel()
+    if kernel is not None:
+        kernel.warm_up()
 
     rows = []
     for kind in kinds:

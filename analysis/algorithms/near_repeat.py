@@ -30,21 +30,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from types import ModuleType
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-_kernel: ModuleType | None
-try:  # the compiled kernel, where numba is installed
-    from analysis.algorithms import near_repeat_kernel as _kernel
-except (ImportError, RuntimeError, OSError):  # pragma: no cover - without numba (or a cache
-    # numba can write) the test counts with numpy
-    _kernel = None
 
-# Count with the compiled kernel when numba is there (tests switch it off to compare).
-COMPILED = _kernel is not None
+@cache
+def compiled_kernel() -> ModuleType | None:
+    """The compiled kernel, imported on first use (numba takes about a second to import: a web
+    process that only lists the analysis kinds never pays it); None without numba (or a cache
+    numba can write), and the test counts with numpy."""
+    try:
+        from analysis.algorithms import near_repeat_kernel
+    except (ImportError, RuntimeError, OSError):  # pragma: no cover
+        return None
+    return near_repeat_kernel
+
+
+# Count with the compiled kernel where numba is there (tests switch it off to compare).
+COMPILED = True
 # Calls of the compiled kernel per batch of simulations: a progress report after each.
 COMPILED_STEPS = 10
 # Pairs whose distance band is found per step (a few hundred kB of temporaries).
@@ -244,19 +250,20 @@ def _compiled_pairs(
     """As ``_numpy_pairs`` with the compiled kernel: the pairs found on a grid and counted
     as they are found, in ``COMPILED_STEPS`` calls (a progress report after each), each split
     between the threads by their number of pairs."""
-    assert _kernel is not None
-    grid = _kernel.Grid(x, y, float(d_edges[-1]))
+    kernel = compiled_kernel()
+    assert kernel is not None
+    grid = kernel.Grid(x, y, float(d_edges[-1]))
     order = grid.order
     x, y = x[order], y[order]
     squared = d_edges**2
-    per_event, closest_per_event, sizes, fits = _kernel.pairs_within(x, y, grid, squared, max_pairs)
+    per_event, closest_per_event, sizes, fits = kernel.pairs_within(x, y, grid, squared, max_pairs)
     if not fits:
         raise TooManyPairs(int(per_event.sum()))
     within = int(sizes.sum())
     # Where each event's first-band pairs go, and the pairs before each event.
     offsets = np.concatenate([[0], np.cumsum(closest_per_event)[:-1]]).astype(np.int64)
     before = np.concatenate([[0], np.cumsum(per_event)])
-    threads = _kernel.threads()
+    threads = kernel.threads()
     tasks = COMPILED_STEPS * threads
     targets = within * np.arange(1, tasks) / tasks
     bounds = np.concatenate([[0], np.searchsorted(before, targets), [len(x)]]).astype(np.int64)
@@ -268,11 +275,11 @@ def _compiled_pairs(
         # A gap never exceeds the dtype's range, so a limit past it is the range's end.
         top = np.iinfo(matrix.dtype).max
         cut = np.minimum(limits, top).astype(matrix.dtype)
-        days = _kernel.padded(matrix)
+        days = kernel.padded(matrix)
         total = np.zeros((len(d_edges), len(cut), days.shape[1]), dtype=np.int64)
         for step in range(COMPILED_STEPS):
             part = bounds[step * threads : (step + 1) * threads + 1]
-            total += _kernel.count(x, y, grid, squared, days, cut, part, offsets, closest, not kept)
+            total += kernel.count(x, y, grid, squared, days, cut, part, offsets, closest, not kept)
             progress(int(before[part[-1]] - before[part[0]]))
         kept = True
         return total[:, :, : matrix.shape[1]], sizes, closest
@@ -311,7 +318,8 @@ def knox(
             list(d_edges), list(t_edges), empty, empty, np.ones((nd, nt)), iterations, n, 0
         )
 
-    if COMPILED and _kernel is not None and _kernel.fits(x, y, float(d_edges[-1])):
+    kernel = compiled_kernel() if COMPILED else None
+    if kernel is not None and kernel.fits(x, y, float(d_edges[-1])):
         order, within, count = _compiled_pairs(x, y, d_edges, max_pairs)
     else:
         order, within, count = _numpy_pairs(x, y, d_edges, max_pairs)

@@ -45,6 +45,48 @@ VECTOR_STEP = 128
 MAX_THREADS = 4
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _longest_square(starts: np.ndarray) -> int:
+    """The most events any square of the grid holds."""
+    longest = 0
+    for c in range(len(starts) - 1):
+        longest = max(longest, starts[c + 1] - starts[c])
+    return longest
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _distances_to_square(
+    i: int,
+    s: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    cell: np.ndarray,
+    starts: np.ndarray,
+    ahead: np.ndarray,
+    buffer: np.ndarray,
+) -> tuple[int, int]:
+    """Squared distances from event ``i`` to the events of square ``s`` of the five it pairs
+    with (0: its own square, the events after it; 1-4: the neighbours ahead) into
+    ``buffer[:m]``, in one vector loop; returns ``(first event, m)``, ``m`` 0 for none."""
+    c = cell[i]
+    if s == 0:
+        low, high = i + 1, starts[c + 1]
+    else:
+        other = ahead[c, s - 1]
+        if other < 0:
+            return 0, 0
+        low, high = starts[other], starts[other + 1]
+    m = high - low
+    if m <= 0:
+        return low, 0
+    xi, yi = x[i], y[i]
+    for j in range(m):
+        dx = xi - x[low + j]
+        dy = yi - y[low + j]
+        buffer[j] = dx * dx + dy * dy
+    return low, m
+
+
 @njit(cache=True, nogil=True)
 def _pairs_within(
     x: np.ndarray,
@@ -62,34 +104,16 @@ def _pairs_within(
     events at most that edge apart. Stops once these events have more than ``max_pairs``
     pairs within reach (returning False: too many)."""
     near = len(squared)
-    longest = 0
-    for c in range(len(starts) - 1):
-        longest = max(longest, starts[c + 1] - starts[c])
-    # Squared distances from one event to a square's events: one vector loop, then a
-    # vector count per edge.
-    buffer = np.empty(longest, dtype=np.float64)
+    # Squared distances from one event to a square's events, then a vector count per edge.
+    buffer = np.empty(_longest_square(starts), dtype=np.float64)
     total = 0
     for i in range(first, last):
-        c = cell[i]
-        xi, yi = x[i], y[i]
         counts = reach[i]
         for s in range(5):
-            if s == 0:
-                low, high = i + 1, starts[c + 1]
-            else:
-                other = ahead[c, s - 1]
-                if other < 0:
-                    continue
-                low, high = starts[other], starts[other + 1]
-            m = high - low
+            _low, m = _distances_to_square(i, s, x, y, cell, starts, ahead, buffer)
             if m <= 0:
                 continue
             d2 = buffer[:m]
-            xs, ys = x[low:high], y[low:high]
-            for j in range(m):
-                dx = xi - xs[j]
-                dy = yi - ys[j]
-                d2[j] = dx * dx + dy * dy
             for e in range(near):
                 edge = squared[e]
                 inside = 0
@@ -133,9 +157,7 @@ def _count(
     near = len(squared)
     width = days.shape[1]
     nlim = len(limits)
-    longest = 0
-    for c in range(len(starts) - 1):
-        longest = max(longest, starts[c + 1] - starts[c])
+    longest = _longest_square(starts)
     small = np.zeros((near, nlim, width), dtype=np.uint8)
     held = np.zeros(near, dtype=np.int64)
     gaps = np.empty((near, QUEUED, width), dtype=days.dtype)
@@ -146,27 +168,13 @@ def _count(
     kept = np.empty(longest, dtype=np.int64)
     reach = squared[near - 1]
     for i in range(first, last):
-        c = cell[i]
-        xi, yi = x[i], y[i]
         row = days[i]
         written = offsets[i]
         for s in range(5):
-            if s == 0:
-                low, high = i + 1, starts[c + 1]
-            else:
-                other = ahead[c, s - 1]
-                if other < 0:
-                    continue
-                low, high = starts[other], starts[other + 1]
-            m = high - low
+            low, m = _distances_to_square(i, s, x, y, cell, starts, ahead, buffer)
             if m <= 0:
                 continue
             d2 = buffer[:m]
-            xs, ys = x[low:high], y[low:high]
-            for q in range(m):
-                dx = xi - xs[q]
-                dy = yi - ys[q]
-                d2[q] = dx * dx + dy * dy
             w = 0
             for q in range(m):
                 kept[w] = q

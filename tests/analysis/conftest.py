@@ -120,3 +120,20 @@ def job_run(django_capture_on_commit_callbacks):
         return job
 
     return _run
+
+
+@pytest.fixture
+def product_pdf_layouts(monkeypatch):
+    """The WeasyPrint documents laid out while printing PDFs, newest last, to read what each
+    page holds (``tests.analysis.pdf_pages.page_texts``)."""
+    from weasyprint.document import Document
+
+    seen = []
+    original = Document.write_pdf
+
+    def spy(self, *args, **kwargs):
+        seen.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Document, "write_pdf", spy)
+    return seen

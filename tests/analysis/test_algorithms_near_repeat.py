@@ -15,7 +15,7 @@ TIMES = [7, 14, 28]
 def counting(request, monkeypatch):
     """Each test of the counting runs with numpy alone and with the compiled kernel (skipped
     where numba is not installed): both must give the same figures."""
-    if request.param == "compiled" and near_repeat._kernel is None:
+    if request.param == "compiled" and near_repeat.compiled_kernel() is None:
         pytest.skip("numba is not installed")
     monkeypatch.setattr(near_repeat, "COMPILED", request.param == "compiled")
     return request.param
@@ -161,9 +161,9 @@ def test_the_table_and_the_closest_pairs_are_the_same_counted_a_few_pairs_at_a_t
     monkeypatch.setattr(near_repeat, "CHUNK_PAIRS", 700)
     # The compiled kernel: many small shares of the events, on three threads.
     monkeypatch.setattr(near_repeat, "COMPILED_STEPS", 7)
-    if near_repeat._kernel is not None:
-        monkeypatch.setattr(near_repeat._kernel, "MAX_THREADS", 3)
-        monkeypatch.setattr(near_repeat._kernel, "threads", lambda: 3)
+    if near_repeat.compiled_kernel() is not None:
+        monkeypatch.setattr(near_repeat.compiled_kernel(), "MAX_THREADS", 3)
+        monkeypatch.setattr(near_repeat.compiled_kernel(), "threads", lambda: 3)
     rng = np.random.default_rng(13)
     x, y, t = rng.uniform(0, 1500, 300), rng.uniform(0, 1500, 300), rng.uniform(0, 90, 300)
     result = knox(x, y, t, DISTANCES, TIMES, iterations=19, seed=4)

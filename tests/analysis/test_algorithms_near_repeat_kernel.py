@@ -132,3 +132,31 @@ def test_a_worker_compiles_the_kernel_into_the_data_directory_before_taking_jobs
     assert done.stdout.split() == ["3", "1"]
     cached = list((tmp_path / "numba-cache").rglob("*.nbi"))
     assert {p.name.split(".")[1].split("-")[0] for p in cached} >= {"_count", "_pairs_within"}
+
+
+def test_listing_the_analysis_kinds_does_not_import_numba(tmp_path):
+    """A web process lists the kinds for its forms and pages; numba (about a second to import)
+    comes in only when a near-repeat test is counted."""
+    env = {**os.environ, "ILP_DATA_DIR": str(tmp_path), "ILP_ENV": "test"}
+    script = (
+        "import os, sys, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ilp_platform.settings')\n"
+        "django.setup()\n"
+        "from analysis.kinds import registry\n"
+        "registry.kinds()\n"
+        "print('numba' in sys.modules)\n"
+        "from analysis.algorithms import near_repeat\n"
+        "near_repeat.compiled_kernel()\n"
+        "print('numba' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]

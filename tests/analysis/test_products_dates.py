@@ -12,12 +12,12 @@ import re
 import pytest
 from django.conf import settings
 from django.utils import formats, timezone, translation
-from weasyprint.document import Document
 
 from analysis.models import AnalysisJob
 from analysis.services.products.citations import cite
 from analysis.services.products.export import export_product
 from analysis.services.products.workflow import approve_product, submit_product
+from tests.analysis.pdf_pages import page_texts
 from tests.intelligence.helpers import as_user, make_entity, make_report
 
 pytestmark = pytest.mark.django_db
@@ -34,28 +34,6 @@ NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 def _visible(html: str) -> str:
     html = re.sub(r"<(style|script)\b.*?</\1>", "", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", html))
-
-
-def _page_texts(document) -> str:
-    def walk(box):
-        text = getattr(box, "text", None) or ""
-        return text + " " + " ".join(walk(c) for c in getattr(box, "children", None) or [])
-
-    return " ".join(walk(page._page_box) for page in document.pages)
-
-
-@pytest.fixture
-def laid_out(monkeypatch):
-    """The WeasyPrint documents laid out while printing, to read the PDF's text."""
-    seen = []
-    original = Document.write_pdf
-
-    def spy(self, *args, **kwargs):
-        seen.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Document, "write_pdf", spy)
-    return seen
 
 
 @pytest.fixture
@@ -97,7 +75,7 @@ def product(world, product_draft):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_exports_print_dates_in_the_languages_shape(world, product, laid_out, language):
+def test_exports_print_dates_in_the_languages_shape(world, product, product_pdf_layouts, language):
     product, job = product
     approved = timezone.localtime(product.versions.get(number=1).approved_at)
     finished = timezone.localtime(job.finished_at)
@@ -113,7 +91,8 @@ def test_exports_print_dates_in_the_languages_shape(world, product, laid_out, la
         html, _name, _mime = export_product(product, actor=world.manager, fmt="html")
         export_product(product, actor=world.manager, fmt="pdf")
         today = formats.date_format(timezone.localtime(), "SHORT_DATE_FORMAT")
-    texts = {"html": _visible(html.decode()), "pdf": re.sub(r"\s+", " ", _page_texts(laid_out[-1]))}
+    pdf = " ".join(page_texts(product_pdf_layouts[-1]))
+    texts = {"html": _visible(html.decode()), "pdf": re.sub(r"\s+", " ", pdf)}
     # The figures-only dates the language may print: those of the dates above, and the export's
     # own day.
     allowed = {token for text in [*expected, today] for token in NUMERIC_DATE.findall(text)}

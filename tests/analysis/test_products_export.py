@@ -5,13 +5,13 @@ import zlib
 
 import pytest
 from django.utils import formats, timezone
-from weasyprint.document import Document
 
 from analysis.services.products import content
 from analysis.services.products.citations import cite
 from analysis.services.products.export import export_product
 from analysis.services.products.workflow import approve_product, submit_product, update_product
 from audit.models import AuditEvent
+from tests.analysis.pdf_pages import page_texts
 from tests.intelligence.helpers import as_user, make_report
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +33,6 @@ def _long_approved_product(world, product_draft, product_job):
     return product, report
 
 
-def _page_texts(document) -> list[str]:
-    def walk(box):
-        text = getattr(box, "text", None) or ""
-        return text + " " + " ".join(walk(c) for c in getattr(box, "children", None) or [])
-
-    return [walk(page._page_box) for page in document.pages]
-
-
 def _pdf_page_count(data: bytes) -> int:
     """Pages in the PDF file itself: page objects, inside compressed object streams too."""
     chunks = [data]
@@ -52,30 +44,16 @@ def _pdf_page_count(data: bytes) -> int:
     return sum(len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", chunk)) for chunk in chunks)
 
 
-@pytest.fixture
-def rendered_documents(monkeypatch):
-    """The WeasyPrint documents laid out while producing PDFs, to read each page's boxes."""
-    seen = []
-    original = Document.write_pdf
-
-    def spy(self, *args, **kwargs):
-        seen.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Document, "write_pdf", spy)
-    return seen
-
-
 def test_the_pdf_carries_the_marking_and_gradings_on_every_page(
-    world, product_draft, product_job, rendered_documents
+    world, product_draft, product_job, product_pdf_layouts
 ):
     product, report = _long_approved_product(world, product_draft, product_job)
     with as_user(world.manager):
         data, filename, mime = export_product(product, actor=world.manager, fmt="pdf")
     assert data.startswith(b"%PDF")
     assert filename == f"{product.reference}-v1.pdf" and mime == "application/pdf"
-    document = rendered_documents[-1]
-    pages = _page_texts(document)
+    document = product_pdf_layouts[-1]
+    pages = page_texts(document)
     assert len(pages) >= 3
     assert _pdf_page_count(data) == len(pages)
     marking = content.marking("3x5x2", "C", "General")
