@@ -47,6 +47,22 @@ def _reference_data_after_flush(sender, **kwargs):
 post_migrate.connect(_reference_data_after_flush, dispatch_uid="tests.reference_data")
 
 
+def _world_after_migrate(sender, **kwargs):
+    """The people and compartments of ``tests.utils.world``, seeded (and committed) when a
+    test database is created and again after a transactional test has emptied it: a test
+    then finds them in place and ``build_world`` reads them instead of seeding them each
+    time. ``post_migrate`` reaches the last installed app after every other app's handlers
+    (groups and permissions) have run."""
+    from django.apps import apps
+
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
+    build_world()
+
+
+post_migrate.connect(_world_after_migrate, dispatch_uid="tests.world")
+
+
 @pytest.fixture(autouse=True)
 def _audit_protection(request):
     """Append-only protection is on during every test.

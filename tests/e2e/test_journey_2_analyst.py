@@ -282,6 +282,14 @@ def _watch_progress_to_the_end(analyst, timeout_s: float = 120) -> list[int]:
             page.wait_for_load_state()
             continue
         if status.strip().lower() in ("succeeded", "failed"):
+            # The bar was read before the badge: a refresh in between brought the finished
+            # job, whose bar the same refresh set (a fast job finishes within one poll).
+            try:
+                value = int(float(bar.get_attribute("value", timeout=2000) or 0))
+            except PlaywrightError:
+                break
+            if seen[-1] != value:
+                seen.append(value)
             break
         page.wait_for_timeout(250)
     page.wait_for_load_state()

@@ -547,4 +547,7 @@ def test_the_from_above_page_and_the_issue_page_cost_the_same_for_one_or_four(wo
         _issue(levels, _national_priority(levels), [levels.north])
     _issue(levels, first, [levels.intel, Unit.objects.get(code="region-south")])
     more = counts()
-    assert more == one
+    # Not one query more for four times the rows. (One fewer can happen: the bell's unread
+    # count needs no query at all once the reader's grants, read on an earlier page, prove it
+    # empty.)
+    assert more[0] <= one[0] and more[1] <= one[1], (one, more)
