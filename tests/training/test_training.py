@@ -432,3 +432,21 @@ def test_the_manager_s_tasking_exercise_needs_a_decision_and_a_requirement(scena
             },
         )
     assert _status(manager, "manager-tasking") == "done"
+
+
+@pytest.mark.parametrize(
+    "language, badge",
+    [
+        ("en", "Exercises done: 0 of 3"),
+        ("fr", "Exercices effectués : 0 sur 3"),
+        ("ru", "Выполнено упражнений: 0 из 3"),
+    ],
+)
+def test_the_count_of_exercises_done_reads_right_in_each_language(scenario, login, language, badge):
+    """No plural form chosen on one figure: French agrees with the exercises done, English
+    with the total, so the badge names both figures without one (it read "1 exercices sur 3")."""
+    user = _user("trainee_analyst")
+    user.language = language
+    user.save(update_fields=["language"])
+    page = login(user).get(reverse("training:exercises")).content.decode()
+    assert badge in page
