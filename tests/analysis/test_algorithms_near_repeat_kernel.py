@@ -102,22 +102,18 @@ def test_without_a_grid_to_draw_the_numpy_path_counts(monkeypatch):
     assert compiled.observed[0].sum() == 3  # the three events at the origin
 
 
-def test_a_worker_compiles_the_kernel_into_the_data_directory_before_taking_jobs(tmp_path):
-    """The worker's start-up handler, in a fresh process whose data directory is empty: the
-    kernel is compiled for each width of day integers, and its cache is written under the data
-    directory the settings name (``NUMBA_CACHE_DIR`` unset)."""
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
-    env.update(ILP_DATA_DIR=str(tmp_path), ILP_ENV="test")
-    script = (
-        "import os, django\n"
-        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ilp_platform.settings')\n"
-        "django.setup()\n"
-        "from analysis.tasks import warm_up_compiled_kernels\n"
-        "from celery.signals import worker_init\n"
-        "assert any(r() is warm_up_compiled_kernels for _, r in worker_init.receivers)\n"
-        "warm_up_compiled_kernels()\n"
-        "from analysis.algorithms import near_repeat_kernel as k\n"
-        "print(len(k._count.signatures), len(k._pairs_within.signatures))\n"
+def _in_a_fresh_process(lines: list[str], data_dir: Path, *, keep_numba_cache_dir: bool = True):
+    """Django set up in a new interpreter on ``data_dir`` (``ILP_ENV=test``), then ``lines``;
+    returns what it printed, split into words (failing on any error)."""
+    env = {k: v for k, v in os.environ.items() if keep_numba_cache_dir or k != "NUMBA_CACHE_DIR"}
+    env.update(ILP_DATA_DIR=str(data_dir), ILP_ENV="test")
+    script = "\n".join(
+        [
+            "import os, sys, django",
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ilp_platform.settings')",
+            "django.setup()",
+            *lines,
+        ]
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -129,7 +125,26 @@ def test_a_worker_compiles_the_kernel_into_the_data_directory_before_taking_jobs
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["3", "1"]
+    return done.stdout.split()
+
+
+def test_a_worker_compiles_the_kernel_into_the_data_directory_before_taking_jobs(tmp_path):
+    """The worker's start-up handler, in a fresh process whose data directory is empty: the
+    kernel is compiled for each width of day integers, and its cache is written under the data
+    directory the settings name (``NUMBA_CACHE_DIR`` unset)."""
+    printed = _in_a_fresh_process(
+        [
+            "from analysis.tasks import warm_up_compiled_kernels",
+            "from celery.signals import worker_init",
+            "assert any(r() is warm_up_compiled_kernels for _, r in worker_init.receivers)",
+            "warm_up_compiled_kernels()",
+            "from analysis.algorithms import near_repeat_kernel as k",
+            "print(len(k._count.signatures), len(k._pairs_within.signatures))",
+        ],
+        tmp_path,
+        keep_numba_cache_dir=False,
+    )
+    assert printed == ["3", "1"]
     cached = list((tmp_path / "numba-cache").rglob("*.nbi"))
     assert {p.name.split(".")[1].split("-")[0] for p in cached} >= {"_count", "_pairs_within"}
 
@@ -137,26 +152,15 @@ def test_a_worker_compiles_the_kernel_into_the_data_directory_before_taking_jobs
 def test_listing_the_analysis_kinds_does_not_import_numba(tmp_path):
     """A web process lists the kinds for its forms and pages; numba (about a second to import)
     comes in only when a near-repeat test is counted."""
-    env = {**os.environ, "ILP_DATA_DIR": str(tmp_path), "ILP_ENV": "test"}
-    script = (
-        "import os, sys, django\n"
-        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ilp_platform.settings')\n"
-        "django.setup()\n"
-        "from analysis.kinds import registry\n"
-        "registry.kinds()\n"
-        "print('numba' in sys.modules)\n"
-        "from analysis.algorithms import near_repeat\n"
-        "near_repeat.compiled_kernel()\n"
-        "print('numba' in sys.modules)\n"
+    printed = _in_a_fresh_process(
+        [
+            "from analysis.kinds import registry",
+            "registry.kinds()",
+            "print('numba' in sys.modules)",
+            "from analysis.algorithms import near_repeat",
+            "near_repeat.compiled_kernel()",
+            "print('numba' in sys.modules)",
+        ],
+        tmp_path,
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True"]
+    assert printed == ["False", "True"]
