@@ -26,9 +26,14 @@ def _no_training_flag_left_over():
 
 @pytest.fixture(autouse=True)
 def _fresh_context():
-    """Each test starts with no actor or justification left over from another."""
+    """Each test starts with no actor or justification left over from another, and in the
+    default language: a request made as a person whose language is another activates it for
+    the thread, and the next test in the process would read its messages in that language."""
+    from django.utils import translation
+
     with context.acting(user=None, justification="", ip="127.0.0.1", via="test"):
         yield
+    translation.deactivate()
 
 
 def _reference_data_after_flush(sender, **kwargs):
