@@ -1049,13 +1049,14 @@ def store_rows(
         listed = ", ".join(quote(meta.get_field(name).column) for name in names)
         statement = f"COPY {quote(meta.db_table)} ({listed}) FROM STDIN"
         raw = cursor.cursor  # psycopg's cursor under Django's wrapper
+        texts: dict = {}  # JSON written once per distinct value (most rows repeat a few)
         with raw.copy(statement) as copy:
             write = copy.write_row
             for row in rows:
                 if json_at:
                     row = list(row)
                     for i, encoder in json_at:
-                        row[i] = json.dumps(row[i], cls=encoder)
+                        row[i] = _json_text(row[i], encoder, texts)
                 if count is not None:
                     if written == count:
                         raise MisuseError(f"more rows of {model.__name__} than {count}")
@@ -1066,6 +1067,31 @@ def store_rows(
         if count is not None and written != count:
             raise MisuseError(f"{written} rows of {model.__name__}, not {count}")
     return new_ids
+
+
+# Types whose equal values always write the same JSON (not float: 0.0 equals -0.0).
+_FLAT = frozenset((str, int, bool, type(None)))
+
+
+def _json_text(value: Any, encoder, texts: dict) -> str:
+    """``value`` as JSON text, from ``texts`` when an equal value was written before: a
+    package's conditions and data-quality statements are a handful of values repeated on
+    thousands of rows. Only a flat list, or a dict of texts to plain values, is looked up; its
+    key holds every item's type, so ``1`` and ``True`` (equal in Python, written apart) never
+    share a text. Anything else is written as it is."""
+    kind = type(value)
+    if kind is list and all(type(v) in _FLAT for v in value):
+        key: tuple | None = (list, *((type(v), v) for v in value))
+    elif kind is dict and all(type(k) is str and type(v) in _FLAT for k, v in value.items()):
+        key = (dict, *((k, type(v), v) for k, v in value.items()))
+    else:
+        key = None
+    if key is None:
+        return json.dumps(value, cls=encoder)
+    text = texts.get(key)
+    if text is None:
+        text = texts[key] = json.dumps(value, cls=encoder)
+    return text
 
 
 def _search_document(
@@ -1140,8 +1166,64 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
     store_rows(Identifier, ("entity_id", "kind", "value", "value_key"), identifier_rows, common={})
     items = document["reports"]
     urns = allocate_urns(len(items))
-    # A report names an entity once (the last mention of it counts, as before).
-    mentioned = [{m["entity"]: m for m in item.get("entities") or []} for item in items]
+    # What each report's mentions and provenance hold is worked out as its row is sent: the
+    # database takes longer to store a report (its indexes, the search trigger) than Python
+    # takes to make the row, so this work fills the time Python would otherwise wait. Their
+    # rows need the reports' ids, known once the reports are stored: they refer to the report
+    # by its place in the package until then.
+    mentions: list[tuple[int, int, str, bool]] = []
+    provenances: list[tuple[str, str, list[str], dict]] = []
+    named: list[dict] = []  # each report's provenance as the collection event names it
+
+    def report_rows() -> Iterator[tuple]:
+        for n, (urn, item) in enumerate(zip(urns, items, strict=True)):
+            # A report names an entity once (the last mention of it counts, as before).
+            names = {m["entity"]: m for m in item.get("entities") or []}
+            mentions.extend(
+                (
+                    n,
+                    entity_of[ref],
+                    mention.get("subject_category") or "",
+                    bool(mention.get("is_assessment")),
+                )
+                for ref, mention in names.items()
+            )
+            quality = item["data_quality"]
+            provenance = (
+                item["reference"].strip()[:100],
+                _as_given(item),
+                _conditions(item.get("conditions") or []),
+                {key: quality[key] for key in DATA_QUALITY_KEYS if key in quality},
+            )
+            provenances.append(provenance)
+            named.append(
+                {
+                    "report": urn,
+                    "original_reference": provenance[0],
+                    "grading_as_given": provenance[1],
+                    "conditions": provenance[2],
+                    "data_quality": sorted(provenance[3]),
+                }
+            )
+            grade = item["grading"]
+            yield (
+                urn,
+                grade["scheme"],
+                grade["source_evaluation"],
+                grade["intelligence_assessment"],
+                grade["handling_code"],
+                grade.get("handling_conditions") or "",
+                item["text"],
+                item["text"],
+                pkg.parse_time(item.get("occurred_at")),
+                pkg.parse_time(item.get("occurred_from")),
+                pkg.parse_time(item.get("occurred_to")),
+                item.get("latitude"),
+                item.get("longitude"),
+                (item.get("place_name") or "")[:200],
+                _search_document(urn, item, names, name_of, identifiers_of),
+            )
+
     report_ids = store_rows(
         Report,
         (
@@ -1161,26 +1243,7 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
             "place_name",
             "search_document",
         ),
-        (
-            (
-                urn,
-                item["grading"]["scheme"],
-                item["grading"]["source_evaluation"],
-                item["grading"]["intelligence_assessment"],
-                item["grading"]["handling_code"],
-                item["grading"].get("handling_conditions") or "",
-                item["text"],
-                item["text"],
-                pkg.parse_time(item.get("occurred_at")),
-                pkg.parse_time(item.get("occurred_from")),
-                pkg.parse_time(item.get("occurred_to")),
-                item.get("latitude"),
-                item.get("longitude"),
-                (item.get("place_name") or "")[:200],
-                _search_document(urn, item, names, name_of, identifiers_of),
-            )
-            for urn, item, names in zip(urns, items, mentioned, strict=True)
-        ),
+        report_rows(),
         common={
             "compartment_id": compartment.pk,
             "status": ReportStatus.SUBMITTED,
@@ -1196,16 +1259,7 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
     store_rows(
         ReportEntity,
         ("report_id", "entity_id", "subject_category", "is_assessment"),
-        (
-            (
-                report_id,
-                entity_of[ref],
-                mention.get("subject_category") or "",
-                bool(mention.get("is_assessment")),
-            )
-            for report_id, names in zip(report_ids, mentioned, strict=True)
-            for ref, mention in names.items()
-        ),
+        ((report_ids[n], *rest) for n, *rest in mentions),
         common=made,
     )
     report_of = dict(zip((item["reference"] for item in items), report_ids, strict=True))
@@ -1239,24 +1293,13 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
     # one statement: one call per report (its own savepoint, look-ups and event) would make
     # taking in 10,000 reports a matter of minutes. The package's collection event below names
     # each report with its original reference, grading as given and conditions.
-    provenances = [
-        (
-            report_id,
-            item["reference"].strip()[:100],
-            _as_given(item),
-            _conditions(item.get("conditions") or []),
-            {
-                key: item["data_quality"][key]
-                for key in DATA_QUALITY_KEYS
-                if key in item["data_quality"]
-            },
-        )
-        for report_id, item in zip(report_ids, items, strict=True)
-    ]
     store_rows(
         Provenance,
         ("report_id", "original_reference", "grading_as_given", "conditions", "data_quality"),
-        provenances,
+        (
+            (report_id, *provenance)
+            for report_id, provenance in zip(report_ids, provenances, strict=True)
+        ),
         common={
             "channel": ProvenanceChannel.PARTNER_EXCHANGE,
             "originator": partner.name[:200],
@@ -1292,18 +1335,7 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
             "legal_basis": received.legal_basis,
             "reports": urns,
             "original_references": [item["reference"] for item in items],
-            "provenance": [
-                {
-                    "report": urn,
-                    "original_reference": reference,
-                    "grading_as_given": as_given,
-                    "conditions": conditions,
-                    "data_quality": sorted(quality),
-                }
-                for urn, (_id, reference, as_given, conditions, quality) in zip(
-                    urns, provenances, strict=True
-                )
-            ],
+            "provenance": named,
             "entities": len(entity_ids),
             "links": len(link_ids),
         },

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audit.mixins import AuditedModel
+from ilp_platform.core.indexes import index_where_set
 from ilp_platform.core.querysets import RestrictedQuerySet
 from intelligence.choices import (
     EntityKind,
@@ -64,6 +65,7 @@ class Entity(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # indexed where set (Meta)
         related_name="+",
         verbose_name=_("owning unit"),
     )
@@ -77,6 +79,7 @@ class Entity(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # indexed where set (Meta)
         related_name="merged_from",
         editable=False,
     )
@@ -95,7 +98,12 @@ class Entity(AuditedModel):
         verbose_name = _("entity")
         verbose_name_plural = _("entities")
         permissions = [("merge_entity", "Can merge duplicate entities")]
-        indexes = [models.Index(fields=["kind", "name_key"], name="intel_entity_kind_key")]
+        indexes = [
+            models.Index(fields=["kind", "name_key"], name="intel_entity_kind_key"),
+            # Empty for every entity not merged away, and for one received in a pushed package.
+            index_where_set("merged_into", "intel_entity_merged_set"),
+            index_where_set("owning_unit", "intel_entity_unit_set"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -152,8 +160,12 @@ class ReportEntity(AuditedModel):
     compartment.
     """
 
+    # No index of its own: intel_report_entity_once leads with it.
     report = models.ForeignKey(
-        "intelligence.Report", on_delete=models.CASCADE, related_name="entity_links"
+        "intelligence.Report",
+        on_delete=models.CASCADE,
+        related_name="entity_links",
+        db_index=False,
     )
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="report_links")
     subject_category = models.CharField(
@@ -186,8 +198,9 @@ class LinkQuerySet(RestrictedQuerySet):
 class Link(AuditedModel):
     """A relationship between two entities, its strength, and the reports it rests on."""
 
+    # No index of its own: intel_link_compartment leads with it.
     compartment = models.ForeignKey(
-        "accounts.Compartment", on_delete=models.PROTECT, related_name="links"
+        "accounts.Compartment", on_delete=models.PROTECT, related_name="links", db_index=False
     )
     from_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_out")
     to_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_in")

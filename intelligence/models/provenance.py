@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.mixins import AuditedModel
+from ilp_platform.core.indexes import index_where_set
 from ilp_platform.core.querysets import RestrictedQuerySet
 
 # The sender's condition that forbids onward sharing until the originator consents.
@@ -40,6 +41,7 @@ class Provenance(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # indexed where set (Meta)
         related_name="+",
         verbose_name=_("originating unit"),
     )
@@ -54,6 +56,7 @@ class Provenance(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # indexed where set (Meta)
         related_name="+",
         verbose_name=_("consent recorded by"),
     )
@@ -66,6 +69,11 @@ class Provenance(AuditedModel):
         ordering = ["-received_at", "-id"]
         verbose_name = _("provenance")
         verbose_name_plural = _("provenances")
+        # Empty for everything received from a partner, and until consent is recorded.
+        indexes = [
+            index_where_set("originating_unit", "intel_provenance_unit_set"),
+            index_where_set("consent_recorded_by", "intel_provenance_consent_set"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.originator}"

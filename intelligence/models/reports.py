@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.disclosure import DisclosureRules
 from audit.mixins import AuditedModel
+from ilp_platform.core.indexes import index_where_set
 from ilp_platform.core.querysets import RestrictedQuerySet
 from ilp_platform.core.references import stored
 from intelligence import grading
@@ -80,6 +81,7 @@ class Report(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # a partial index in Meta: most rows hold none
         related_name="reports",
         verbose_name=_("source"),
     )
@@ -135,8 +137,12 @@ class Report(AuditedModel):
         verbose_name=_("retention class"),
     )
     review_due = models.DateField(_("review due"), null=True, blank=True)
+    # No index of its own: intel_report_submitter leads with it.
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submitted_reports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="submitted_reports",
+        db_index=False,
     )
     # The unit that owns the record: its author's unit at creation (``sharing.owning``).
     owning_unit = models.ForeignKey(
@@ -144,6 +150,7 @@ class Report(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # a partial index in Meta: most rows hold none
         related_name="+",
         verbose_name=_("owning unit"),
     )
@@ -153,6 +160,7 @@ class Report(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # a partial index in Meta: most rows hold none
         related_name="evaluated_reports",
     )
     evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True)
@@ -164,6 +172,7 @@ class Report(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # a partial index in Meta: most rows hold none
         related_name="erased_reports",
     )
     erasure_reason = models.TextField(_("erasure reason"), blank=True)
@@ -174,6 +183,7 @@ class Report(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # a partial index in Meta: most rows hold none
         related_name="assigned_reports",
         verbose_name=_("assigned to"),
     )
@@ -184,6 +194,7 @@ class Report(AuditedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # a partial index in Meta: most rows hold none
         related_name="deferred_reports",
         verbose_name=_("deferred by"),
     )
@@ -216,6 +227,21 @@ class Report(AuditedModel):
             ),
             models.Index(fields=["status", "review_due"], name="intel_report_review_due"),
             models.Index(fields=["submitted_by", "-id"], name="intel_report_submitter"),
+            # References many reports leave empty (no source; not yet evaluated; never erased,
+            # assigned or deferred; no unit for a pushed package), indexed where they are set:
+            # a lookup by one reads the index as before, and a report stored with them empty
+            # (all 10,000 of a received package) skips the index.
+            *(
+                index_where_set(field, f"intel_report_{field}_set")
+                for field in (
+                    "source",
+                    "owning_unit",
+                    "evaluated_by",
+                    "erased_by",
+                    "assigned_to",
+                    "deferred_by",
+                )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -281,3 +281,44 @@ def test_a_collector_switched_off_before_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_json_columns_are_written_once_per_distinct_value_and_never_confused():
+    texts: dict = {}
+    written = [
+        content._json_text(value, None, texts)
+        for value in (
+            ["law_enforcement_only"],
+            ["law_enforcement_only"],
+            [1],
+            [True],  # equal to [1] in Python, written apart
+            {"accuracy": "checked"},
+            {"accuracy": "checked"},
+            {"accuracy": 1},
+            {"accuracy": True},
+            [0.0],
+            [-0.0],  # equal to [0.0], written apart: floats are never looked up
+            [["nested"]],
+            {"deep": {"er": None}},
+            [],
+            {},
+        )
+    ]
+    assert written == [
+        '["law_enforcement_only"]',
+        '["law_enforcement_only"]',
+        "[1]",
+        "[true]",
+        '{"accuracy": "checked"}',
+        '{"accuracy": "checked"}',
+        '{"accuracy": 1}',
+        '{"accuracy": true}',
+        "[0.0]",
+        "[-0.0]",
+        '[["nested"]]',
+        '{"deep": {"er": null}}',
+        "[]",
+        "{}",
+    ]
+    # The flat ones are kept, once each; floats and nested values are not.
+    assert len(texts) == 8
