@@ -1173,7 +1173,11 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
     # by its place in the package until then.
     mentions: list[tuple[int, int, str, bool]] = []
     provenances: list[tuple[str, str, list[str], dict]] = []
-    named: list[dict] = []  # each report's provenance as the collection event names it
+    # The collection event names each report's original reference, and groups the reports by
+    # what their provenance says: a package's reports share a few gradings as given, condition
+    # sets and data-quality statements, which the event then holds once each.
+    original_references: list[str] = []
+    groups: dict[tuple, dict] = {}
 
     def report_rows() -> Iterator[tuple]:
         for n, (urn, item) in enumerate(zip(urns, items, strict=True)):
@@ -1196,15 +1200,16 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
                 {key: quality[key] for key in DATA_QUALITY_KEYS if key in quality},
             )
             provenances.append(provenance)
-            named.append(
-                {
-                    "report": urn,
-                    "original_reference": provenance[0],
-                    "grading_as_given": provenance[1],
-                    "conditions": provenance[2],
-                    "data_quality": sorted(provenance[3]),
+            original_references.append(provenance[0])
+            group = (provenance[1], tuple(provenance[2]), tuple(sorted(provenance[3])))
+            if group not in groups:
+                groups[group] = {
+                    "grading_as_given": group[0],
+                    "conditions": list(group[1]),
+                    "data_quality": list(group[2]),
+                    "reports": [],
                 }
-            )
+            groups[group]["reports"].append(urn)
             grade = item["grading"]
             yield (
                 urn,
@@ -1334,8 +1339,8 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
             "package_id": str(received.package_id),
             "legal_basis": received.legal_basis,
             "reports": urns,
-            "original_references": [item["reference"] for item in items],
-            "provenance": named,
+            "original_references": original_references,
+            "provenance": list(groups.values()),
             "entities": len(entity_ids),
             "links": len(link_ids),
         },

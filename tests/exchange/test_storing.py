@@ -11,6 +11,7 @@ import threading
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from exchange import content, crypto, services
 from exchange import package as pkg
 from intelligence.models import Entity, Identifier, Link, Provenance, Report, ReportEntity
@@ -185,6 +186,41 @@ def test_copy_and_batched_inserts_store_the_same_rows(world, monkeypatch):
         for received in (by_copy, by_inserts)
     ]
     assert all(vectors[0]) and all(vectors[1]) and len(vectors[0]) == len(vectors[1]) == 3
+
+
+def test_the_collection_event_names_every_report_under_what_its_provenance_says(world):
+    key = own_keys()
+    side = make_partner(world)
+    document = _document()
+    document["reports"].append(copy.deepcopy(document["reports"][0]))
+    document["reports"][-1]["reference"] = "NL-2026-0045"  # the same provenance as the first
+    received = _receive(world, side, key, document)
+    event = AuditEvent.objects.get(
+        object_type="exchange.receivedpackage", object_id=str(received.pk)
+    )
+    reports = list(Report.objects.filter(pk__in=received.report_ids).order_by("id"))
+    assert event.details["reports"] == [r.urn for r in reports]
+    assert event.details["original_references"] == [
+        "NL-2026-0042",
+        "NL-2026-0043",
+        "NL-2026-0044",
+        "NL-2026-0045",
+    ]
+    # One entry per distinct provenance, naming its reports; every report in exactly one,
+    # which says what the report's provenance row says.
+    groups = event.details["provenance"]
+    assert sorted(len(g["reports"]) for g in groups) == [1, 1, 2]
+    named = [urn for g in groups for urn in g["reports"]]
+    assert sorted(named) == sorted(r.urn for r in reports)
+    for report in reports:
+        (group,) = [g for g in groups if report.urn in g["reports"]]
+        provenance = report.provenance
+        assert group["grading_as_given"] == provenance.grading_as_given
+        assert group["conditions"] == provenance.conditions
+        assert group["data_quality"] == sorted(provenance.data_quality)
+    assert groups[0]["reports"] == [reports[0].urn, reports[3].urn]
+    assert groups[1]["conditions"] == ["no_judicial_use", "law_enforcement_only"]
+    assert groups[1]["data_quality"] == []
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="COPY is PostgreSQL's")
