@@ -5,6 +5,7 @@ search service writes; a bad item is named; the garbage collector's pause is und
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import gc
 import threading
 
@@ -15,6 +16,7 @@ from audit.models import AuditEvent
 from exchange import content, crypto, services
 from exchange import package as pkg
 from intelligence.models import Entity, Identifier, Link, Provenance, Report, ReportEntity
+from intelligence.services.reports import allocate_urns
 from intelligence.services.search import search_document_for
 from tests.exchange.helpers import make_partner, own_keys, sample_document, sealed_from
 from tests.intelligence.helpers import make_entity
@@ -358,3 +360,82 @@ def test_json_columns_are_written_once_per_distinct_value_and_never_confused():
     ]
     # The flat ones are kept, once each; floats and nested values are not.
     assert len(texts) == 8
+
+
+def test_stored_rows_hold_what_the_orm_would_store_for_the_same_values(world):
+    """``store_rows`` prepares each value by its column's kind, without a model instance: the
+    rows read back equal rows saved through the ORM from the same values (an aware time in
+    another zone, a date, a whole number for a float, true and false, JSON, nothing)."""
+    zone = dt.timezone(dt.timedelta(hours=5, minutes=30))
+    columns = ("urn", "text", "occurred_at", "latitude", "longitude", "place_name")
+    values = [
+        (AWKWARD, dt.datetime(2026, 3, 1, 23, 15, 7, 250, tzinfo=zone), 51, -2.5, "Quay"),
+        ("Second", None, None, None, ""),
+    ]
+    common = {
+        "compartment_id": world.general.pk,
+        "submitted_by_id": world.analyst.pk,
+        "status": "submitted",
+        "is_personal_assessment": True,
+    }
+    stored = [(urn, *row) for urn, row in zip(allocate_urns(2), values, strict=True)]
+    ids = content.store_rows(Report, columns, stored, common=common, count=2)
+    made = Report.objects.bulk_create(
+        Report(**common, **dict(zip(columns, (urn, *row), strict=True)))
+        for urn, row in zip(allocate_urns(2), values, strict=True)
+    )
+
+    born = [("A", dt.date(1980, 2, 29)), ("B", None)]
+    made_by = {"compartment_id": world.general.pk, "created_by_id": world.analyst.pk}
+    entity_ids = content.store_rows(
+        Entity,
+        ("kind", "name", "name_key", "date_of_birth"),
+        [("person", name, name.lower(), day) for name, day in born],
+        common=made_by,
+        count=2,
+    )
+    entities = Entity.objects.bulk_create(
+        Entity(kind="person", name=name, name_key=name.lower(), date_of_birth=day, **made_by)
+        for name, day in born
+    )
+
+    quality = {"reliability": "Mostly reliable", "evaluated_at": "2026-11-30T10:00:00Z"}
+    given = [("NL-1", ["a", "b"], quality), ("NL-2", [], {})]
+    received = {
+        "channel": "partner_exchange",
+        "originator": "NL",
+        "received_at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+    }
+    content.store_rows(
+        Provenance,
+        ("report_id", "original_reference", "conditions", "data_quality"),
+        [(pk, *row) for pk, row in zip(ids, given, strict=True)],
+        common=received,
+    )
+    Provenance.objects.bulk_create(
+        Provenance(
+            report=report,
+            original_reference=reference,
+            conditions=conditions,
+            data_quality=statements,
+            **received,
+        )
+        for report, (reference, conditions, statements) in zip(made, given, strict=True)
+    )
+    left_out = {"id", "urn", "created_at", "updated_at", "report_id", "search_vector"}
+
+    def read(model, **where):
+        return [
+            {k: v for k, v in row.items() if k not in left_out}
+            for row in model.objects.filter(**where).order_by("id").values()
+        ]
+
+    assert read(Report, pk__in=ids) == read(Report, pk__in=[r.pk for r in made])
+    assert read(Entity, pk__in=entity_ids) == read(Entity, pk__in=[e.pk for e in entities])
+    assert read(Provenance, report_id__in=ids) == read(Provenance, report__in=made)
+    # What was compared is what was given.
+    first = Report.objects.get(pk=ids[0])
+    assert (first.text, first.occurred_at, first.latitude) == (AWKWARD, values[0][1], 51.0)
+    assert first.is_personal_assessment is True
+    assert Entity.objects.get(pk=entity_ids[0]).date_of_birth == dt.date(1980, 2, 29)
+    assert Provenance.objects.get(report_id=ids[0]).data_quality == quality
