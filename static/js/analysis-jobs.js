@@ -38,6 +38,23 @@
     return list;
   }
 
+  // A near-repeat incident's popup: whether it has a near repeat, in the words the page
+  // gives (the map element's data attributes), then its position.
+  function nearRepeatPopup(element, properties, latlng) {
+    var box = document.createElement("div");
+    box.className = "small";
+    var sentence = document.createElement("p");
+    sentence.className = "mb-1";
+    sentence.textContent = element.getAttribute(properties.near_repeat ? "data-near-label" : "data-alone-label") || "";
+    var where = document.createElement("p");
+    where.className = "mb-0 text-muted";
+    var words = element.getAttribute("data-position-label");
+    where.textContent = (words ? words + " " : "") + latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
+    box.appendChild(sentence);
+    box.appendChild(where);
+    return box;
+  }
+
   // A hotspot cell's popup: its figures in a sentence built by the server, then its centre.
   function hotspotPopup(properties) {
     if (!properties.summary) { return popupFor(properties); }
@@ -153,7 +170,11 @@
             weight: 1
           });
         },
-        onEachFeature: function (feature, target) { target.bindPopup(popupFor(feature.properties)); }
+        onEachFeature: function (feature, target) {
+          target.bindPopup(kind === "near_repeat" && element.getAttribute("data-near-label")
+            ? nearRepeatPopup(element, feature.properties, target.getLatLng())
+            : popupFor(feature.properties));
+        }
       });
     }
     layer.addTo(map);

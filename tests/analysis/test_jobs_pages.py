@@ -226,3 +226,28 @@ def test_polling_after_the_justification_lapsed_sends_the_page_to_the_justificat
     assert str(hotspot_job.pk) in polled["HX-Redirect"]
     plain = client.get(url)
     assert plain.status_code == 302 and plain["Location"].startswith(reverse("core:justification"))
+
+
+@pytest.mark.django_db
+def test_a_near_repeat_maps_popups_say_in_the_readers_language_what_a_marker_means(
+    world, login, job_incidents, job_run
+):
+    points = _scatter(40, seed=5)
+    job_incidents(points + [{**p, "lat": p["lat"] + 0.0001} for p in points[:10]])
+    job = job_run(
+        world.analyst,
+        "near_repeat",
+        {"distance_bands": [100, 200], "time_bands": [7, 14], "iterations": 19},
+    )
+    assert job.status == "succeeded", job.message
+    client = login(world.analyst)
+    body = client.get(job.get_absolute_url()).content.decode()
+    # The words static/js/analysis-jobs.js puts in a marker's popup, instead of the raw
+    # property ("near repeat: true").
+    assert 'data-near-label="Near repeat: another incident within the closest distance band' in body
+    assert 'data-alone-label="No other incident within the closest distance band' in body
+    assert 'data-position-label="Position"' in body
+    world.analyst.language = "fr"
+    world.analyst.save(update_fields=["language"])
+    body = client.get(job.get_absolute_url()).content.decode()
+    assert 'data-near-label="Répétition proche' in body and 'data-position-label="Position"' in body
