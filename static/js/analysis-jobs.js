@@ -38,6 +38,16 @@
     return list;
   }
 
+  // A popup opened near the map's top left is panned clear of the zoom buttons, and is never
+  // wider than the map leaves room for (a phone's map is some 360 pixels wide).
+  function popupOptions(element) {
+    return {
+      maxWidth: Math.max(160, Math.min(300, element.clientWidth - 120)),
+      autoPanPaddingTopLeft: [52, 12],
+      autoPanPaddingBottomRight: [12, 12]
+    };
+  }
+
   // A near-repeat incident's popup: whether it has a near repeat, in the words the page
   // gives (the map element's data attributes), then its position.
   function nearRepeatPopup(element, properties, latlng) {
@@ -155,7 +165,7 @@
             fillOpacity: p["class"] ? 0.65 : 0.15 + 0.45 * (p.count / peak)
           };
         },
-        onEachFeature: function (feature, target) { target.bindPopup(hotspotPopup(feature.properties)); }
+        onEachFeature: function (feature, target) { target.bindPopup(hotspotPopup(feature.properties), popupOptions(element)); }
       });
       areaOutline(map, data);
     } else {
@@ -173,7 +183,7 @@
         onEachFeature: function (feature, target) {
           target.bindPopup(kind === "near_repeat" && element.getAttribute("data-near-label")
             ? nearRepeatPopup(element, feature.properties, target.getLatLng())
-            : popupFor(feature.properties));
+            : popupFor(feature.properties), popupOptions(element));
         }
       });
     }
