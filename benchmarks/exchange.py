@@ -44,7 +44,7 @@ LINKS = REPORTS // 2
 GOAL = 3.0
 # Rounds of reading, building and taking in, in turn, so that all three see the machine
 # alike; each figure is the median of its rounds.
-ROUNDS = int(os.environ.get("BENCH_EXCHANGE_ROUNDS") or 3)
+ROUNDS = max(1, int(os.environ.get("BENCH_EXCHANGE_ROUNDS") or 3))
 
 
 class _Rollback(Exception):
@@ -344,10 +344,12 @@ def measure_exchange(ctx) -> list:
                     took = time.perf_counter() - started
                     checks = key_checks()
                     imports.append((took + checks, checks))
-                import_s, checks = sorted(imports)[len(imports) // 2]
+                # The median, the lower of the middle two for an even number of rounds: one
+                # round's figure, alike for the three.
+                import_s, checks = sorted(imports)[(len(imports) - 1) // 2]
                 figures.update(
-                    reference_s=statistics.median(reads),
-                    build_s=statistics.median(builds),
+                    reference_s=statistics.median_low(reads),
+                    build_s=statistics.median_low(builds),
                     import_s=import_s,
                     import_key_checks_s=checks,
                     imported=received.report_count,

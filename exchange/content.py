@@ -3,7 +3,7 @@ a received document item by item, and taking its items in.
 
 Reads are set-based (one query per kind of record, never one per report) because a package may
 hold tens of thousands of reports; writes on the receiving side are one ``COPY`` per kind of
-record on PostgreSQL and ``bulk_create`` in batches elsewhere (``store_rows``).
+record on PostgreSQL and one ``INSERT`` run over the rows in batches elsewhere (``store_rows``).
 """
 
 from __future__ import annotations
@@ -1031,14 +1031,17 @@ def store_rows(
         listed = ", ".join(quote(meta.get_field(name).column) for name in names)
         statement = f"COPY {quote(meta.db_table)} ({listed}) FROM STDIN"
         raw = cursor.cursor  # psycopg's cursor under Django's wrapper
-        texts: dict = {}  # JSON written once per distinct value (most rows repeat a few)
+        # JSON written once per distinct value of a column (most rows repeat a few); nothing
+        # (None) is SQL NULL, as the ORM stores it.
+        texts: dict[int, dict] = {i: {} for i, _encoder in json_at}
         with raw.copy(statement) as copy:
             write = copy.write_row
             for row in rows:
                 if json_at:
                     row = list(row)
                     for i, encoder in json_at:
-                        row[i] = _json_text(row[i], encoder, texts)
+                        if row[i] is not None:
+                            row[i] = _json_text(row[i], encoder, texts[i])
                 if count is not None:
                     if written == count:
                         raise MisuseError(f"more rows of {model.__name__} than {count}")
@@ -1136,6 +1139,10 @@ def _insert_rows(model, columns, rows, others, constants, count) -> list[int]:
             names.insert(0, meta.pk.column)
         elif count is not None and connection.vendor != "sqlite":
             raise MisuseError(f"no way to number new rows of {model.__name__} here")
+        elif count is not None and not connection.in_atomic_block:
+            # Outside a transaction each row commits alone, and another writer's rows could
+            # come between them: the ids read back would name rows not stored here.
+            raise MisuseError(f"new rows of {model.__name__} are numbered inside a transaction")
         statement = (
             f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 - names from the model
             f"({', '.join(map(quote, names))}) VALUES ({', '.join(['%s'] * len(names))})"
@@ -1310,7 +1317,7 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
                 {key: quality[key] for key in DATA_QUALITY_KEYS if key in quality},
             )
             provenances.append(provenance)
-            original_references.append(provenance[0])
+            original_references.append(item["reference"])  # as the partner wrote it
             group = (provenance[1], tuple(provenance[2]), tuple(sorted(provenance[3])))
             if group not in groups:
                 groups[group] = {

@@ -10,11 +10,12 @@ import gc
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from audit.models import AuditEvent
 from exchange import content, crypto, services
 from exchange import package as pkg
+from ilp_platform.core.errors import MisuseError
 from intelligence.models import Entity, Identifier, Link, Provenance, Report, ReportEntity
 from intelligence.services.reports import allocate_urns
 from intelligence.services.search import search_document_for
@@ -195,7 +196,8 @@ def test_the_collection_event_names_every_report_under_what_its_provenance_says(
     side = make_partner(world)
     document = _document()
     document["reports"].append(copy.deepcopy(document["reports"][0]))
-    document["reports"][-1]["reference"] = "NL-2026-0045"  # the same provenance as the first
+    # The same provenance as the first; its reference as the partner wrote it, spaces and all.
+    document["reports"][-1]["reference"] = " NL-2026-0045 "
     received = _receive(world, side, key, document)
     event = AuditEvent.objects.get(
         object_type="exchange.receivedpackage", object_id=str(received.pk)
@@ -206,8 +208,9 @@ def test_the_collection_event_names_every_report_under_what_its_provenance_says(
         "NL-2026-0042",
         "NL-2026-0043",
         "NL-2026-0044",
-        "NL-2026-0045",
+        " NL-2026-0045 ",
     ]
+    assert reports[3].provenance.original_reference == "NL-2026-0045"
     # One entry per distinct provenance, naming its reports; every report in exactly one,
     # which says what the report's provenance row says.
     groups = event.details["provenance"]
@@ -439,3 +442,21 @@ def test_stored_rows_hold_what_the_orm_would_store_for_the_same_values(world):
     assert first.is_personal_assessment is True
     assert Entity.objects.get(pk=entity_ids[0]).date_of_birth == dt.date(1980, 2, 29)
     assert Provenance.objects.get(report_id=ids[0]).data_quality == quality
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="ids are read back on SQLite")
+def test_new_rows_are_numbered_only_inside_a_transaction(world, monkeypatch):
+    """Outside a transaction each inserted row commits alone and another writer's rows could
+    come between them, so the ids read back could name rows stored by someone else."""
+    before = Entity.objects.count()
+    monkeypatch.setattr(connections["default"], "in_atomic_block", False)
+    with pytest.raises(MisuseError, match="inside a transaction"):
+        content.store_rows(
+            Entity,
+            ("kind", "name", "name_key"),
+            [("person", "A", "a")],
+            common={"compartment_id": world.general.pk, "created_by_id": world.analyst.pk},
+            count=1,
+        )
+    monkeypatch.undo()
+    assert Entity.objects.count() == before
