@@ -1148,6 +1148,7 @@ def _insert_rows(model, columns, rows, others, constants, count) -> list[int]:
             f"({', '.join(map(quote, names))}) VALUES ({', '.join(['%s'] * len(names))})"
         )
         written = 0
+        ids = iter(drawn)
 
         def prepared(batch: list[tuple]) -> list[tuple]:
             out = []
@@ -1159,9 +1160,10 @@ def _insert_rows(model, columns, rows, others, constants, count) -> list[int]:
                             values[i] = p(values[i])
                     row = tuple(values)
                 if drawn:
-                    if written + len(out) >= len(drawn):
+                    new_id = next(ids, None)
+                    if new_id is None:
                         raise MisuseError(f"more rows of {model.__name__} than {count}")
-                    row = (drawn[written + len(out)], *row)
+                    row = (new_id, *row)
                 out.append((*row, *constants))
             return out
 
@@ -1290,10 +1292,9 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
     # by its place in the package until then.
     mentions: list[tuple[int, int, str, bool]] = []
     provenances: list[tuple[str, str, list[str], dict]] = []
-    # The collection event names each report's original reference, and groups the reports by
-    # what their provenance says: a package's reports share a few gradings as given, condition
-    # sets and data-quality statements, which the event then holds once each.
-    original_references: list[str] = []
+    # The collection event groups the reports by what their provenance says: a package's
+    # reports share a few gradings as given, condition sets and data-quality statements, which
+    # the event then holds once each.
     groups: dict[tuple, dict] = {}
 
     def report_rows() -> Iterator[tuple]:
@@ -1317,7 +1318,6 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
                 {key: quality[key] for key in DATA_QUALITY_KEYS if key in quality},
             )
             provenances.append(provenance)
-            original_references.append(item["reference"])  # as the partner wrote it
             group = (provenance[1], tuple(provenance[2]), tuple(sorted(provenance[3])))
             if group not in groups:
                 groups[group] = {
@@ -1414,7 +1414,7 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
     # Provenance of every report, as ``intelligence.provenance.record_received`` writes it, in
     # one statement: one call per report (its own savepoint, look-ups and event) would make
     # taking in 10,000 reports a matter of minutes. The package's collection event below names
-    # each report with its original reference, grading as given and conditions.
+    # each report's original reference and groups the reports by provenance.
     store_rows(
         Provenance,
         ("report_id", "original_reference", "grading_as_given", "conditions", "data_quality"),
@@ -1456,7 +1456,7 @@ def take_in(document: dict, *, partner: Partner, channel: str, actor, submitter)
             "package_id": str(received.package_id),
             "legal_basis": received.legal_basis,
             "reports": urns,
-            "original_references": original_references,
+            "original_references": [item["reference"] for item in items],  # as written
             "provenance": list(groups.values()),
             "entities": len(entity_ids),
             "links": len(link_ids),

@@ -48,39 +48,40 @@
     };
   }
 
-  // A near-repeat incident's popup: whether it has a near repeat, in the words the page
-  // gives (the map element's data attributes), then its position.
-  function nearRepeatPopup(element, properties, latlng) {
+  // A popup of one sentence, then a muted line naming a place ("Cell centre 51.45, -2.59").
+  function sentencePopup(text, placeLabel, place) {
     var box = document.createElement("div");
     box.className = "small";
     var sentence = document.createElement("p");
     sentence.className = "mb-1";
-    sentence.textContent = element.getAttribute(properties.near_repeat ? "data-near-label" : "data-alone-label") || "";
+    sentence.textContent = text;
     var where = document.createElement("p");
     where.className = "mb-0 text-muted";
-    var words = element.getAttribute("data-position-label");
-    where.textContent = (words ? words + " " : "") + latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
+    where.textContent = (placeLabel ? placeLabel + " " : "") + place;
     box.appendChild(sentence);
     box.appendChild(where);
     return box;
   }
 
+  // A near-repeat incident's popup: whether it has a near repeat, in the words the page
+  // gives (the map element's data attributes), then its position.
+  function nearRepeatPopup(element, properties, latlng) {
+    return sentencePopup(
+      element.getAttribute(properties.near_repeat ? "data-near-label" : "data-alone-label") || "",
+      element.getAttribute("data-position-label"),
+      latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5)
+    );
+  }
+
   // A hotspot cell's popup: its figures in a sentence built by the server, then its centre.
   function hotspotPopup(properties) {
     if (!properties.summary) { return popupFor(properties); }
-    var box = document.createElement("div");
-    box.className = "small";
-    var sentence = document.createElement("p");
-    sentence.className = "mb-1";
-    sentence.textContent = properties.summary;
-    var centre = document.createElement("p");
-    centre.className = "mb-0 text-muted";
     var key = document.getElementById("hotspot-map-key");
-    var words = key ? key.getAttribute("data-centre-label") : "";
-    centre.textContent = (words ? words + " " : "") + properties.centre_lat + ", " + properties.centre_lon;
-    box.appendChild(sentence);
-    box.appendChild(centre);
-    return box;
+    return sentencePopup(
+      properties.summary,
+      key ? key.getAttribute("data-centre-label") : "",
+      properties.centre_lat + ", " + properties.centre_lon
+    );
   }
 
   // The area analysed, dashed: the drawn polygon when there is one, else the box.
@@ -147,6 +148,7 @@
     if (!element || !data || !window.L) { return; }
     var map = baseMap(element);
     var kind = element.getAttribute("data-kind");
+    var options = popupOptions(element);  // once for the map, not once per feature
     var layer;
     if (kind === "hotspot") {
       var peak = 1;
@@ -165,7 +167,9 @@
             fillOpacity: p["class"] ? 0.65 : 0.15 + 0.45 * (p.count / peak)
           };
         },
-        onEachFeature: function (feature, target) { target.bindPopup(hotspotPopup(feature.properties), popupOptions(element)); }
+        onEachFeature: function (feature, target) {
+          target.bindPopup(function () { return hotspotPopup(feature.properties); }, options);
+        }
       });
       areaOutline(map, data);
     } else {
@@ -180,10 +184,13 @@
             weight: 1
           });
         },
+        // Each popup is made when it is opened, not for every one of thousands of markers.
         onEachFeature: function (feature, target) {
-          target.bindPopup(kind === "near_repeat" && element.getAttribute("data-near-label")
-            ? nearRepeatPopup(element, feature.properties, target.getLatLng())
-            : popupFor(feature.properties), popupOptions(element));
+          target.bindPopup(function () {
+            return kind === "near_repeat" && element.getAttribute("data-near-label")
+              ? nearRepeatPopup(element, feature.properties, target.getLatLng())
+              : popupFor(feature.properties);
+          }, options);
         }
       });
     }
